@@ -89,11 +89,14 @@ export interface HeartbeatMessage extends MessageBase {
   commit: number;
   /** Read-index round this heartbeat confirms leadership for (thesis 6.4). */
   context?: string;
+  /** The leader's clock when it sent this, echoed back: lease reads measure from it (thesis 6.4.1). */
+  sentAt?: number;
 }
 
 export interface HeartbeatResponseMessage extends MessageBase {
   type: 'heartbeatResponse';
   context?: string;
+  sentAt?: number;
 }
 
 /** RequestVote (paper 5.2, 5.4.1) and its pre-vote variant (thesis 9.6). */

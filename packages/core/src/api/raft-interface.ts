@@ -1,0 +1,247 @@
+import {
+  ConfigurationError,
+  InvalidMessageError,
+  NodeStoppedError,
+  ProposalRefusedError,
+} from '../errors.js';
+import type { ClusterConfig, Message, NodeId, RaftRole } from '../protocol/types.js';
+import { validateMessage } from '../protocol/validate.js';
+import { type Clock, type RandomSource, seededRandom, systemClock } from '../runtime/clock.js';
+import type { RaftEventName, RaftEvents } from '../runtime/events.js';
+import { DEFAULT_TUNING, type RaftTuning, type StateMachine } from '../runtime/options.js';
+import type { AbortSignalLike, ProposeResult } from '../runtime/pending.js';
+import { RaftNode } from '../runtime/raft-node.js';
+import { MemoryStorage } from '../storage/memory.js';
+import type { RaftStorage } from '../storage/types.js';
+import type { MessageSink, NodeInstance, Transport } from '../transport/types.js';
+
+export interface RaftOptions extends Partial<RaftTuning> {
+  /** Durable storage; defaults to `MemoryStorage` (nothing survives the process). */
+  storage?: RaftStorage;
+  /** The replicated state machine. Optional: seed-style users listen to `apply` instead. */
+  stateMachine?: StateMachine;
+  /** Initial voters, this node included, the same list on every initial member. Omit on a node that waits to be added. */
+  peers?: NodeId[];
+  /** Makes the NodeInstances; alternatively override `createInstance`. */
+  transport?: Transport;
+  /** Injected time and randomness (the simulator uses virtual ones). */
+  clock?: Clock;
+  random?: RandomSource;
+  /** A stable id for this node's proposals; defaults to `address` plus a random suffix. */
+  clientId?: string;
+}
+
+/**
+ * The seed's API (DESIGN.md section 3). Extend it and override `createInstance`, or pass
+ * `options.transport`. Timings come from the overridable getters, read when the node starts.
+ */
+export class RaftInterface implements MessageSink {
+  readonly address: string;
+  protected readonly options: RaftOptions;
+  protected readonly random: RandomSource;
+  private readonly instances = new Map<NodeId, NodeInstance>();
+  private node: RaftNode | null = null;
+  private stopped = false;
+
+  constructor(address: string, options: RaftOptions = {}) {
+    if (typeof address !== 'string' || address.length === 0)
+      throw new ConfigurationError('address must be a non-empty string');
+    this.address = address;
+    this.options = options;
+    this.random = options.random ?? seededRandom(Math.floor(Math.random() * 2 ** 32));
+  }
+
+  // ------------------------------------------------------------ seed getters (overridable)
+
+  /** How long a candidate waits for an election to finish, in ms (seed default: 150 to 300, random). */
+  get electionTimeout(): number {
+    return this.random() * 150 + 150;
+  }
+
+  /** How often the leader sends heartbeats, in ms. */
+  get heartbeatFrequency(): number {
+    return 100;
+  }
+
+  /**
+   * How long a follower waits without hearing from a leader before it starts an election, in ms.
+   * The actual wait is randomized in [t, 2t) so that elections do not split (paper 5.2).
+   */
+  get heartbeatTimeout(): number {
+    return 200;
+  }
+
+  // ------------------------------------------------------------ transport
+
+  /** Makes the NodeInstance for a peer. Override it, or pass `options.transport`. */
+  createInstance(address: string): NodeInstance {
+    if (this.options.transport) return this.options.transport.createInstance(address, this);
+    throw new ConfigurationError('override createInstance() or pass options.transport');
+  }
+
+  /** Hand over a message received from `from`. It is validated before the protocol sees it. */
+  gotData(from: string, payload: unknown): void {
+    const node = this.node;
+    if (!node?.isRunning) return;
+    let message: Message;
+    try {
+      message = validateMessage(payload, { from, to: this.address });
+    } catch (error) {
+      node.events.emit(
+        'error',
+        error instanceof InvalidMessageError ? error : new InvalidMessageError(String(error), from),
+      );
+      return;
+    }
+    node.receive(message);
+  }
+
+  private send(to: NodeId, message: Message): void {
+    let instance = this.instances.get(to);
+    try {
+      if (!instance) {
+        instance = this.createInstance(to);
+        this.instances.set(to, instance);
+      }
+      instance.write(message);
+    } catch (error) {
+      // A peer that cannot be reached is a lost message; Raft retries. Report it and go on.
+      this.node?.events.emit(
+        'error',
+        new ProposalRefusedError(`sending to ${to} failed: ${String(error)}`, 'SEND_FAILED', {
+          cause: error,
+        }),
+      );
+    }
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  async start(): Promise<void> {
+    if (this.node) throw new ConfigurationError('start() was already called');
+    if (this.stopped) throw new NodeStoppedError();
+    const opts = this.options;
+    const tuning: RaftTuning = { ...DEFAULT_TUNING };
+    for (const key of Object.keys(DEFAULT_TUNING) as (keyof RaftTuning)[]) {
+      if (opts[key] !== undefined) (tuning as unknown as Record<string, unknown>)[key] = opts[key];
+    }
+    const node = new RaftNode({
+      id: this.address,
+      peers: opts.peers ?? [],
+      storage: opts.storage ?? new MemoryStorage(),
+      stateMachine: opts.stateMachine,
+      send: (to, message) => this.send(to, message),
+      clock: opts.clock ?? systemClock,
+      random: this.random,
+      timing: {
+        electionTimeout: this.heartbeatTimeout,
+        heartbeatInterval: this.heartbeatFrequency,
+        candidateTimeout: () => this.electionTimeout,
+      },
+      tuning,
+      clientId: opts.clientId ?? `${this.address}~${Math.floor(this.random() * 2 ** 48).toString(36)}`,
+    } as ConstructorParameters<typeof RaftNode>[0]);
+    // Listeners registered before start() were kept; hand them over.
+    for (const [type, handlers] of this.earlyListeners)
+      for (const h of handlers) node.events.on(type, h as never);
+    this.earlyListeners.clear();
+    this.node = node;
+    await this.options.transport?.open(this);
+    await node.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.node?.stop();
+    for (const instance of this.instances.values()) instance.close();
+    this.instances.clear();
+    await this.options.transport?.close();
+  }
+
+  // ------------------------------------------------------------ operations
+
+  /** Resolves once the command is committed and applied on this node, with what `apply` returned. */
+  propose(command: unknown, opts?: { timeoutMs?: number; signal?: AbortSignalLike }): Promise<ProposeResult> {
+    return this.running().propose(command, opts);
+  }
+
+  /** Linearizable read barrier (thesis 6.4). */
+  read(opts?: { timeoutMs?: number }): Promise<{ index: number }> {
+    return this.running().read(opts);
+  }
+
+  // ------------------------------------------------------------ events
+
+  private readonly earlyListeners = new Map<RaftEventName, Set<(...args: never[]) => void>>();
+
+  /** Subscribe to an event; returns a function that unsubscribes. */
+  listen<K extends RaftEventName>(type: K, handler: RaftEvents[K]): () => void {
+    if (this.node) {
+      const unbind = this.node.events.on(type, handler);
+      this.unbinders.set(handler, unbind);
+      return unbind;
+    }
+    let set = this.earlyListeners.get(type);
+    if (!set) {
+      set = new Set();
+      this.earlyListeners.set(type, set);
+    }
+    set.add(handler as (...args: never[]) => void);
+    return () => this.unlisten(type, handler);
+  }
+
+  unlisten<K extends RaftEventName>(type: K, handler: RaftEvents[K]): void {
+    this.earlyListeners.get(type)?.delete(handler as (...args: never[]) => void);
+    const unbind = this.unbinders.get(handler);
+    if (unbind) {
+      unbind();
+      this.unbinders.delete(handler);
+    } else if (this.node) {
+      const list = this.node.events.events[type] as unknown[] | undefined;
+      const i = list?.indexOf(handler) ?? -1;
+      if (list && i >= 0) list.splice(i, 1);
+    }
+  }
+
+  private readonly unbinders = new Map<unknown, () => void>();
+
+  // ------------------------------------------------------------ state
+
+  get state(): RaftRole | 'stopped' {
+    return this.node?.isRunning ? this.node.status().role : 'stopped';
+  }
+
+  get term(): number {
+    return this.node?.isRunning ? this.node.status().term : 0;
+  }
+
+  get leader(): NodeId | null {
+    return this.node?.isRunning ? this.node.status().leader : null;
+  }
+
+  get commitIndex(): number {
+    return this.node?.isRunning ? this.node.status().commitIndex : 0;
+  }
+
+  get lastApplied(): number {
+    return this.node?.appliedIndex ?? 0;
+  }
+
+  get members(): ClusterConfig {
+    if (!this.node?.isRunning) return { voters: [...(this.options.peers ?? [])], learners: [] };
+    const { voters, learners } = this.node.status().config;
+    return { voters: [...voters], learners: [...learners] };
+  }
+
+  /** The runtime node (for the simulator and tools). */
+  get raftNode(): RaftNode {
+    if (!this.node) throw new ConfigurationError('the node has not started');
+    return this.node;
+  }
+
+  protected running(): RaftNode {
+    if (!this.node) throw new ConfigurationError('call start() first');
+    return this.node;
+  }
+}

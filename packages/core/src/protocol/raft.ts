@@ -1,0 +1,1080 @@
+import { RaftLog } from './log.js';
+import { allMembers, Membership, membershipDistance } from './membership.js';
+import { Progress } from './progress.js';
+import { committedIndex, hasQuorum, voteOutcome } from './quorum.js';
+import { type PendingRead, ReadOnlyQueue } from './read-only.js';
+import { SnapshotReceiver } from './snapshot-receiver.js';
+import type {
+  AppendMessage,
+  AppendResponseMessage,
+  ClusterConfig,
+  Entry,
+  HardState,
+  HeartbeatMessage,
+  HeartbeatResponseMessage,
+  Message,
+  NodeId,
+  ProposedEntry,
+  RaftRole,
+  ReadState,
+  Snapshot,
+  SnapshotMessage,
+  SnapshotResponseMessage,
+  VoteMessage,
+  VoteResponseMessage,
+} from './types.js';
+
+/** Tunables of the protocol. Times are milliseconds of the `now` values the runtime passes in. */
+export interface RaftConfig {
+  id: NodeId;
+  /** Base election timeout: a follower waits a random time in [t, 2t) without a leader (paper 5.2). */
+  electionTimeout: number;
+  /** How often a leader sends heartbeats. Must be well below `electionTimeout`. */
+  heartbeatInterval: number;
+  /** How long a candidate waits for an election to finish; defaults to a randomized election timeout. */
+  candidateTimeout?: () => number;
+  /** Uniform numbers in [0, 1): injected so runs can be replayed. */
+  random: () => number;
+  /** Thesis 9.6: a candidate first asks whether it could win, without raising terms. */
+  preVote: boolean;
+  /** Thesis 6.2: a leader steps down without a quorum; voters ignore candidates while a leader lives. */
+  checkQuorum: boolean;
+  maxEntriesPerAppend: number;
+  /** Appends in flight per follower in replicate state. */
+  maxInflight: number;
+  /** Characters of the encoded snapshot sent per InstallSnapshot chunk. */
+  snapshotChunkSize: number;
+  /** Proposals are refused while this many entries are uncommitted (bounds the log without a quorum). */
+  maxUncommittedEntries: number;
+  /** `lease`: the leader serves reads without a heartbeat round while its lease holds (thesis 6.4.1). */
+  readPolicy: 'readIndex' | 'lease';
+  /** A lease read is only served if the leader heard from a quorum this much sooner than the election timeout. */
+  leaseClockDrift: number;
+}
+
+export interface RaftInit {
+  hardState: HardState;
+  snapshot: Snapshot | null;
+  entries: Entry[];
+  /** The configuration before any log entry: the initial voters, the same on every initial member. */
+  bootstrap: ClusterConfig;
+  /** The current time, in the same unit and origin as later `tick`/`step` calls. */
+  now: number;
+}
+
+/** What the runtime must do next (etcd's Ready): persist, then send, then apply. */
+export interface Ready {
+  /** Set when term, vote or commit changed: persist it. */
+  hardState?: HardState;
+  /** Entries to persist; they replace any stored entries from entries[0].index on. */
+  entries: Entry[];
+  /** A snapshot from the leader: persist it, then restore the state machine from it. */
+  snapshot?: Snapshot;
+  /** Messages that may go out before the persist completes (the leader's own log is not needed for them). */
+  earlyMessages: Message[];
+  /** Messages to send only once everything above is durable (vote grants, append acks: paper Figure 2). */
+  messages: Message[];
+  /** Committed and durable entries to apply, in order. */
+  committedEntries: Entry[];
+  /** Completed read-index requests (index -1: refused). */
+  readStates: ReadState[];
+}
+
+export type ProposeOutcome = { ok: true; forwardedTo?: NodeId } | { ok: false; reason: string; code: string };
+
+/** Where this node stands, for the runtime, the API getters, tests and tools. */
+export interface RaftStatus {
+  id: NodeId;
+  role: RaftRole;
+  term: number;
+  vote: NodeId | null;
+  leader: NodeId | null;
+  commitIndex: number;
+  appliedIndex: number;
+  firstIndex: number;
+  lastIndex: number;
+  lastTerm: number;
+  config: ClusterConfig;
+  transferee: NodeId | null;
+}
+
+const NO_DEADLINE = Number.POSITIVE_INFINITY;
+
+/**
+ * The Raft protocol as a deterministic value you step (etcd-io/raft style): no timers, no I/O, no
+ * promises, no clock and no Math.random. Inputs: `tick`, `step`, `propose`, `readIndex`,
+ * `transferLeader`. Outputs: `ready()`, acknowledged with `advance()` once persisted.
+ */
+export class RaftCore {
+  readonly id: NodeId;
+  private readonly cfg: RaftConfig;
+  readonly log: RaftLog;
+  readonly membership: Membership;
+
+  term: number;
+  vote: NodeId | null;
+  role: RaftRole = 'follower';
+  leader: NodeId | null = null;
+
+  private now = 0;
+  /** A follower or candidate starts an election at this time. */
+  private electionDeadline = 0;
+  /** When this node last heard from a live leader (for the check-quorum lease, thesis 6.2). */
+  private leaderContactAt = Number.NEGATIVE_INFINITY;
+  private heartbeatDue = NO_DEADLINE;
+  private checkQuorumDue = NO_DEADLINE;
+
+  private votes = new Map<NodeId, boolean>();
+  private progress = new Map<NodeId, Progress>();
+  /** Leader: index of the latest configuration entry it proposed (one change at a time, thesis 4.1). */
+  private pendingConfIndex = 0;
+  private transferee: NodeId | null = null;
+  private transferDeadline = NO_DEADLINE;
+
+  private readonly readOnly = new ReadOnlyQueue();
+  /** Reads that arrived before this leader committed an entry of its term (thesis 6.4, step 1). */
+  private heldReads: { context: string; from: NodeId }[] = [];
+  private readStates: ReadState[] = [];
+
+  /** The newest snapshot of this node's state machine (to send to followers behind the log). */
+  private localSnapshot: Snapshot | null;
+  private localSnapshotEncoded: string | null = null;
+  private readonly receiver = new SnapshotReceiver();
+
+  private msgs: Message[] = [];
+  private earlyMsgs: Message[] = [];
+  /** The last hard state handed out in a Ready, and the last one known durable. */
+  private prevHardState: HardState;
+  private durableTerm: number;
+  /** Followers owed the new commit index (sent as one append each when the Ready is built). */
+  private commitOwed = new Set<NodeId>();
+  private snapshotHandedOut = false;
+
+  constructor(cfg: RaftConfig, init: RaftInit) {
+    this.cfg = cfg;
+    this.id = cfg.id;
+    this.term = init.hardState.term;
+    this.vote = init.hardState.vote;
+    this.prevHardState = { ...init.hardState };
+    this.durableTerm = init.hardState.term;
+    this.localSnapshot = init.snapshot;
+    this.log = RaftLog.fromStorage(init.snapshot?.meta ?? null, init.entries, init.hardState.commit);
+    this.membership = init.snapshot
+      ? new Membership(init.snapshot.meta.config, init.snapshot.meta.index)
+      : new Membership(init.bootstrap, 0);
+    for (const e of init.entries)
+      if (e.kind === 'config') this.membership.append(e.index, e.data as ClusterConfig);
+    this.now = init.now;
+    this.resetElectionDeadline();
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** Time passes. Elections and heartbeats are driven by elapsed time, not by counting ticks. */
+  tick(now: number): void {
+    this.now = Math.max(this.now, now);
+    if (this.role === 'leader') {
+      this.tickLeader();
+    } else if (this.now >= this.electionDeadline) {
+      if (this.promotable()) this.campaign('timeout');
+      else this.resetElectionDeadline();
+    }
+  }
+
+  /** The earliest time `tick` has something to do. */
+  nextDeadline(): number {
+    if (this.role === 'leader')
+      return Math.min(this.heartbeatDue, this.checkQuorumDue, this.transferDeadline);
+    return this.electionDeadline;
+  }
+
+  /** A message from the network (already validated). */
+  step(m: Message, now: number): void {
+    this.now = Math.max(this.now, now);
+    if (m.term > this.term) {
+      if (!this.stepHigherTerm(m)) return;
+    } else if (m.term < this.term) {
+      this.stepLowerTerm(m);
+      return;
+    }
+    this.stepCurrentTerm(m);
+  }
+
+  /**
+   * Propose entries. The leader appends them; a follower forwards them to its leader (as the seed
+   * does). Returns why they were refused, if they were.
+   */
+  propose(entries: ProposedEntry[]): ProposeOutcome {
+    if (this.role !== 'leader') {
+      if (this.leader === null) return refuse('NO_LEADER', 'no leader is known');
+      this.send({ type: 'propose', from: this.id, to: this.leader, term: this.term, entries });
+      return { ok: true, forwardedTo: this.leader };
+    }
+    const refusal = this.checkProposal(entries);
+    if (refusal) return refusal;
+    this.appendProposals(entries);
+    return { ok: true };
+  }
+
+  /** Start a linearizable read (thesis 6.4). The outcome comes out as a ReadState with this context. */
+  readIndex(context: string): ProposeOutcome {
+    if (this.role === 'leader') {
+      this.leaderReadIndex(context, this.id);
+      return { ok: true };
+    }
+    if (this.leader === null) return refuse('NO_LEADER', 'no leader is known');
+    this.send({ type: 'readIndex', from: this.id, to: this.leader, term: this.term, context });
+    return { ok: true, forwardedTo: this.leader };
+  }
+
+  /** Hand leadership to `to` (thesis 3.10): catch it up, then tell it to campaign at once. */
+  transferLeader(to: NodeId): ProposeOutcome {
+    if (this.role !== 'leader') return refuse('NOT_LEADER', 'only the leader can transfer leadership');
+    if (to === this.id) return { ok: true };
+    if (!this.membership.isVoter(to)) return refuse('NOT_VOTER', `${to} is not a voter`);
+    this.transferee = to;
+    // Give up after an election timeout so the cluster does not stay without proposals for long.
+    this.transferDeadline = this.now + this.cfg.electionTimeout;
+    const pr = this.progress.get(to)!;
+    if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to);
+    else this.sendAppend(to, false);
+    return { ok: true };
+  }
+
+  /** Campaign now (used by tests and by a runtime that knows the leader is gone). */
+  campaignNow(): void {
+    if (this.role !== 'leader' && this.promotable()) this.campaign('timeout');
+  }
+
+  /**
+   * This node's state machine took a snapshot at `index` (<= applied). The log keeps `keepEntries`
+   * entries before it so followers slightly behind can still be sent entries instead of a snapshot.
+   */
+  compact(snapshot: Snapshot, keepEntries: number): void {
+    if (snapshot.meta.index <= (this.localSnapshot?.meta.index ?? 0)) return;
+    this.localSnapshot = snapshot;
+    this.localSnapshotEncoded = null;
+    const compactTo = Math.max(0, snapshot.meta.index - keepEntries);
+    const term = this.log.term(compactTo);
+    if (compactTo > this.log.snapshotIndex && term !== undefined) {
+      this.log.compact(compactTo, term);
+      this.membership.compactTo(compactTo);
+    }
+  }
+
+  /** The configuration at `index`, for a snapshot taken there. */
+  configAt(index: number): ClusterConfig {
+    return this.membership.configAt(index);
+  }
+
+  /** The latest snapshot this node holds (its own or one installed from a leader). */
+  get snapshot(): Snapshot | null {
+    return this.localSnapshot;
+  }
+
+  // ---------------------------------------------------------------- outputs
+
+  hasReady(): boolean {
+    return (
+      this.msgs.length > 0 ||
+      this.earlyMsgs.length > 0 ||
+      this.commitOwed.size > 0 ||
+      this.readStates.length > 0 ||
+      (this.log.pendingSnapshot !== null && !this.snapshotHandedOut) ||
+      this.log.stabled < this.log.lastIndex() ||
+      this.hardStateChanged() ||
+      this.log.hasNextCommitted()
+    );
+  }
+
+  /** Collects what the runtime must do. Call `advance(ready)` once it is persisted. */
+  ready(maxApply = 4096): Ready {
+    this.flushCommitOwed();
+    const rd: Ready = {
+      entries: this.log.unstableEntries(),
+      earlyMessages: this.earlyMsgs,
+      messages: this.msgs,
+      committedEntries: this.log.nextCommitted(maxApply),
+      readStates: this.readStates,
+    };
+    if (this.hardStateChanged()) {
+      rd.hardState = { term: this.term, vote: this.vote, commit: this.log.committed };
+      this.prevHardState = rd.hardState;
+    }
+    if (this.log.pendingSnapshot && !this.snapshotHandedOut) {
+      rd.snapshot = this.log.pendingSnapshot;
+      this.snapshotHandedOut = true;
+    }
+    const applied = rd.committedEntries;
+    if (applied.length > 0) this.log.applying = applied[applied.length - 1]!.index;
+    this.msgs = [];
+    this.earlyMsgs = [];
+    this.readStates = [];
+    return rd;
+  }
+
+  /** The runtime persisted (and restored) everything in `rd`. */
+  advance(rd: Ready): void {
+    if (rd.hardState) this.durableTerm = rd.hardState.term;
+    if (rd.snapshot) {
+      if (this.log.pendingSnapshot === rd.snapshot) this.log.pendingSnapshot = null;
+      this.snapshotHandedOut = false;
+      this.localSnapshot = rd.snapshot;
+      this.localSnapshotEncoded = null;
+    }
+    const last = rd.entries[rd.entries.length - 1];
+    if (last && this.log.stableTo(last.index, last.term) && this.role === 'leader') {
+      // The leader counts its own vote for an entry only once it is durable (thesis 10.2.1).
+      if (this.maybeCommit()) this.owCommitToAll();
+    }
+  }
+
+  status(): RaftStatus {
+    return {
+      id: this.id,
+      role: this.role,
+      term: this.term,
+      vote: this.vote,
+      leader: this.leader,
+      commitIndex: this.log.committed,
+      appliedIndex: this.log.applying,
+      firstIndex: this.log.firstIndex(),
+      lastIndex: this.log.lastIndex(),
+      lastTerm: this.log.lastTerm(),
+      config: this.membership.config,
+      transferee: this.transferee,
+    };
+  }
+
+  /** Replication progress of a follower as the leader sees it (for tests, promotion and tools). */
+  progressOf(id: NodeId): Readonly<Progress> | undefined {
+    return this.progress.get(id);
+  }
+
+  // ---------------------------------------------------------------- terms (paper 5.1)
+
+  /** Returns false when the message must be dropped. */
+  private stepHigherTerm(m: Message): boolean {
+    if (m.type === 'vote') {
+      // Thesis 4.2.3 / 6.2: while a leader is known to be alive, a vote request from a server that
+      // merely timed out (a removed or partitioned one) must not depose it. A transfer asked for it.
+      const inLease =
+        this.cfg.checkQuorum &&
+        (this.role === 'leader' ||
+          (this.leader !== null && this.now - this.leaderContactAt < this.cfg.electionTimeout));
+      if (inLease && !m.transfer) return false;
+      // A pre-vote request does not change our term (thesis 9.6).
+      if (m.preVote) return true;
+    }
+    if (m.type === 'voteResponse' && m.preVote && !m.reject) {
+      // A granted pre-vote carries the term we would campaign at; our own term moves when we do.
+      return true;
+    }
+    const fromLeader = m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot';
+    this.becomeFollower(m.term, fromLeader ? m.from : null);
+    return true;
+  }
+
+  private stepLowerTerm(m: Message): void {
+    if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.type === 'append' || m.type === 'heartbeat')) {
+      // A stale leader (or one cut off while we advanced our term through pre-vote-less elections)
+      // learns our term from this answer and steps down, so the cluster can make progress
+      // (etcd's fix for scenarios 18 and 19).
+      this.send({
+        type: 'appendResponse',
+        from: this.id,
+        to: m.from,
+        term: this.term,
+        index: 0,
+        reject: true,
+        hintIndex: 0,
+        hintTerm: 0,
+      });
+    } else if (m.type === 'vote' && m.preVote) {
+      this.send({
+        type: 'voteResponse',
+        from: this.id,
+        to: m.from,
+        term: this.term,
+        preVote: true,
+        reject: true,
+      });
+    }
+    // Anything else from an older term is stale: drop it.
+  }
+
+  private stepCurrentTerm(m: Message): void {
+    switch (m.type) {
+      case 'vote':
+        this.handleVoteRequest(m);
+        return;
+      case 'append':
+      case 'heartbeat':
+      case 'snapshot':
+        this.stepFromLeader(m);
+        return;
+      case 'voteResponse':
+        this.handleVoteResponse(m);
+        return;
+      case 'timeoutNow':
+        // Thesis 3.10: the leader chose us; campaign at once, without pre-vote, ignoring leases.
+        if (this.role === 'follower' && this.promotable()) this.campaign('transfer');
+        return;
+      case 'readIndexResponse':
+        if (this.role !== 'leader') this.readStates.push({ context: m.context, index: m.index });
+        return;
+      case 'propose':
+        if (this.role === 'leader' && this.checkProposal(m.entries) === null) this.appendProposals(m.entries);
+        return;
+      case 'readIndex':
+        if (this.role === 'leader') this.leaderReadIndex(m.context, m.from);
+        else
+          this.send({
+            type: 'readIndexResponse',
+            from: this.id,
+            to: m.from,
+            term: this.term,
+            context: m.context,
+            index: -1,
+          });
+        return;
+      case 'appendResponse':
+      case 'heartbeatResponse':
+      case 'snapshotResponse':
+        if (this.role === 'leader') this.stepLeaderResponse(m);
+        return;
+    }
+  }
+
+  // ---------------------------------------------------------------- elections (paper 5.2, 5.4.1)
+
+  private promotable(): boolean {
+    return this.membership.isVoter(this.id) && this.log.pendingSnapshot === null;
+  }
+
+  /**
+   * Starts an election. `timeout`: our election timer fired (pre-vote first when enabled);
+   * `election`: pre-vote won, campaign for real; `transfer`: the leader asked us to (thesis 3.10).
+   */
+  private campaign(kind: 'timeout' | 'election' | 'transfer'): void {
+    const transfer = kind === 'transfer';
+    if (this.cfg.preVote && kind === 'timeout') {
+      this.becomePreCandidate();
+    } else {
+      this.becomeCandidate();
+    }
+    const preVote = this.role === 'precandidate';
+    const voteTerm = preVote ? this.term + 1 : this.term;
+    this.votes.set(this.id, true);
+    if (this.tallyVotes()) return;
+    for (const voter of this.membership.config.voters) {
+      if (voter === this.id) continue;
+      const m: VoteMessage = {
+        type: 'vote',
+        from: this.id,
+        to: voter,
+        term: voteTerm,
+        preVote,
+        index: this.log.lastIndex(),
+        logTerm: this.log.lastTerm(),
+      };
+      if (transfer) m.transfer = true;
+      this.send(m);
+    }
+  }
+
+  private handleVoteRequest(m: VoteMessage): void {
+    // We may vote for m.from if we already did, or have not voted and follow no leader in this term,
+    // or it is a pre-vote for a later term (thesis 9.6).
+    const canVote =
+      this.vote === m.from ||
+      (this.vote === null && this.leader === null) ||
+      (m.preVote && m.term > this.term);
+    // Paper 5.4.1: grant only if the candidate's log is at least as up to date as ours.
+    const grant = canVote && this.log.isUpToDate(m.index, m.logTerm);
+    this.send({
+      type: 'voteResponse',
+      from: this.id,
+      to: m.from,
+      // A granted pre-vote answers in the candidate's future term so the candidate counts it.
+      term: grant && m.preVote ? m.term : this.term,
+      preVote: m.preVote,
+      reject: !grant,
+    });
+    if (grant && !m.preVote) {
+      this.vote = m.from;
+      this.resetElectionDeadline();
+    }
+  }
+
+  private handleVoteResponse(m: VoteResponseMessage): void {
+    if (this.role === 'precandidate' ? !m.preVote : this.role !== 'candidate' || m.preVote) return;
+    if (!this.membership.isVoter(m.from)) return;
+    this.votes.set(m.from, !m.reject);
+    this.tallyVotes();
+  }
+
+  /** Returns true when the election ended (won or lost). */
+  private tallyVotes(): boolean {
+    const outcome = voteOutcome(this.membership.config.voters, this.votes);
+    if (outcome === 'pending') return false;
+    if (outcome === 'lost') {
+      this.becomeFollower(this.term, null);
+      return true;
+    }
+    if (this.role === 'precandidate') this.campaign('election');
+    else this.becomeLeader();
+    return true;
+  }
+
+  // ---------------------------------------------------------------- roles
+
+  private becomeFollower(term: number, leader: NodeId | null): void {
+    if (term !== this.term) {
+      this.term = term;
+      this.vote = null;
+    }
+    this.leaveLeadership();
+    this.role = 'follower';
+    this.leader = leader;
+    if (leader !== null) this.leaderContactAt = this.now;
+    this.resetElectionDeadline();
+  }
+
+  private becomePreCandidate(): void {
+    this.leaveLeadership();
+    this.role = 'precandidate';
+    this.leader = null;
+    this.votes = new Map();
+    this.resetCandidateDeadline();
+  }
+
+  private becomeCandidate(): void {
+    this.leaveLeadership();
+    this.role = 'candidate';
+    this.term += 1;
+    this.vote = this.id;
+    this.leader = null;
+    this.votes = new Map();
+    this.resetCandidateDeadline();
+  }
+
+  private becomeLeader(): void {
+    this.role = 'leader';
+    this.leader = this.id;
+    this.transferee = null;
+    this.transferDeadline = NO_DEADLINE;
+    this.heartbeatDue = this.now + this.cfg.heartbeatInterval;
+    this.checkQuorumDue = this.now + this.cfg.electionTimeout;
+    this.progress = new Map();
+    for (const id of allMembers(this.membership.config)) this.addProgress(id);
+    // Thesis 4.1 (errata): no configuration change until an entry of this term is committed; the
+    // no-op below is that entry, so any configuration entry still in the log counts as pending.
+    this.pendingConfIndex = this.log.lastIndex();
+    // Paper section 8: a new leader commits a blank entry of its own term at once, which commits
+    // everything before it (5.4.2) and lets it serve reads (thesis 6.4).
+    this.appendProposals([{ kind: 'noop' }]);
+  }
+
+  private leaveLeadership(): void {
+    if (this.role !== 'leader') return;
+    this.heartbeatDue = NO_DEADLINE;
+    this.checkQuorumDue = NO_DEADLINE;
+    this.transferee = null;
+    this.transferDeadline = NO_DEADLINE;
+    this.progress = new Map();
+    this.commitOwed.clear();
+    // Reads waiting on this leader cannot be confirmed any more: refuse them so callers retry.
+    for (const r of this.readOnly.clear()) this.refuseRead(r.context, r.from);
+    for (const r of this.heldReads) this.refuseRead(r.context, r.from);
+    this.heldReads = [];
+  }
+
+  private resetElectionDeadline(): void {
+    const t = this.cfg.electionTimeout;
+    this.electionDeadline = this.now + t + Math.floor(this.cfg.random() * t);
+  }
+
+  private resetCandidateDeadline(): void {
+    if (this.cfg.candidateTimeout) this.electionDeadline = this.now + this.cfg.candidateTimeout();
+    else this.resetElectionDeadline();
+  }
+
+  private tickLeader(): void {
+    if (this.now >= this.checkQuorumDue) {
+      this.checkQuorumDue = this.now + this.cfg.electionTimeout;
+      // Thesis 6.2: a leader that has not heard from a quorum for an election timeout steps down.
+      if (this.cfg.checkQuorum && !this.quorumActive()) {
+        this.becomeFollower(this.term, null);
+        return;
+      }
+      for (const [id, pr] of this.progress) if (id !== this.id) pr.recentActive = false;
+    }
+    if (this.now >= this.transferDeadline) {
+      // The transfer did not finish in time: take proposals again (thesis 3.10).
+      this.transferee = null;
+      this.transferDeadline = NO_DEADLINE;
+    }
+    if (this.now >= this.heartbeatDue) {
+      this.heartbeatDue = this.now + this.cfg.heartbeatInterval;
+      this.broadcastHeartbeat(this.readOnly.lastContext());
+    }
+  }
+
+  private quorumActive(): boolean {
+    return hasQuorum(
+      this.membership.config.voters,
+      (id) => id === this.id || this.progress.get(id)?.recentActive === true,
+    );
+  }
+
+  // ---------------------------------------------------------------- follower side (paper 5.3, 7)
+
+  private stepFromLeader(m: AppendMessage | HeartbeatMessage | SnapshotMessage): void {
+    if (this.role !== 'follower') this.becomeFollower(this.term, m.from);
+    this.leader = m.from;
+    this.leaderContactAt = this.now;
+    this.resetElectionDeadline();
+    if (m.type === 'append') this.handleAppend(m);
+    else if (m.type === 'heartbeat') this.handleHeartbeat(m);
+    else this.handleSnapshotChunk(m);
+  }
+
+  private handleAppend(m: AppendMessage): void {
+    if (m.index < this.log.committed) {
+      // Everything up to our commit index matches any leader's log (5.4); tell it so.
+      this.replyAppend(m.from, this.log.committed);
+      return;
+    }
+    const appended = this.log.maybeAppend(m.index, m.logTerm, m.entries);
+    if (appended === undefined) {
+      // Fast backtracking: point the leader at the last entry that could match its term.
+      const hint = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
+      this.send({
+        type: 'appendResponse',
+        from: this.id,
+        to: m.from,
+        term: this.term,
+        index: m.index,
+        reject: true,
+        hintIndex: hint.index,
+        hintTerm: hint.term,
+      });
+      return;
+    }
+    if (appended.writtenFrom > 0) this.trackConfigEntries(m.entries, appended.writtenFrom);
+    // Paper Figure 2: commitIndex = min(leaderCommit, index of last new entry).
+    this.log.commitTo(Math.min(m.commit, appended.lastNew));
+    this.replyAppend(m.from, appended.lastNew);
+  }
+
+  /** Configuration entries take effect when appended, and are undone when truncated (thesis 4.1). */
+  private trackConfigEntries(entries: Entry[], writtenFrom: number): void {
+    this.membership.truncateFrom(writtenFrom);
+    for (const e of entries) {
+      if (e.index >= writtenFrom && e.kind === 'config')
+        this.membership.append(e.index, e.data as ClusterConfig);
+    }
+  }
+
+  private replyAppend(to: NodeId, index: number): void {
+    this.send({
+      type: 'appendResponse',
+      from: this.id,
+      to,
+      term: this.term,
+      index,
+      reject: false,
+      hintIndex: 0,
+      hintTerm: 0,
+    });
+  }
+
+  private handleHeartbeat(m: HeartbeatMessage): void {
+    // The leader sends min(commit, our match), so this never commits entries we do not have.
+    this.log.commitTo(m.commit);
+    const reply: HeartbeatResponseMessage = {
+      type: 'heartbeatResponse',
+      from: this.id,
+      to: m.from,
+      term: this.term,
+    };
+    if (m.context !== undefined) reply.context = m.context;
+    if (m.sentAt !== undefined) reply.sentAt = m.sentAt;
+    this.send(reply);
+  }
+
+  private handleSnapshotChunk(m: SnapshotMessage): void {
+    const result = this.receiver.receive(m);
+    if (result.kind === 'continue') {
+      this.sendSnapshotResponse(m.from, 0, result.offset, false);
+      return;
+    }
+    if (result.kind === 'invalid') {
+      this.sendSnapshotResponse(m.from, 0, 0, true);
+      return;
+    }
+    this.installSnapshot(m.from, result.snapshot);
+  }
+
+  /** Paper section 7: install a snapshot unless our log already holds what it covers. */
+  private installSnapshot(from: NodeId, snap: Snapshot): void {
+    const { index, term } = snap.meta;
+    if (index <= this.log.committed) {
+      this.replyAppend(from, this.log.committed);
+      return;
+    }
+    if (this.log.matchTerm(index, term)) {
+      // We have the entry the snapshot ends with: keep the log after it, just commit up to it.
+      this.log.commitTo(index);
+      this.replyAppend(from, index);
+      return;
+    }
+    this.log.restore(snap);
+    this.membership.reset(snap.meta.config, index);
+    this.replyAppend(from, index);
+  }
+
+  private sendSnapshotResponse(to: NodeId, index: number, offset: number, reject: boolean): void {
+    this.send({ type: 'snapshotResponse', from: this.id, to, term: this.term, index, offset, reject });
+  }
+
+  // ---------------------------------------------------------------- leader side (paper 5.3, 5.4.2)
+
+  private checkProposal(entries: ProposedEntry[]): ProposeOutcome | null {
+    if (this.transferee !== null)
+      return refuse('TRANSFERRING', `leadership is being transferred to ${this.transferee}`);
+    if (this.log.lastIndex() - this.log.committed >= this.cfg.maxUncommittedEntries) {
+      return refuse(
+        'UNCOMMITTED_LIMIT',
+        'too many uncommitted entries: the cluster may have lost its quorum',
+      );
+    }
+    let config = this.membership.config;
+    for (const e of entries) {
+      if (e.kind !== 'config') continue;
+      // Thesis 4.1: one configuration change at a time, and (errata) only after this leader has
+      // committed an entry of its own term.
+      if (this.pendingConfIndex > this.log.committed || this.log.term(this.log.committed) !== this.term) {
+        return refuse('CONFIG_PENDING', 'a configuration change is still in progress');
+      }
+      const next = e.data as ClusterConfig;
+      if (membershipDistance(config, next) > 1) {
+        return refuse('CONFIG_TOO_LARGE', 'a configuration change may add or remove only one server');
+      }
+      if (next.voters.length === 0) return refuse('CONFIG_EMPTY', 'a configuration needs at least one voter');
+      config = next;
+    }
+    return null;
+  }
+
+  private appendProposals(proposed: ProposedEntry[]): void {
+    let index = this.log.lastIndex();
+    const entries: Entry[] = new Array(proposed.length);
+    for (let i = 0; i < proposed.length; i++) {
+      const p = proposed[i]!;
+      index += 1;
+      const e: Entry = { index, term: this.term, kind: p.kind };
+      if (p.data !== undefined) e.data = p.data;
+      if (p.client !== undefined) e.client = p.client;
+      if (p.seq !== undefined) e.seq = p.seq;
+      entries[i] = e;
+      if (p.kind === 'config') {
+        this.pendingConfIndex = index;
+        this.membership.append(index, p.data as ClusterConfig);
+        this.syncProgressWithConfig();
+      }
+    }
+    this.log.append(entries);
+    this.broadcastAppend();
+  }
+
+  /** Progress entries follow the configuration: new members get one, removed ones lose theirs. */
+  private syncProgressWithConfig(): void {
+    const config = this.membership.config;
+    const members = new Set(allMembers(config));
+    for (const id of members) {
+      const pr = this.progress.get(id);
+      if (pr) pr.isLearner = !config.voters.includes(id);
+      else this.addProgress(id);
+    }
+    for (const id of [...this.progress.keys()]) if (!members.has(id)) this.progress.delete(id);
+  }
+
+  private addProgress(id: NodeId): void {
+    const pr = new Progress(this.log.lastIndex() + 1, !this.membership.isVoter(id));
+    if (id === this.id) pr.match = this.log.stabled;
+    pr.recentActive = true;
+    this.progress.set(id, pr);
+  }
+
+  private broadcastAppend(): void {
+    for (const id of this.progress.keys()) if (id !== this.id) this.sendAppend(id, false);
+  }
+
+  private broadcastHeartbeat(context: string | undefined): void {
+    for (const [id, pr] of this.progress) {
+      if (id === this.id) continue;
+      const m: HeartbeatMessage = {
+        type: 'heartbeat',
+        from: this.id,
+        to: id,
+        term: this.term,
+        // Never tell a follower to commit past what it is known to hold (etcd's heartbeat rule).
+        commit: Math.min(pr.match, this.log.committed),
+        sentAt: this.now,
+      };
+      if (context !== undefined) m.context = context;
+      this.send(m);
+    }
+  }
+
+  /**
+   * Sends `to` the entries it lacks. Returns whether a message went out. In replicate state several
+   * appends are pipelined up to the inflight window; in probe state one at a time.
+   */
+  private sendAppend(to: NodeId, sendIfEmpty: boolean): boolean {
+    const pr = this.progress.get(to);
+    if (!pr) return false;
+    let sent = false;
+    while (!pr.isPaused(this.cfg.maxInflight)) {
+      const prevIndex = pr.next - 1;
+      const prevTerm = this.log.term(prevIndex);
+      if (prevTerm === undefined) {
+        // The entries it needs are compacted away (paper 7).
+        this.startSnapshot(to, pr);
+        return true;
+      }
+      const entries = this.log.slice(pr.next, this.log.lastIndex(), this.cfg.maxEntriesPerAppend);
+      // An empty append still serves as a probe or carries a new commit index.
+      if (entries.length === 0 && (sent || !sendIfEmpty)) return sent;
+      const last = entries.length > 0 ? entries[entries.length - 1]!.index : prevIndex;
+      const commit = this.log.committed;
+      this.send({
+        type: 'append',
+        from: this.id,
+        to,
+        term: this.term,
+        index: prevIndex,
+        logTerm: prevTerm,
+        entries,
+        commit,
+      });
+      this.commitOwed.delete(to);
+      pr.sentEntries(last, entries.length);
+      sent = true;
+      if (pr.state !== 'replicate' || entries.length === 0) return true;
+    }
+    return sent;
+  }
+
+  private stepLeaderResponse(
+    m: AppendResponseMessage | HeartbeatResponseMessage | SnapshotResponseMessage,
+  ): void {
+    const pr = this.progress.get(m.from);
+    if (!pr) return;
+    pr.recentActive = true;
+    if (m.type === 'appendResponse') this.handleAppendResponse(m, pr);
+    else if (m.type === 'heartbeatResponse') this.handleHeartbeatResponse(m, pr);
+    else this.handleSnapshotResponse(m, pr);
+  }
+
+  private handleAppendResponse(m: AppendResponseMessage, pr: Progress): void {
+    if (m.reject) {
+      // Fast backtracking (paper 5.3): jump to the last index where the follower's log can match.
+      const probe = m.hintTerm > 0 ? this.log.findConflictByTerm(m.hintIndex, m.hintTerm).index : m.hintIndex;
+      if (pr.maybeDecrTo(m.index, probe)) {
+        if (pr.state === 'replicate') pr.becomeProbe();
+        this.sendAppend(m.from, true);
+      }
+      return;
+    }
+    if (!pr.maybeUpdate(m.index)) return;
+    if (pr.state === 'probe') pr.becomeReplicate();
+    else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) {
+      pr.becomeProbe();
+      pr.becomeReplicate();
+    }
+    if (this.maybeCommit()) this.owCommitToAll();
+    this.sendAppend(m.from, false);
+    if (m.from === this.transferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
+  }
+
+  private handleHeartbeatResponse(m: HeartbeatResponseMessage, pr: Progress): void {
+    // The follower is alive: let a paused probe go again, and resend what it lacks.
+    pr.probeSent = false;
+    if (m.sentAt !== undefined && m.sentAt > pr.heartbeatAckedAt) pr.heartbeatAckedAt = m.sentAt;
+    if (pr.state === 'snapshot') {
+      this.sendSnapshotChunk(m.from, pr);
+    } else if (pr.match < this.log.lastIndex()) {
+      // In replicate state an append whose answer never came (lost on the way) would stall the
+      // follower: when its match has not moved for a whole heartbeat round, probe again.
+      if (pr.state === 'replicate' && pr.match === pr.matchAtHeartbeat) pr.becomeProbe();
+      pr.matchAtHeartbeat = pr.match;
+      this.sendAppend(m.from, true);
+    }
+    if (m.context !== undefined)
+      this.releaseReads(this.readOnly.ack(m.context, m.from, this.membership.config.voters));
+  }
+
+  private handleSnapshotResponse(m: SnapshotResponseMessage, pr: Progress): void {
+    if (pr.state !== 'snapshot') return;
+    if (m.reject) {
+      // The follower could not use it (say, it could not decode it): probe again, which starts over.
+      pr.becomeProbe();
+      return;
+    }
+    pr.snapshotOffset = m.offset;
+    this.sendSnapshotChunk(m.from, pr);
+  }
+
+  /** Paper 5.3 and 5.4.2: commit the highest index stored on a majority, if it is of this term. */
+  private maybeCommit(): boolean {
+    const self = this.progress.get(this.id);
+    if (self) self.match = this.log.stabled;
+    const index = committedIndex(this.membership.config.voters, (id) => this.progress.get(id)?.match ?? 0);
+    // Figure 8: entries of earlier terms are never committed by counting replicas.
+    if (index <= this.log.committed || this.log.term(index) !== this.term) return false;
+    const firstOfTerm = this.log.term(this.log.committed) !== this.term;
+    this.log.commitTo(index);
+    if (firstOfTerm) this.onFirstCommitOfTerm();
+    this.maybeFinishRemoval();
+    return true;
+  }
+
+  /** Thesis 4.2.2: a leader removed from the configuration steps down once the removal commits. */
+  private maybeFinishRemoval(): void {
+    if (!this.membership.isVoter(this.id) && this.membership.index <= this.log.committed) {
+      this.becomeFollower(this.term, null);
+    }
+  }
+
+  /** Followers learn the new commit index in the next append; owe one to each follower now. */
+  private owCommitToAll(): void {
+    if (this.role !== 'leader') return;
+    for (const id of this.progress.keys()) if (id !== this.id) this.commitOwed.add(id);
+  }
+
+  private flushCommitOwed(): void {
+    if (this.commitOwed.size === 0) return;
+    for (const id of this.commitOwed) {
+      const pr = this.progress.get(id);
+      if (!pr || pr.state === 'snapshot') continue;
+      // An empty append carries the commit index; paused followers get it with their next append.
+      if (!pr.isPaused(this.cfg.maxInflight)) this.sendAppend(id, true);
+    }
+    this.commitOwed.clear();
+  }
+
+  private sendTimeoutNow(to: NodeId): void {
+    this.send({ type: 'timeoutNow', from: this.id, to, term: this.term });
+  }
+
+  // ---------------------------------------------------------------- snapshots (paper 7)
+
+  private startSnapshot(to: NodeId, pr: Progress): void {
+    const snap = this.localSnapshot;
+    if (!snap) return;
+    pr.becomeSnapshot(snap.meta.index);
+    this.sendSnapshotChunk(to, pr);
+  }
+
+  private sendSnapshotChunk(to: NodeId, pr: Progress): void {
+    const snap = this.localSnapshot;
+    if (!snap) return;
+    if (snap.meta.index !== pr.pendingSnapshot) {
+      // A newer snapshot replaced the one being sent: start over with it.
+      pr.becomeSnapshot(snap.meta.index);
+    }
+    if (this.localSnapshotEncoded === null) this.localSnapshotEncoded = JSON.stringify(snap.data ?? null);
+    const encoded = this.localSnapshotEncoded;
+    const offset = Math.min(pr.snapshotOffset, encoded.length);
+    const data = encoded.slice(offset, offset + this.cfg.snapshotChunkSize);
+    this.send({
+      type: 'snapshot',
+      from: this.id,
+      to,
+      term: this.term,
+      meta: snap.meta,
+      offset,
+      data,
+      done: offset + data.length >= encoded.length,
+    });
+  }
+
+  // ---------------------------------------------------------------- reads (thesis 6.4)
+
+  private leaderReadIndex(context: string, from: NodeId): void {
+    if (this.log.term(this.log.committed) !== this.term) {
+      // Step 1 of thesis 6.4: the leader's commit index is only known to be current once it has
+      // committed an entry of its term (scenario 20).
+      this.heldReads.push({ context, from });
+      return;
+    }
+    const index = this.log.committed;
+    const voters = this.membership.config.voters;
+    if (voters.length === 1 && voters[0] === this.id) {
+      this.finishRead(context, from, index);
+      return;
+    }
+    if (this.cfg.readPolicy === 'lease' && this.inLeaderLease()) {
+      this.finishRead(context, from, index);
+      return;
+    }
+    this.readOnly.add(context, index, from, this.id);
+    this.broadcastHeartbeat(context);
+  }
+
+  /**
+   * Thesis 6.4.1: with check-quorum, a voter that heard from this leader at time t votes for nobody
+   * else before t + electionTimeout. Heartbeats echo the leader's send time, so the leader knows a
+   * quorum heard from it no later than the quorum's oldest echoed time; reads are safe until that plus
+   * the election timeout, minus a margin for clocks running at different rates (`leaseClockDrift`).
+   */
+  private inLeaderLease(): boolean {
+    if (!this.cfg.checkQuorum || this.transferee !== null) return false;
+    const leaseStart = committedIndex(this.membership.config.voters, (id) =>
+      id === this.id ? this.now : (this.progress.get(id)?.heartbeatAckedAt ?? Number.NEGATIVE_INFINITY),
+    );
+    return this.now < leaseStart + this.cfg.electionTimeout - this.cfg.leaseClockDrift;
+  }
+
+  private onFirstCommitOfTerm(): void {
+    const held = this.heldReads;
+    this.heldReads = [];
+    for (const r of held) this.leaderReadIndex(r.context, r.from);
+  }
+
+  private releaseReads(reads: PendingRead[]): void {
+    for (const r of reads) this.finishRead(r.context, r.from, r.index);
+  }
+
+  private finishRead(context: string, from: NodeId, index: number): void {
+    if (from === this.id) this.readStates.push({ context, index });
+    else this.send({ type: 'readIndexResponse', from: this.id, to: from, term: this.term, context, index });
+  }
+
+  private refuseRead(context: string, from: NodeId): void {
+    if (from === this.id) this.readStates.push({ context, index: -1 });
+    else
+      this.send({ type: 'readIndexResponse', from: this.id, to: from, term: this.term, context, index: -1 });
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private send(m: Message): void {
+    // A leader's own messages depend on nothing unpersisted once its term is durable (thesis 10.2.1),
+    // so they can go out while its log write is in flight.
+    if (this.role === 'leader' && this.durableTerm === this.term) this.earlyMsgs.push(m);
+    else this.msgs.push(m);
+  }
+
+  private hardStateChanged(): boolean {
+    const p = this.prevHardState;
+    return p.term !== this.term || p.vote !== this.vote || p.commit !== this.log.committed;
+  }
+}
+
+function refuse(code: string, reason: string): ProposeOutcome {
+  return { ok: false, code, reason };
+}

@@ -1,0 +1,388 @@
+/**
+ * Schema validation of every message a peer sends (DESIGN.md section 5). The protocol code trusts the
+ * shapes in types.ts; this is the one place where bytes from the network become those shapes, so a
+ * buggy or hostile peer can only get its message dropped (an `error` event), never crash the node,
+ * overflow a term, corrupt the log or pollute prototypes.
+ *
+ * It runs on every message (thousands a second on a leader): the happy path reads each field once,
+ * builds no strings (reasons are built only when a check fails) and uses no regexes or JSON.stringify.
+ * Reading each field exactly once and returning a fresh object also means a getter or Proxy cannot show
+ * one value to the checks and another to the protocol.
+ */
+import { InvalidMessageError } from '../errors.js';
+import type {
+  ClusterConfig,
+  Entry,
+  EntryKind,
+  HeartbeatMessage,
+  HeartbeatResponseMessage,
+  Message,
+  MessageType,
+  ProposedEntry,
+  SnapshotMeta,
+  VoteMessage,
+} from './types.js';
+import {
+  type Budget,
+  describe,
+  type Fields,
+  grow,
+  isPlainObject,
+  measureJson,
+  Rejection,
+  readBoolean,
+  readEntryCount,
+  readIndex,
+  readObject,
+  readOptionalString,
+  readString,
+  readTerm,
+  refuse,
+} from './validate-json.js';
+
+export interface MessageLimits {
+  /** Entries in one `append` or `propose`. */
+  maxEntriesPerMessage: number;
+  /** Approximate serialized size of the whole message, in characters. */
+  maxPayloadChars: number;
+  /** Length of one snapshot chunk (`snapshot.data`). */
+  maxSnapshotChunkChars: number;
+  /** Length of node ids (in configurations) and client ids (in entries). */
+  maxIdLength: number;
+  /** Length of read-index contexts. */
+  maxContextLength: number;
+}
+
+/**
+ * Generous for real traffic, small enough that one message cannot exhaust a tab's memory. The leader
+ * must batch and propose within the same limits, or followers would refuse its entries forever.
+ */
+export const DEFAULT_MESSAGE_LIMITS: Readonly<MessageLimits> = Object.freeze({
+  maxEntriesPerMessage: 10_000,
+  maxPayloadChars: 8 * 1024 * 1024,
+  maxSnapshotChunkChars: 1024 * 1024,
+  maxIdLength: 256,
+  maxContextLength: 256,
+});
+
+/**
+ * Serialized size of a message's keys and numbers, and of one entry's, with every number at its
+ * longest: the strings and data are added to these, so the estimate stays above the real size.
+ */
+const MESSAGE_OVERHEAD = 256;
+const ENTRY_OVERHEAD = 112;
+
+const MESSAGE_TYPES: ReadonlySet<unknown> = new Set<MessageType>([
+  'append',
+  'appendResponse',
+  'heartbeat',
+  'heartbeatResponse',
+  'vote',
+  'voteResponse',
+  'snapshot',
+  'snapshotResponse',
+  'timeoutNow',
+  'propose',
+  'readIndex',
+  'readIndexResponse',
+]);
+
+/**
+ * Returns `payload` as a Message when it is well-formed and was sent by `expected.from` to
+ * `expected.to`; otherwise throws an InvalidMessageError naming the offending field. Never throws
+ * anything else. The result is a freshly built object holding only the known fields; entry `data`
+ * is kept by reference once checked.
+ */
+export function validateMessage(
+  payload: unknown,
+  expected: { from: string; to: string },
+  limits: MessageLimits = DEFAULT_MESSAGE_LIMITS,
+): Message {
+  try {
+    return parseMessage(payload, expected, limits);
+  } catch (e) {
+    const reason = Rejection.is(e) ? e.reason : 'the payload could not be read (a getter or proxy threw)';
+    throw new InvalidMessageError(reason, expected.from);
+  }
+}
+
+function parseMessage(
+  payload: unknown,
+  expected: { from: string; to: string },
+  limits: MessageLimits,
+): Message {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload) || !isPlainObject(payload)) {
+    refuse(`the payload must be a plain object, got ${describe(payload)}`);
+  }
+  const p = payload as Fields;
+  const type = p.type;
+  if (!MESSAGE_TYPES.has(type)) refuse(`unknown message type ${describe(type)}`);
+  const t = type as MessageType;
+
+  // The transport stamps who sent it: a node cannot speak as another (or to another) by saying so.
+  const from = p.from;
+  if (from !== expected.from) {
+    refuse(
+      `${t}.from must be ${describe(expected.from)} (the sender the transport saw), got ${describe(from)}`,
+    );
+  }
+  const to = p.to;
+  if (to !== expected.to) refuse(`${t}.to must be ${describe(expected.to)} (this node), got ${describe(to)}`);
+  const term = readTerm(p.term, t, -1, 'term');
+  const budget: Budget = { limits, size: MESSAGE_OVERHEAD + expected.from.length + expected.to.length };
+  grow(budget, 0, t, -1, '');
+
+  switch (t) {
+    case 'append': {
+      const index = readIndex(p.index, t, -1, 'index');
+      const logTerm = readTerm(p.logTerm, t, -1, 'logTerm');
+      // The previous entry cannot come from a term later than the leader's own.
+      if (logTerm > term) refuse(`append.logTerm must be <= append.term (${term}), got ${logTerm}`);
+      // Any index is fine here: the receiver bounds commit by what it knows matches (paper 5.3).
+      const commit = readIndex(p.commit, t, -1, 'commit');
+      const entries = readLogEntries(budget, p.entries, index, logTerm, term);
+      return { type: t, from: expected.from, to: expected.to, term, index, logTerm, entries, commit };
+    }
+    case 'appendResponse': {
+      const index = readIndex(p.index, t, -1, 'index');
+      const reject = readBoolean(p.reject, t, 'reject');
+      const hintIndex = readIndex(p.hintIndex, t, -1, 'hintIndex');
+      const hintTerm = readTerm(p.hintTerm, t, -1, 'hintTerm');
+      return { type: t, from: expected.from, to: expected.to, term, index, reject, hintIndex, hintTerm };
+    }
+    case 'heartbeat': {
+      const commit = readIndex(p.commit, t, -1, 'commit');
+      const context = readOptionalString(budget, p.context, t, 'context', limits.maxContextLength);
+      const message: HeartbeatMessage = { type: t, from: expected.from, to: expected.to, term, commit };
+      if (context !== undefined) message.context = context;
+      readSentAt(p.sentAt, t, message);
+      return message;
+    }
+    case 'heartbeatResponse': {
+      const context = readOptionalString(budget, p.context, t, 'context', limits.maxContextLength);
+      const message: HeartbeatResponseMessage = { type: t, from: expected.from, to: expected.to, term };
+      if (context !== undefined) message.context = context;
+      readSentAt(p.sentAt, t, message);
+      return message;
+    }
+    case 'vote': {
+      const preVote = readBoolean(p.preVote, t, 'preVote');
+      const index = readIndex(p.index, t, -1, 'index');
+      const logTerm = readTerm(p.logTerm, t, -1, 'logTerm');
+      // A candidate's last entry is never from a term later than the one it campaigns in (5.4.1).
+      if (logTerm > term) refuse(`vote.logTerm must be <= vote.term (${term}), got ${logTerm}`);
+      const transfer = p.transfer;
+      const message: VoteMessage = {
+        type: t,
+        from: expected.from,
+        to: expected.to,
+        term,
+        preVote,
+        index,
+        logTerm,
+      };
+      if (transfer !== undefined) message.transfer = readBoolean(transfer, t, 'transfer');
+      return message;
+    }
+    case 'voteResponse': {
+      const preVote = readBoolean(p.preVote, t, 'preVote');
+      const reject = readBoolean(p.reject, t, 'reject');
+      return { type: t, from: expected.from, to: expected.to, term, preVote, reject };
+    }
+    case 'snapshot': {
+      const meta = readSnapshotMeta(budget, p.meta, term);
+      const offset = readIndex(p.offset, t, -1, 'offset');
+      const data = readString(budget, p.data, t, 'data', limits.maxSnapshotChunkChars);
+      const done = readBoolean(p.done, t, 'done');
+      return { type: t, from: expected.from, to: expected.to, term, meta, offset, data, done };
+    }
+    case 'snapshotResponse': {
+      const index = readIndex(p.index, t, -1, 'index');
+      const offset = readIndex(p.offset, t, -1, 'offset');
+      const reject = readBoolean(p.reject, t, 'reject');
+      return { type: t, from: expected.from, to: expected.to, term, index, offset, reject };
+    }
+    case 'timeoutNow':
+      return { type: t, from: expected.from, to: expected.to, term };
+    case 'propose': {
+      const base = 'propose.entries';
+      const raw = p.entries;
+      const n = readEntryCount(raw, base, limits.maxEntriesPerMessage);
+      const entries: ProposedEntry[] = [];
+      for (let i = 0; i < n; i++) {
+        const fields = readObject((raw as unknown[])[i], base, i);
+        const entry: ProposedEntry = { kind: readKind(fields.kind, base, i) };
+        readEntryBody(budget, fields, base, i, entry);
+        entries.push(entry);
+      }
+      return { type: t, from: expected.from, to: expected.to, term, entries };
+    }
+    case 'readIndex': {
+      const context = readString(budget, p.context, t, 'context', limits.maxContextLength);
+      return { type: t, from: expected.from, to: expected.to, term, context };
+    }
+    case 'readIndexResponse': {
+      const context = readString(budget, p.context, t, 'context', limits.maxContextLength);
+      const index = p.index;
+      // -1 is the leader's refusal; anything else is a commit index.
+      if (!Number.isSafeInteger(index) || (index as number) < -1) {
+        refuse(
+          `readIndexResponse.index must be a safe integer >= -1 (-1 means refused), got ${describe(index)}`,
+        );
+      }
+      return { type: t, from: expected.from, to: expected.to, term, context, index: index as number };
+    }
+  }
+}
+
+/**
+ * Entries of an AppendEntries. Their positions are implied by `index` (paper 5.3), so any gap or
+ * overlap would write entries at the wrong place; their terms must form a valid log suffix: not below
+ * the previous entry's term, and not above the leader's term (Log Matching relies on both).
+ */
+function readLogEntries(budget: Budget, raw: unknown, index: number, logTerm: number, term: number): Entry[] {
+  const base = 'append.entries';
+  const n = readEntryCount(raw, base, budget.limits.maxEntriesPerMessage);
+  const entries: Entry[] = [];
+  let previousTerm = logTerm;
+  for (let i = 0; i < n; i++) {
+    const fields = readObject((raw as unknown[])[i], base, i);
+    const entryIndex = readIndex(fields.index, base, i, 'index');
+    const wanted = index + 1 + i;
+    if (entryIndex !== wanted) {
+      refuse(
+        `${base}[${i}].index must be ${wanted} (consecutive after index ${wanted - 1}), got ${entryIndex}`,
+      );
+    }
+    const entryTerm = readTerm(fields.term, base, i, 'term');
+    if (entryTerm < previousTerm) {
+      refuse(
+        i === 0
+          ? `${base}[0].term must be >= append.logTerm (${logTerm}), got ${entryTerm}`
+          : `${base}[${i}].term must be >= ${base}[${i - 1}].term (${previousTerm}): terms never decrease along a log, got ${entryTerm}`,
+      );
+    }
+    if (entryTerm > term) {
+      refuse(
+        `${base}[${i}].term must be <= append.term (${term}): no entry is newer than its leader, got ${entryTerm}`,
+      );
+    }
+    previousTerm = entryTerm;
+    // A fresh object with a fixed key order (one hidden class for the hot path).
+    const entry: Entry = { index: entryIndex, term: entryTerm, kind: readKind(fields.kind, base, i) };
+    readEntryBody(budget, fields, base, i, entry);
+    entries.push(entry);
+  }
+  return entries;
+}
+
+/**
+ * The leader's clock reading, echoed back by the follower; lease reads measure from it (thesis 6.4.1).
+ * Only a finite, non-negative number is let through (the leader compares it with its own readings).
+ */
+function readSentAt(
+  value: unknown,
+  base: string,
+  message: HeartbeatMessage | HeartbeatResponseMessage,
+): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    refuse(`${base}.sentAt must be a finite non-negative number when present, got ${describe(value)}`);
+  }
+  message.sentAt = value;
+}
+
+function readKind(kind: unknown, base: string, i: number): EntryKind {
+  if (kind === 'command' || kind === 'noop' || kind === 'config') return kind;
+  return refuse(`${base}[${i}].kind must be 'command', 'noop' or 'config', got ${describe(kind)}`);
+}
+
+/** Fills in what log entries and proposals share: data and the exactly-once bookkeeping. */
+function readEntryBody(budget: Budget, fields: Fields, base: string, i: number, entry: ProposedEntry): void {
+  grow(budget, ENTRY_OVERHEAD, base, i, '');
+  const data = fields.data;
+  if (entry.kind === 'config') {
+    // A configuration takes effect as soon as it is appended (thesis 4.1): it must be sound on arrival.
+    entry.data = readConfig(budget, data, `${base}[${i}].data`);
+  } else if (data !== undefined) {
+    try {
+      budget.size += measureJson(data, budget.limits.maxPayloadChars - budget.size);
+    } catch (e) {
+      if (Rejection.is(e)) refuse(`${base}[${i}].data${e.reason}`);
+      throw e;
+    }
+    entry.data = data;
+  }
+  const client = fields.client;
+  if (client !== undefined) {
+    const max = budget.limits.maxIdLength;
+    if (typeof client !== 'string' || client.length > max) {
+      refuse(`${base}[${i}].client must be a string of at most ${max} characters, got ${describe(client)}`);
+    }
+    grow(budget, client.length, base, i, 'client');
+    entry.client = client;
+  }
+  const seq = fields.seq;
+  if (seq !== undefined) entry.seq = readIndex(seq, base, i, 'seq');
+}
+
+function readSnapshotMeta(budget: Budget, value: unknown, term: number): SnapshotMeta {
+  const fields = readObject(value, 'snapshot.meta', -1);
+  const index = readIndex(fields.index, 'snapshot.meta', -1, 'index');
+  const metaTerm = readTerm(fields.term, 'snapshot.meta', -1, 'term');
+  // The last entry a snapshot covers cannot be newer than the leader sending it.
+  if (metaTerm > term) refuse(`snapshot.meta.term must be <= snapshot.term (${term}), got ${metaTerm}`);
+  const config = readConfig(budget, fields.config, 'snapshot.meta.config');
+  return { index, term: metaTerm, config };
+}
+
+/**
+ * A cluster configuration, rebuilt. Duplicates would count one node's vote twice; a node both voter
+ * and learner would be ambiguous; with no voter the cluster could never elect or commit again.
+ */
+function readConfig(budget: Budget, value: unknown, where: string): ClusterConfig {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    refuse(`${where} must be a cluster configuration {voters, learners}, got ${describe(value)}`);
+  }
+  const fields = value as Fields;
+  const voters = readIds(budget, fields.voters, `${where}.voters`);
+  const learners = readIds(budget, fields.learners, `${where}.learners`);
+  if (voters.length === 0) refuse(`${where}.voters must name at least one voter`);
+  const seen = new Set<string>();
+  for (let i = 0; i < voters.length; i++) {
+    if (seen.has(voters[i]!)) refuse(`${where}.voters[${i}] ${describe(voters[i])} is repeated`);
+    seen.add(voters[i]!);
+  }
+  for (let i = 0; i < learners.length; i++) {
+    const id = learners[i]!;
+    if (seen.has(id)) {
+      refuse(`${where}.learners[${i}] ${describe(id)} is repeated or also a voter (a node has one role)`);
+    }
+    seen.add(id);
+  }
+  return { voters, learners };
+}
+
+function readIds(budget: Budget, value: unknown, where: string): string[] {
+  if (!Array.isArray(value)) refuse(`${where} must be an array of node ids, got ${describe(value)}`);
+  const n: unknown = (value as unknown[]).length; // a Proxy may report anything
+  // Each id costs at least 4 characters: refuse absurd lengths before reading anything.
+  if (
+    !Number.isSafeInteger(n) ||
+    (n as number) < 0 ||
+    4 * (n as number) > budget.limits.maxPayloadChars - budget.size
+  ) {
+    refuse(`${where} has too many ids (maxPayloadChars)`);
+  }
+  const ids: string[] = [];
+  const max = budget.limits.maxIdLength;
+  for (let i = 0; i < (n as number); i++) {
+    const id = (value as unknown[])[i];
+    if (typeof id !== 'string' || id.length === 0 || id.length > max) {
+      refuse(`${where}[${i}] must be a non-empty string of at most ${max} characters, got ${describe(id)}`);
+    }
+    grow(budget, id.length + 3, where, i, '');
+    ids.push(id);
+  }
+  return ids;
+}

@@ -1,0 +1,36 @@
+import type { RaftError } from '../errors.js';
+import type { RaftRole, Snapshot } from '../protocol/types.js';
+
+/** The seed's apply entry: what the `apply` event hands to listeners. */
+export interface AppliedEntry {
+  command: unknown;
+  term: number;
+  index: number;
+}
+
+/**
+ * Events, with the seed's names (listen with `raft.listen(type, handler)`):
+ * - `join` / `leave` (address): a configuration entry added or removed a member, on every member.
+ * - `leader`, `candidate`, `follower`, `state changed` (now, before): role changes.
+ * - `heartbeat timeout`: no leader was heard from in time; `start election` follows.
+ * - `apply` (entry, index, cb): a committed command; call `cb()` once it is durably applied, `cb(err)` to retry.
+ * - `updated` (index): a command was applied and every `apply` listener called back.
+ * - `refresh` (cb, snapshot): the local state is too old; reload it (the snapshot is given), then call `cb()`.
+ * - `error` (error): something went wrong that the node survived (bad message, storage failure).
+ */
+export interface RaftEvents {
+  join: (address: string) => void;
+  leave: (address: string) => void;
+  leader: () => void;
+  candidate: () => void;
+  follower: () => void;
+  'state changed': (state: RaftRole, previous: RaftRole) => void;
+  'heartbeat timeout': () => void;
+  'start election': () => void;
+  apply: (entry: AppliedEntry, index: number, cb: (err?: unknown) => void) => void;
+  updated: (index: number) => void;
+  refresh: (cb: (term?: number, index?: number) => void, snapshot: Snapshot) => void;
+  error: (error: RaftError) => void;
+}
+
+export type RaftEventName = keyof RaftEvents;

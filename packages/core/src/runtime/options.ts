@@ -1,0 +1,80 @@
+import type { RaftConfig } from '../protocol/raft.js';
+
+/**
+ * What the replicated state machine implements. `apply` is called once per committed command, in log
+ * order, on every node; what it returns is the `result` of the proposer's `propose()`. It must be
+ * deterministic: same commands, same state, on every node.
+ */
+export interface StateMachine {
+  apply(command: unknown, meta: { index: number; term: number }): unknown;
+  /** A JSON-serializable copy of the whole state, taken for log compaction (paper section 7). */
+  snapshot(): unknown;
+  /** Replace the whole state with a snapshot taken by `snapshot()` (on this or another node). */
+  restore(snapshot: unknown): void;
+}
+
+/** Protocol and runtime tunables, with their defaults in `DEFAULT_TUNING`. */
+export interface RaftTuning {
+  preVote: boolean;
+  checkQuorum: boolean;
+  /** Entries per AppendEntries message. */
+  maxEntriesPerAppend: number;
+  /** AppendEntries messages in flight per follower. */
+  maxInflight: number;
+  /** Characters of the JSON-encoded snapshot per InstallSnapshot chunk. */
+  snapshotChunkSize: number;
+  /** The leader refuses proposals while this many entries are uncommitted. */
+  maxUncommittedEntries: number;
+  /** Take a snapshot and compact the log after this many applied entries. */
+  snapshotThreshold: number;
+  /** Entries kept in memory before a snapshot, for followers that are only a little behind. */
+  snapshotTrailingEntries: number;
+  /** How long `propose()` waits for its entry to be applied before `OutcomeUnknownError`. */
+  proposalTimeout: number;
+  /** `lease` serves reads on the leader without a heartbeat round while its lease holds. */
+  readPolicy: 'readIndex' | 'lease';
+  /** Safety margin (ms) subtracted from the lease for clock drift between nodes. */
+  leaseClockDrift: number;
+  /** Committed entries applied per batch before yielding to the event loop. */
+  maxApplyBatch: number;
+}
+
+export const DEFAULT_TUNING: RaftTuning = Object.freeze({
+  preVote: true,
+  checkQuorum: true,
+  maxEntriesPerAppend: 1024,
+  maxInflight: 256,
+  snapshotChunkSize: 256 * 1024,
+  maxUncommittedEntries: 100_000,
+  snapshotThreshold: 10_000,
+  snapshotTrailingEntries: 1_000,
+  proposalTimeout: 10_000,
+  readPolicy: 'readIndex',
+  leaseClockDrift: 50,
+  maxApplyBatch: 4096,
+});
+
+/** The protocol's config from the runtime's tuning and timings. */
+export function protocolConfig(
+  id: string,
+  tuning: RaftTuning,
+  timing: { electionTimeout: number; heartbeatInterval: number; candidateTimeout?: () => number },
+  random: () => number,
+): RaftConfig {
+  const cfg: RaftConfig = {
+    id,
+    electionTimeout: timing.electionTimeout,
+    heartbeatInterval: timing.heartbeatInterval,
+    random,
+    preVote: tuning.preVote,
+    checkQuorum: tuning.checkQuorum,
+    maxEntriesPerAppend: tuning.maxEntriesPerAppend,
+    maxInflight: tuning.maxInflight,
+    snapshotChunkSize: tuning.snapshotChunkSize,
+    maxUncommittedEntries: tuning.maxUncommittedEntries,
+    readPolicy: tuning.readPolicy,
+    leaseClockDrift: tuning.leaseClockDrift,
+  };
+  if (timing.candidateTimeout) cfg.candidateTimeout = timing.candidateTimeout;
+  return cfg;
+}

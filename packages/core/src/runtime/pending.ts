@@ -1,0 +1,116 @@
+import { OutcomeUnknownError, type RaftError } from '../errors.js';
+import type { Clock } from './clock.js';
+
+/** What `propose()` resolves with. */
+export interface ProposeResult {
+  index: number;
+  term: number;
+  /** What the state machine's `apply` returned for this command. */
+  result: unknown;
+}
+
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+  timer: unknown;
+  /** Whether the request left this node (so a failure means the outcome is unknown, not refused). */
+  accepted: boolean;
+  abort?: () => void;
+  signal?: AbortSignalLike;
+}
+
+/** The subset of AbortSignal used here (so the core needs no DOM types). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/**
+ * Promises waiting for something keyed (a proposal by its client sequence number, a read by its
+ * context), each with a deadline after which its outcome is reported as unknown.
+ */
+export class PendingRequests<K, T> {
+  private readonly waiters = new Map<K, Waiter<T>>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly what: string,
+  ) {}
+
+  add(key: K, timeoutMs: number, signal?: AbortSignalLike): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const waiter: Waiter<T> = {
+        resolve,
+        reject,
+        accepted: false,
+        timer: this.clock.setTimer(timeoutMs, () =>
+          this.settleError(
+            key,
+            new OutcomeUnknownError(
+              `${this.what} timed out after ${timeoutMs} ms; it may still take effect`,
+              'TIMEOUT',
+            ),
+          ),
+        ),
+      };
+      if (signal) {
+        const abort = () =>
+          this.settleError(
+            key,
+            new OutcomeUnknownError(`${this.what} was aborted; it may still take effect`, 'ABORTED'),
+          );
+        waiter.abort = abort;
+        waiter.signal = signal;
+        signal.addEventListener('abort', abort);
+      }
+      this.waiters.set(key, waiter);
+    });
+  }
+
+  has(key: K): boolean {
+    return this.waiters.has(key);
+  }
+
+  get size(): number {
+    return this.waiters.size;
+  }
+
+  markAccepted(key: K): void {
+    const w = this.waiters.get(key);
+    if (w) w.accepted = true;
+  }
+
+  resolve(key: K, value: T): boolean {
+    const w = this.take(key);
+    if (!w) return false;
+    w.resolve(value);
+    return true;
+  }
+
+  settleError(key: K, error: RaftError): void {
+    const w = this.take(key);
+    if (w) w.reject(error);
+  }
+
+  /** Rejects every waiter: `refused` for those never accepted, `unknown` for the others. */
+  failAll(refused: () => RaftError, unknown: () => RaftError): void {
+    for (const key of [...this.waiters.keys()]) {
+      const w = this.waiters.get(key)!;
+      this.settleError(key, w.accepted ? unknown() : refused());
+    }
+  }
+
+  keys(): K[] {
+    return [...this.waiters.keys()];
+  }
+
+  private take(key: K): Waiter<T> | undefined {
+    const w = this.waiters.get(key);
+    if (!w) return undefined;
+    this.waiters.delete(key);
+    this.clock.clearTimer(w.timer);
+    if (w.abort && w.signal) w.signal.removeEventListener('abort', w.abort);
+    return w;
+  }
+}

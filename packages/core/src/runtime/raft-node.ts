@@ -1,0 +1,613 @@
+import { createNanoEvents, type Emitter } from 'nanoevents';
+import {
+  ConfigurationError,
+  NodeStoppedError,
+  OutcomeUnknownError,
+  ProposalRefusedError,
+  type RaftError,
+  StorageError,
+} from '../errors.js';
+import { RaftCore, type RaftStatus, type Ready } from '../protocol/raft.js';
+import type {
+  ClusterConfig,
+  Entry,
+  Message,
+  NodeId,
+  ProposedEntry,
+  ReadState,
+  Snapshot,
+} from '../protocol/types.js';
+import type { PersistBatch, RaftStorage } from '../storage/types.js';
+import type { Clock, RandomSource } from './clock.js';
+import type { RaftEvents } from './events.js';
+import { protocolConfig, type RaftTuning, type StateMachine } from './options.js';
+import { type AbortSignalLike, PendingRequests, type ProposeResult } from './pending.js';
+import { type SessionSnapshot, SessionTable } from './sessions.js';
+
+/** What a snapshot's `data` holds: the state machine's state and the client sessions (thesis 6.3). */
+interface SnapshotData {
+  state: unknown;
+  sessions: SessionSnapshot;
+}
+
+/** A proposal sent but not yet applied: retried if its leader changes or it seems lost. */
+interface InflightProposal {
+  entry: ProposedEntry;
+  sentAt: number;
+  leader: NodeId | null;
+  term: number;
+}
+
+export interface RaftNodeOptions {
+  id: NodeId;
+  /** Initial voters, the same list on every initial member; [] for a node that waits to be added. */
+  peers: NodeId[];
+  storage: RaftStorage;
+  stateMachine?: StateMachine;
+  /** Hands a message to the transport. Must not throw. */
+  send(to: NodeId, message: Message): void;
+  clock: Clock;
+  random: RandomSource;
+  timing: { electionTimeout: number; heartbeatInterval: number; candidateTimeout?: () => number };
+  tuning: RaftTuning;
+  /** Identifies this node's proposals in the log (exactly-once bookkeeping). */
+  clientId: string;
+}
+
+declare function queueMicrotask(callback: () => void): void;
+
+/** Backoff for retrying a storage write that failed (quota, blocked, connection lost). */
+const STORAGE_RETRY_MS = 200;
+
+/**
+ * The runtime around the pure protocol: it loads and persists state, runs the one timer, moves
+ * messages, applies committed entries and settles promises. It obeys the persistence contract
+ * (DESIGN.md section 2): hard state and entries are durable before any message that depends on them
+ * is sent, and entries are applied in order, once, after they are durable.
+ */
+export class RaftNode {
+  readonly id: NodeId;
+  readonly events: Emitter<RaftEvents> = createNanoEvents<RaftEvents>();
+  private readonly opts: RaftNodeOptions;
+  private core: RaftCore | null = null;
+
+  private running = false;
+  private processing = false;
+  private processScheduled = false;
+  private persisting: Promise<void> = Promise.resolve();
+  private timer: unknown = undefined;
+  private timerDeadline = Number.POSITIVE_INFINITY;
+
+  private lastApplied = 0;
+  private lastSnapshotIndex = 0;
+  private lastStatus: RaftStatus | null = null;
+
+  private seq = 0;
+  private proposalQueue: ProposedEntry[] = [];
+  private readonly inflight = new Map<number, InflightProposal>();
+  private readonly sessions = new SessionTable();
+  private readonly proposals: PendingRequests<number, ProposeResult>;
+  private readCounter = 0;
+  private readonly reads: PendingRequests<string, { index: number }>;
+  /** Reads confirmed at an index not yet applied here. */
+  private readsWaitingApply: ReadState[] = [];
+
+  constructor(opts: RaftNodeOptions) {
+    this.opts = opts;
+    this.id = opts.id;
+    this.proposals = new PendingRequests(opts.clock, 'the proposal');
+    this.reads = new PendingRequests(opts.clock, 'the read');
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async start(): Promise<void> {
+    if (this.running || this.core) throw new ConfigurationError('a RaftNode can be started once');
+    const { opts } = this;
+    const state = await opts.storage.load();
+    if (state.snapshot) this.restoreStateMachine(state.snapshot);
+    this.lastApplied = state.snapshot?.meta.index ?? 0;
+    this.lastSnapshotIndex = this.lastApplied;
+    this.core = new RaftCore(protocolConfig(opts.id, opts.tuning, opts.timing, opts.random), {
+      hardState: state.hardState,
+      snapshot: state.snapshot,
+      entries: state.entries,
+      bootstrap: { voters: [...opts.peers], learners: [] },
+      now: opts.clock.now(),
+    });
+    this.running = true;
+    this.lastStatus = this.core.status();
+    this.afterInput();
+  }
+
+  /** Stops taking part. Waits for an in-flight write, then closes storage. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.halt();
+    await this.persisting.catch(() => undefined);
+    await this.opts.storage.close?.();
+  }
+
+  /** Stops at once, as a crash would: nothing more is written or sent. For the simulator. */
+  crash(): void {
+    if (this.running) this.halt();
+  }
+
+  private halt(): void {
+    this.running = false;
+    if (this.timer !== undefined) this.opts.clock.clearTimer(this.timer);
+    this.timer = undefined;
+    const refused = () => new NodeStoppedError();
+    const unknown = () => new OutcomeUnknownError('the node stopped before the outcome was known', 'STOPPED');
+    this.proposals.failAll(refused, unknown);
+    this.reads.failAll(refused, refused);
+    this.proposalQueue = [];
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** A validated message from the network. */
+  receive(message: Message): void {
+    if (!this.running) return;
+    this.core!.step(message, this.opts.clock.now());
+    this.afterInput();
+  }
+
+  propose(
+    command: unknown,
+    options: { timeoutMs?: number; signal?: AbortSignalLike } = {},
+  ): Promise<ProposeResult> {
+    if (!this.running) return Promise.reject(new NodeStoppedError());
+    if (options.signal?.aborted)
+      return Promise.reject(
+        new ProposalRefusedError('the proposal was aborted before it was sent', 'ABORTED'),
+      );
+    let data: unknown;
+    try {
+      // A deep copy through JSON: the log must not share objects the caller may mutate later, and
+      // every node must see exactly what the followers will decode.
+      const encoded = JSON.stringify(command);
+      if (encoded === undefined) throw new TypeError(`${typeof command} is not JSON`);
+      data = JSON.parse(encoded);
+    } catch (cause) {
+      return Promise.reject(
+        new ConfigurationError(`the command is not JSON-serializable: ${(cause as Error).message}`),
+      );
+    }
+    const seq = ++this.seq;
+    const promise = this.proposals.add(
+      seq,
+      options.timeoutMs ?? this.opts.tuning.proposalTimeout,
+      options.signal,
+    );
+    this.proposalQueue.push({ kind: 'command', data, client: this.opts.clientId, seq });
+    if (this.proposalQueue.length === 1) queueMicrotask(() => this.flushProposals());
+    return promise;
+  }
+
+  /** Proposes a configuration entry; resolves when it is applied here. */
+  proposeConfig(config: ClusterConfig, timeoutMs?: number): Promise<ProposeResult> {
+    if (!this.running) return Promise.reject(new NodeStoppedError());
+    const seq = ++this.seq;
+    const promise = this.proposals.add(seq, timeoutMs ?? this.opts.tuning.proposalTimeout);
+    this.proposalQueue.push({ kind: 'config', data: config, client: this.opts.clientId, seq });
+    if (this.proposalQueue.length === 1) queueMicrotask(() => this.flushProposals());
+    return promise;
+  }
+
+  /** Linearizable read barrier (thesis 6.4): resolves once everything committed before the call is applied here. */
+  read(options: { timeoutMs?: number } = {}): Promise<{ index: number }> {
+    if (!this.running) return Promise.reject(new NodeStoppedError());
+    const context = `${this.opts.clientId}:${++this.readCounter}`;
+    const promise = this.reads.add(context, options.timeoutMs ?? this.opts.tuning.proposalTimeout);
+    const outcome = this.core!.readIndex(context);
+    if (!outcome.ok) this.reads.settleError(context, new ProposalRefusedError(outcome.reason, outcome.code));
+    else this.reads.markAccepted(context);
+    this.afterInput();
+    return promise;
+  }
+
+  transferLeadership(to: NodeId): { ok: true } | { ok: false; error: RaftError } {
+    if (!this.running) return { ok: false, error: new NodeStoppedError() };
+    const outcome = this.core!.transferLeader(to);
+    this.afterInput();
+    return outcome.ok
+      ? { ok: true }
+      : { ok: false, error: new ProposalRefusedError(outcome.reason, outcome.code) };
+  }
+
+  /** Start an election now (tests and tools). */
+  campaign(): void {
+    if (!this.running) return;
+    this.core!.campaignNow();
+    this.afterInput();
+  }
+
+  private flushProposals(): void {
+    const entries = this.proposalQueue;
+    this.proposalQueue = [];
+    if (!this.running || entries.length === 0) return;
+    const core = this.core!;
+    const outcome = core.propose(entries);
+    const sent = {
+      sentAt: this.opts.clock.now(),
+      leader: outcome.ok ? (outcome.forwardedTo ?? this.id) : null,
+      term: core.term,
+    };
+    for (const e of entries) {
+      if (outcome.ok) {
+        this.proposals.markAccepted(e.seq!);
+        this.inflight.set(e.seq!, { entry: e, ...sent });
+      } else {
+        this.proposals.settleError(e.seq!, new ProposalRefusedError(outcome.reason, outcome.code));
+      }
+    }
+    this.afterInput();
+  }
+
+  /**
+   * Re-sends proposals that may have been lost: forwarded ones not applied after an election timeout
+   * (the message or the leader may be gone), and any whose leader changed since. The session table
+   * makes a retry that duplicates an entry harmless: it is applied once (thesis 6.3).
+   */
+  private retryInflight(): void {
+    if (this.inflight.size === 0) return;
+    const core = this.core!;
+    const now = this.opts.clock.now();
+    const leader = core.leader;
+    if (leader === null) return;
+    const retry: ProposedEntry[] = [];
+    for (const [seq, p] of this.inflight) {
+      if (!this.proposals.has(seq)) {
+        this.inflight.delete(seq);
+        continue;
+      }
+      const leaderChanged = p.leader !== leader || p.term !== core.term;
+      const stale = p.leader !== this.id && now - p.sentAt >= this.opts.timing.electionTimeout;
+      if (leaderChanged || stale) retry.push(p.entry);
+    }
+    if (retry.length === 0) return;
+    const outcome = core.propose(retry);
+    if (!outcome.ok) return;
+    for (const e of retry)
+      this.inflight.set(e.seq!, {
+        entry: e,
+        sentAt: now,
+        leader: outcome.forwardedTo ?? this.id,
+        term: core.term,
+      });
+  }
+
+  // ---------------------------------------------------------------- status
+
+  status(): RaftStatus {
+    if (!this.core) throw new ConfigurationError('the node has not started');
+    return this.core.status();
+  }
+
+  get appliedIndex(): number {
+    return this.lastApplied;
+  }
+
+  /** The protocol, for the simulator's invariant checks and for tests. Read only. */
+  get protocol(): RaftCore {
+    if (!this.core) throw new ConfigurationError('the node has not started');
+    return this.core;
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  /** After every input: report role changes, process what the protocol produced, re-arm the timer. */
+  private afterInput(): void {
+    this.reportStatusChanges();
+    if (this.core!.hasReady() && !this.processing && !this.processScheduled) {
+      this.processScheduled = true;
+      queueMicrotask(() => void this.process());
+    }
+    this.armTimer();
+  }
+
+  private async process(): Promise<void> {
+    this.processScheduled = false;
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      const core = this.core!;
+      while (this.running && (core.hasReady() || this.compaction)) {
+        const rd = core.hasReady() ? core.ready(this.opts.tuning.maxApplyBatch) : emptyReady();
+        this.sendAll(rd.earlyMessages);
+        const batch = toPersistBatch(rd, this.compaction);
+        this.compaction = null;
+        if (batch) {
+          const written = this.persistWithRetry(batch);
+          this.persisting = written;
+          await written;
+        }
+        if (!this.running) return;
+        if (rd.snapshot) await this.installSnapshot(rd.snapshot);
+        if (!this.running) return;
+        this.sendAll(rd.messages);
+        core.advance(rd);
+        if (rd.committedEntries.length > 0) await this.applyEntries(rd.committedEntries);
+        if (!this.running) return;
+        for (const rs of rd.readStates) this.onReadState(rs);
+        this.maybeCompact();
+        this.reportStatusChanges();
+      }
+    } finally {
+      this.processing = false;
+    }
+    if (this.running) this.armTimer();
+  }
+
+  private async persistWithRetry(batch: PersistBatch): Promise<void> {
+    for (;;) {
+      try {
+        await this.opts.storage.persist(batch);
+        return;
+      } catch (cause) {
+        const error =
+          cause instanceof StorageError
+            ? cause
+            : new StorageError(`storage write failed: ${String(cause)}`, 'STORAGE', { cause });
+        this.events.emit('error', error);
+        if (!this.running) throw error;
+        // Nothing that depends on this write may happen before it succeeds: wait and retry.
+        await new Promise<void>((resolve) => this.opts.clock.setTimer(STORAGE_RETRY_MS, resolve));
+        if (!this.running) throw error;
+      }
+    }
+  }
+
+  private sendAll(messages: Message[]): void {
+    for (const m of messages) this.opts.send(m.to, m);
+  }
+
+  private armTimer(): void {
+    if (!this.running) return;
+    const deadline = this.core!.nextDeadline();
+    // A timer that fires earlier than needed just re-arms; only an earlier deadline needs a new one.
+    if (this.timer !== undefined && this.timerDeadline <= deadline) return;
+    if (this.timer !== undefined) this.opts.clock.clearTimer(this.timer);
+    if (deadline === Number.POSITIVE_INFINITY) {
+      this.timer = undefined;
+      this.timerDeadline = deadline;
+      return;
+    }
+    this.timerDeadline = deadline;
+    this.timer = this.opts.clock.setTimer(deadline - this.opts.clock.now(), () => this.onTimer());
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.timerDeadline = Number.POSITIVE_INFINITY;
+    if (!this.running) return;
+    // Elapsed time, not the number of callbacks: a throttled tab's late timer sees the real delay.
+    this.core!.tick(this.opts.clock.now());
+    this.retryInflight();
+    this.afterInput();
+  }
+
+  // ---------------------------------------------------------------- applying
+
+  private async applyEntries(entries: Entry[]): Promise<void> {
+    const applyListeners = this.events.events.apply;
+    const waitForListeners = applyListeners !== undefined && applyListeners.length > 0;
+    for (const entry of entries) {
+      let result: unknown;
+      let failure: unknown;
+      const earlier =
+        entry.client !== undefined && entry.seq !== undefined
+          ? this.sessions.lookup(entry.client, entry.seq)
+          : false;
+      if (earlier !== false) {
+        // A retry of a command already applied: skip it, answer the proposer with the first outcome.
+        this.lastApplied = entry.index;
+        const record =
+          earlier === true ? { index: entry.index, term: entry.term, result: undefined } : earlier;
+        if (entry.client === this.opts.clientId) this.proposals.resolve(entry.seq!, record);
+        continue;
+      }
+      if (entry.kind === 'command') {
+        try {
+          result = this.opts.stateMachine?.apply(entry.data, { index: entry.index, term: entry.term });
+        } catch (error) {
+          // Deterministic: every node's state machine throws the same way. The proposer learns of it.
+          failure = error;
+        }
+        if (waitForListeners) await this.runApplyListeners(entry);
+        if (!this.running) return;
+      }
+      this.lastApplied = entry.index;
+      if (entry.client !== undefined && entry.seq !== undefined) {
+        this.sessions.record(entry.client, entry.seq, { index: entry.index, term: entry.term, result });
+      }
+      if (entry.kind === 'config') this.reportMembership(entry);
+      if (entry.client === this.opts.clientId && entry.seq !== undefined) {
+        if (failure === undefined)
+          this.proposals.resolve(entry.seq, { index: entry.index, term: entry.term, result });
+        else
+          this.proposals.settleError(
+            entry.seq,
+            new ProposalRefusedError(
+              `the state machine rejected the command: ${String(failure)}`,
+              'APPLY_FAILED',
+              { cause: failure },
+            ),
+          );
+      }
+      if (entry.kind === 'command') this.events.emit('updated', entry.index);
+    }
+    this.sessions.expire(this.lastApplied);
+    this.releaseReads();
+  }
+
+  /** The seed's `apply(entry, index, cb)` event: every listener must call back before the next entry. */
+  private async runApplyListeners(entry: Entry): Promise<void> {
+    const seedEntry = { command: entry.data, term: entry.term, index: entry.index };
+    for (;;) {
+      const listeners = [...(this.events.events.apply ?? [])];
+      const errors: unknown[] = [];
+      await Promise.all(
+        listeners.map(
+          (listener) =>
+            new Promise<void>((resolve) => {
+              listener(seedEntry, entry.index, (err?: unknown) => {
+                if (err) errors.push(err);
+                resolve();
+              });
+            }),
+        ),
+      );
+      if (errors.length === 0 || !this.running) return;
+      // The entry is committed: it must be applied before anything after it. Report and retry.
+      this.events.emit(
+        'error',
+        new StorageError(`an apply listener failed: ${String(errors[0])}`, 'APPLY_LISTENER', {
+          cause: errors[0],
+        }),
+      );
+      await new Promise<void>((resolve) => this.opts.clock.setTimer(STORAGE_RETRY_MS, resolve));
+    }
+  }
+
+  private restoreStateMachine(snapshot: Snapshot): void {
+    const data = snapshot.data as SnapshotData | null;
+    this.sessions.restore(data?.sessions);
+    if (this.opts.stateMachine && data && data.state !== null && data.state !== undefined) {
+      this.opts.stateMachine.restore(data.state);
+    }
+  }
+
+  /** A snapshot from the leader replaced our log: restore the state, and let seed-style users reload theirs. */
+  private async installSnapshot(snapshot: Snapshot): Promise<void> {
+    this.restoreStateMachine(snapshot);
+    const listeners = this.events.events.refresh ?? [];
+    await Promise.all(
+      listeners.map(
+        (listener) =>
+          new Promise<void>((resolve) =>
+            listener(() => resolve(), {
+              meta: snapshot.meta,
+              data: (snapshot.data as SnapshotData | null)?.state ?? null,
+            }),
+          ),
+      ),
+    );
+    this.lastApplied = snapshot.meta.index;
+    this.lastSnapshotIndex = snapshot.meta.index;
+    this.releaseReads();
+  }
+
+  /** Paper section 7: snapshot the state machine and compact the log once it grew by `snapshotThreshold`. */
+  private maybeCompact(): void {
+    const { tuning, stateMachine } = this.opts;
+    if (this.lastApplied - this.lastSnapshotIndex < tuning.snapshotThreshold) return;
+    const core = this.core!;
+    const index = this.lastApplied;
+    const term = core.log.term(index);
+    if (term === undefined) return;
+    const snapshot: Snapshot = {
+      meta: { index, term, config: core.configAt(index) },
+      data: {
+        state: stateMachine ? stateMachine.snapshot() : null,
+        sessions: this.sessions.toSnapshot(),
+      } satisfies SnapshotData,
+    };
+    this.lastSnapshotIndex = index;
+    core.compact(snapshot, tuning.snapshotTrailingEntries);
+    this.compaction = snapshot;
+  }
+
+  /** A compaction snapshot waiting to be written with the next batch. */
+  private compaction: Snapshot | null = null;
+
+  // ---------------------------------------------------------------- reads
+
+  private onReadState(rs: ReadState): void {
+    if (!this.reads.has(rs.context)) return;
+    if (rs.index < 0) {
+      this.reads.settleError(
+        rs.context,
+        new ProposalRefusedError('leadership changed before the read was confirmed', 'NOT_LEADER'),
+      );
+      return;
+    }
+    this.readsWaitingApply.push(rs);
+    this.releaseReads();
+  }
+
+  private releaseReads(): void {
+    if (this.readsWaitingApply.length === 0) return;
+    const still: ReadState[] = [];
+    for (const rs of this.readsWaitingApply) {
+      if (rs.index <= this.lastApplied) this.reads.resolve(rs.context, { index: rs.index });
+      else still.push(rs);
+    }
+    this.readsWaitingApply = still;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  private reportStatusChanges(): void {
+    const prev = this.lastStatus!;
+    const core = this.core!;
+    if (prev.role === core.role && prev.term === core.term && prev.leader === core.leader) return;
+    const now = core.status();
+    this.lastStatus = now;
+    if (now.leader !== prev.leader && now.leader !== null)
+      queueMicrotask(() => this.running && this.retryInflight());
+    if (prev.role === now.role) return;
+    if (prev.role === 'follower' && (now.role === 'precandidate' || now.role === 'candidate')) {
+      this.events.emit('heartbeat timeout');
+    }
+    if (now.role === 'precandidate' || now.role === 'candidate') this.events.emit('start election');
+    this.events.emit('state changed', now.role, prev.role);
+    if (now.role === 'leader') this.events.emit('leader');
+    else if (now.role === 'candidate') this.events.emit('candidate');
+    else if (now.role === 'follower') this.events.emit('follower');
+  }
+
+  private lastConfig: ClusterConfig | null = null;
+
+  /** `join` and `leave` fire on every member when a configuration entry applies. */
+  private reportMembership(entry: Entry): void {
+    const next = entry.data as ClusterConfig;
+    const prev = this.lastConfig ?? this.core!.configAt(entry.index - 1);
+    const before = new Set([...prev.voters, ...prev.learners]);
+    const after = new Set([...next.voters, ...next.learners]);
+    for (const id of after) if (!before.has(id)) this.events.emit('join', id);
+    for (const id of before) if (!after.has(id)) this.events.emit('leave', id);
+    this.lastConfig = next;
+  }
+}
+
+function emptyReady(): Ready {
+  return { entries: [], earlyMessages: [], messages: [], committedEntries: [], readStates: [] };
+}
+
+function toPersistBatch(rd: Ready, compaction: Snapshot | null): PersistBatch | null {
+  const batch: PersistBatch = {};
+  let any = false;
+  if (compaction) {
+    batch.compaction = compaction;
+    any = true;
+  }
+  if (rd.snapshot) {
+    batch.snapshot = rd.snapshot;
+    any = true;
+  }
+  if (rd.entries.length > 0) {
+    batch.entries = rd.entries;
+    any = true;
+  }
+  if (rd.hardState) {
+    batch.hardState = rd.hardState;
+    any = true;
+  }
+  return any ? batch : null;
+}

@@ -1,0 +1,117 @@
+/**
+ * Client sessions for exactly-once proposals (thesis section 6.3). Every proposal carries its
+ * client id and a sequence number; retries reuse them. This table is part of the replicated state:
+ * each node builds it from the log in the same order, it goes into snapshots, and so every node
+ * makes the same apply-or-skip decision for every entry.
+ */
+
+/** What the table remembers of one applied command, so a retry can be answered with it. */
+export interface AppliedRecord {
+  index: number;
+  term: number;
+  result: unknown;
+}
+
+interface Session {
+  /** Every sequence number up to this one was applied (or can no longer be). */
+  floor: number;
+  /** Applied sequence numbers above `floor`. */
+  above: Set<number>;
+  /** Results of the most recent applications, by sequence number. */
+  results: Map<number, AppliedRecord>;
+  /** Log index of this client's latest entry: sessions expire by log position, not wall time. */
+  lastIndex: number;
+}
+
+export interface SessionLimits {
+  /** Sequence numbers more than this far below a client's highest are treated as already applied. */
+  window: number;
+  /** Results kept per client for answering retries. */
+  results: number;
+  /** A client with no entry in this many log entries is forgotten. */
+  expiryEntries: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: SessionLimits = {
+  window: 65_536,
+  results: 256,
+  expiryEntries: 1_000_000,
+};
+
+export type SessionSnapshot = [
+  client: string,
+  floor: number,
+  above: number[],
+  results: [number, AppliedRecord][],
+  lastIndex: number,
+][];
+
+export class SessionTable {
+  private sessions = new Map<string, Session>();
+  private lastExpiryCheck = 0;
+
+  constructor(private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS) {}
+
+  /**
+   * Whether (client, seq) was applied before. Returns the earlier application's record when it is
+   * still kept, `true` when applied but forgotten, or `false` for a first application.
+   */
+  lookup(client: string, seq: number): AppliedRecord | boolean {
+    const s = this.sessions.get(client);
+    if (!s) return false;
+    if (seq <= s.floor || s.above.has(seq)) return s.results.get(seq) ?? true;
+    return false;
+  }
+
+  /** Records the first application of (client, seq) at `index`. */
+  record(client: string, seq: number, record: AppliedRecord): void {
+    let s = this.sessions.get(client);
+    if (!s) {
+      s = { floor: 0, above: new Set(), results: new Map(), lastIndex: 0 };
+      this.sessions.set(client, s);
+    }
+    s.lastIndex = record.index;
+    s.above.add(seq);
+    // Advance the floor over the contiguous run, and past anything too far behind the window.
+    const minFloor = seq - this.limits.window;
+    if (s.floor < minFloor) s.floor = minFloor;
+    while (s.above.has(s.floor + 1)) s.floor++;
+    if (s.above.size > 0) for (const q of s.above) if (q <= s.floor) s.above.delete(q);
+    s.results.set(seq, record);
+    if (s.results.size > this.limits.results) {
+      const oldest = s.results.keys().next().value as number;
+      s.results.delete(oldest);
+    }
+  }
+
+  /** Forgets clients idle for `expiryEntries` entries. Deterministic: driven by the applied index. */
+  expire(appliedIndex: number): void {
+    if (appliedIndex - this.lastExpiryCheck < 1024) return;
+    this.lastExpiryCheck = appliedIndex;
+    for (const [client, s] of this.sessions) {
+      if (appliedIndex - s.lastIndex > this.limits.expiryEntries) this.sessions.delete(client);
+    }
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  toSnapshot(): SessionSnapshot {
+    return [...this.sessions].map(([client, s]) => [
+      client,
+      s.floor,
+      [...s.above],
+      [...s.results],
+      s.lastIndex,
+    ]);
+  }
+
+  restore(snapshot: SessionSnapshot | undefined): void {
+    this.sessions = new Map();
+    this.lastExpiryCheck = 0;
+    for (const [client, floor, above, results, lastIndex] of snapshot ?? []) {
+      this.sessions.set(client, { floor, above: new Set(above), results: new Map(results), lastIndex });
+    }
+  }
+}

@@ -1,0 +1,16 @@
+export * from './assert.js';
+export { type ChaosOptions, type ChaosReport, runChaos } from './sim/chaos.js';
+export { InvariantChecker } from './sim/invariants.js';
+export { RecordingStateMachine } from './sim/recording-state-machine.js';
+export {
+  type NetworkFaults,
+  type NetworkStats,
+  RELIABLE,
+  SimNetwork,
+  UNRELIABLE,
+} from './sim/sim-network.js';
+export { SimStorage } from './sim/sim-storage.js';
+export { Simulation, SimulationError, type SimulationOptions } from './sim/simulation.js';
+export { VirtualClock } from './sim/virtual-clock.js';
+export { runStorageTests } from './storage-conformance.js';
+export { runTransportTests } from './transport-conformance.js';

@@ -1,0 +1,344 @@
+import { RaftInterface, type RaftOptions } from '../../api/raft-interface.js';
+import type { RaftStatus } from '../../protocol/raft.js';
+import { type RandomSource, seededRandom } from '../../runtime/clock.js';
+import type { RaftTuning } from '../../runtime/options.js';
+import type { ProposeResult } from '../../runtime/pending.js';
+import { InvariantChecker } from './invariants.js';
+import { RecordingStateMachine } from './recording-state-machine.js';
+import { type NetworkFaults, RELIABLE, SimNetwork } from './sim-network.js';
+import { SimStorage } from './sim-storage.js';
+import { VirtualClock } from './virtual-clock.js';
+
+export interface SimulationOptions {
+  seed: number;
+  /** The initial voters. */
+  nodes: string[];
+  faults?: NetworkFaults;
+  /** Virtual ms a storage write takes: [min, max]. */
+  storageLatency?: [number, number];
+  /** Follower timeout base, heartbeat interval and candidate timeout, in virtual ms. */
+  electionTimeout?: number;
+  heartbeatInterval?: number;
+  tuning?: Partial<RaftTuning>;
+  /** How to rerun a failure, printed with its seed (e.g. `pnpm soak --seed {seed}`). */
+  replay?: string;
+}
+
+/** A violated invariant or a scenario that did not finish: carries the seed to replay it. */
+export class SimulationError extends Error {
+  override name = 'SimulationError';
+  constructor(
+    message: string,
+    readonly seed: number,
+    replay: string,
+  ) {
+    super(`${message}\n  seed: ${seed}\n  replay: ${replay.replaceAll('{seed}', String(seed))}`);
+  }
+}
+
+interface SimNode {
+  id: string;
+  storage: SimStorage;
+  raft: RaftInterface | null;
+  sm: RecordingStateMachine;
+}
+
+declare const setImmediate: ((callback: () => void) => unknown) | undefined;
+declare function setTimeout(callback: () => void, ms: number): unknown;
+
+/** Lets every pending promise continuation run (the runtime's work between two virtual events). */
+function settle(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof setImmediate === 'function') setImmediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+}
+
+/**
+ * A deterministic simulation of a Raft cluster (DESIGN.md section 7): real `RaftInterface` nodes on a
+ * virtual clock, a seeded unreliable network, storage that loses in-flight writes on a crash, and an
+ * invariant check after every step. The same seed replays the same run.
+ */
+export class Simulation {
+  readonly seed: number;
+  readonly clock = new VirtualClock();
+  readonly network: SimNetwork;
+  readonly random: RandomSource;
+  readonly checker = new InvariantChecker();
+  private readonly opts: SimulationOptions;
+  private readonly nodes = new Map<string, SimNode>();
+  private readonly replay: string;
+  /** Command ids whose proposal resolved (acknowledged to the client), with their index. */
+  readonly acknowledged = new Map<string, number>();
+  private commandCounter = 0;
+  private violation: string | null = null;
+  steps = 0;
+
+  constructor(opts: SimulationOptions) {
+    this.opts = opts;
+    this.seed = opts.seed;
+    this.random = seededRandom(opts.seed);
+    this.network = new SimNetwork(this.clock, seededRandom(opts.seed ^ 0x5eed), opts.faults ?? RELIABLE);
+    this.network.onSend = (from, to, payload) => this.checker.observeSent(from, to, payload);
+    this.replay = opts.replay ?? 'SEED={seed} pnpm vitest run packages/core/test';
+    for (const id of opts.nodes) this.addNode(id);
+  }
+
+  /** Declares a node (not started). Later nodes (membership changes) are added the same way. */
+  addNode(id: string): void {
+    if (this.nodes.has(id)) return;
+    const [min, max] = this.opts.storageLatency ?? [0, 2];
+    const storageRandom = seededRandom(this.seed ^ hash(id));
+    const node: SimNode = {
+      id,
+      storage: new SimStorage(this.clock, () => min + storageRandom() * (max - min)),
+      raft: null,
+      sm: new RecordingStateMachine(() => undefined),
+    };
+    this.nodes.set(id, node);
+  }
+
+  get ids(): string[] {
+    return [...this.nodes.keys()];
+  }
+
+  async start(): Promise<void> {
+    for (const id of this.opts.nodes) await this.startNode(id, this.opts.nodes);
+  }
+
+  /** Starts (or restarts) a node from its durable storage. */
+  async startNode(id: string, peers: string[] = this.opts.nodes): Promise<void> {
+    const node = this.nodes.get(id);
+    if (!node) throw new Error(`unknown node ${id}`);
+    if (node.raft) throw new Error(`${id} is already running`);
+    const sm = new RecordingStateMachine((cmd, index) => {
+      const problem = this.checker.recordApply(id, cmd, index);
+      if (problem) this.violation ??= problem;
+      if (sm.applied.indexOf(cmd) !== sm.applied.length - 1) this.violation ??= `${id} applied ${cmd} twice`;
+    });
+    node.sm = sm;
+    const electionTimeout = this.opts.electionTimeout ?? 100;
+    const heartbeatInterval = this.opts.heartbeatInterval ?? 20;
+    const nodeRandom = seededRandom(this.seed ^ hash(id) ^ 0x9e3779b9);
+    const options: RaftOptions = {
+      ...this.opts.tuning,
+      peers,
+      storage: node.storage.handle(),
+      stateMachine: sm,
+      transport: this.network.transport(id),
+      clock: this.clock,
+      random: nodeRandom,
+      clientId: `${id}#${this.steps}`,
+    };
+    class SimRaft extends RaftInterface {
+      override get heartbeatTimeout(): number {
+        return electionTimeout;
+      }
+      override get heartbeatFrequency(): number {
+        return heartbeatInterval;
+      }
+      override get electionTimeout(): number {
+        return electionTimeout + Math.floor(nodeRandom() * electionTimeout);
+      }
+    }
+    const raft = new SimRaft(id, options);
+    node.raft = raft;
+    await raft.start();
+    const s = raft.raftNode.status();
+    const problem = this.checker.restarted(id, s.term, s.vote);
+    if (problem) this.fail(problem);
+    await settle();
+  }
+
+  /** Kills a node as a power cut would: in-flight writes are lost, nothing more is sent. */
+  crash(id: string): void {
+    const node = this.nodes.get(id);
+    if (!node?.raft) return;
+    node.raft.raftNode.crash();
+    node.storage.crash();
+    this.network.detach(id);
+    node.raft = null;
+  }
+
+  async restart(id: string): Promise<void> {
+    this.crash(id);
+    await this.startNode(id);
+  }
+
+  isAlive(id: string): boolean {
+    return this.nodes.get(id)?.raft !== null;
+  }
+
+  raft(id: string): RaftInterface {
+    const r = this.nodes.get(id)?.raft;
+    if (!r) throw new Error(`${id} is not running`);
+    return r;
+  }
+
+  status(id: string): RaftStatus {
+    return this.raft(id).raftNode.status();
+  }
+
+  stateMachine(id: string): RecordingStateMachine {
+    return this.nodes.get(id)!.sm;
+  }
+
+  storageOf(id: string): SimStorage {
+    return this.nodes.get(id)!.storage;
+  }
+
+  liveIds(): string[] {
+    return this.ids.filter((id) => this.isAlive(id));
+  }
+
+  /** The leader with the highest term among live nodes, or null. */
+  leader(): string | null {
+    let best: string | null = null;
+    let bestTerm = -1;
+    for (const id of this.liveIds()) {
+      const s = this.status(id);
+      if (s.role === 'leader' && s.term > bestTerm) {
+        best = id;
+        bestTerm = s.term;
+      }
+    }
+    return best;
+  }
+
+  /** Leaders among live nodes (several may exist across terms while a partition lasts). */
+  leaders(): string[] {
+    return this.liveIds().filter((id) => this.status(id).role === 'leader');
+  }
+
+  /** Proposes a fresh command on `id`; an acknowledged one is recorded for the final checks. */
+  propose(id: string, options?: { timeoutMs?: number }): { command: string; result: Promise<ProposeResult> } {
+    const command = `c${++this.commandCounter}`;
+    const result = this.raft(id).propose({ id: command }, options);
+    result.then(
+      (r) => this.acknowledged.set(command, r.index),
+      () => undefined,
+    );
+    return { command, result };
+  }
+
+  // ------------------------------------------------------------ running
+
+  /** Runs one event. Returns false when nothing is scheduled. */
+  async step(): Promise<boolean> {
+    if (!this.clock.runNext()) return false;
+    this.steps++;
+    await settle();
+    this.check();
+    return true;
+  }
+
+  /** Runs every event up to `ms` virtual milliseconds from now. */
+  async runFor(ms: number): Promise<void> {
+    const until = this.clock.now() + ms;
+    for (;;) {
+      const next = this.clock.peekTime();
+      if (next === undefined || next > until) break;
+      await this.step();
+    }
+    this.clock.advanceTo(until);
+  }
+
+  /** Runs until `done()` holds; fails (with the seed) after `maxMs` virtual milliseconds. */
+  async runUntil(done: () => boolean, maxMs: number, what = 'the condition'): Promise<void> {
+    const until = this.clock.now() + maxMs;
+    while (!done()) {
+      const next = this.clock.peekTime();
+      if (next === undefined || next > until) this.fail(`${what} did not happen within ${maxMs} virtual ms`);
+      await this.step();
+    }
+  }
+
+  /** Runs until some live node leads with a quorum behind it and has committed an entry of its term. */
+  async waitForLeader(maxMs = 10_000): Promise<string> {
+    await this.runUntil(
+      () => {
+        const id = this.leader();
+        if (!id) return false;
+        const s = this.status(id);
+        return this.raft(id).raftNode.protocol.log.term(s.commitIndex) === s.term;
+      },
+      maxMs,
+      'electing a leader',
+    );
+    return this.leader()!;
+  }
+
+  /** Heals the network and waits until every live node has applied the same entries as the leader. */
+  async converge(maxMs = 30_000): Promise<void> {
+    this.network.heal();
+    const saved = this.network.faults;
+    this.network.faults = RELIABLE;
+    await this.waitForLeader(maxMs);
+    await this.runUntil(
+      () => {
+        const leader = this.leader();
+        if (leader === null) return false;
+        const target = this.status(leader).commitIndex;
+        return this.liveIds().every((id) => this.raft(id).raftNode.appliedIndex === target);
+      },
+      maxMs,
+      'converging',
+    );
+    this.network.faults = saved;
+  }
+
+  /**
+   * The end-of-run checks: all live nodes applied the same sequence, and every acknowledged proposal
+   * is in it exactly once.
+   */
+  checkFinal(): void {
+    const live = this.liveIds();
+    const reference = this.nodes.get(live[0]!)!.sm.applied;
+    for (const id of live) {
+      const applied = this.nodes.get(id)!.sm.applied;
+      if (applied.length !== reference.length || applied.some((c, i) => reference[i] !== c)) {
+        this.fail(`${id} applied a different sequence than ${live[0]}`);
+      }
+    }
+    const counts = new Map<string, number>();
+    for (const c of reference) counts.set(c, (counts.get(c) ?? 0) + 1);
+    for (const command of this.acknowledged.keys()) {
+      const n = counts.get(command) ?? 0;
+      if (n !== 1) this.fail(`acknowledged proposal ${command} was applied ${n} times`);
+    }
+    for (const [command, n] of counts) if (n > 1) this.fail(`${command} was applied ${n} times`);
+  }
+
+  check(): void {
+    if (this.violation) this.fail(this.violation);
+    const observed = this.liveIds().map((id) => ({ id, core: this.raft(id).raftNode.protocol }));
+    const problems = this.checker.check(observed);
+    if (problems.length > 0) this.fail(problems.join('; '));
+  }
+
+  /** One line per live node: role, term, leader, commit and applied indexes, log range. */
+  describe(): string {
+    return this.liveIds()
+      .map((id) => {
+        const s = this.status(id);
+        return `${id} ${s.role} t${s.term} leader=${s.leader} commit=${s.commitIndex} applied=${this.raft(id).raftNode.appliedIndex} log=${s.firstIndex}..${s.lastIndex}`;
+      })
+      .join('\n');
+  }
+
+  fail(message: string): never {
+    const where = `virtual time ${this.clock.now().toFixed(1)} ms, step ${this.steps}`;
+    throw new SimulationError(`${message} (${where})\n${this.describe()}`, this.seed, this.replay);
+  }
+
+  async stop(): Promise<void> {
+    for (const id of this.liveIds()) this.crash(id);
+    await settle();
+  }
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
