@@ -166,6 +166,40 @@ export class RaftInterface implements MessageSink {
     return this.running().propose(command, opts);
   }
 
+  /**
+   * Adds `address` to the cluster through the log (thesis 4.1): first as a learner, which the leader
+   * promotes to voter once it has caught up (thesis 4.2.1). Resolves when the change is committed and
+   * applied here; call it on any member (followers forward to the leader).
+   */
+  join(address: string, opts?: { timeoutMs?: number }): Promise<void> {
+    return this.running().changeMembership((c) => {
+      if (c.voters.includes(address) || c.learners.includes(address)) return null;
+      return { voters: [...c.voters], learners: [...c.learners, address] };
+    }, opts?.timeoutMs);
+  }
+
+  /**
+   * Removes `address` (voter or learner) through the log. A leader that removes itself steps down
+   * once the change commits (thesis 4.2.2).
+   */
+  leave(address: string, opts?: { timeoutMs?: number }): Promise<void> {
+    return this.running().changeMembership((c) => {
+      if (!c.voters.includes(address) && !c.learners.includes(address)) return null;
+      return {
+        voters: c.voters.filter((v) => v !== address),
+        learners: c.learners.filter((l) => l !== address),
+      };
+    }, opts?.timeoutMs);
+  }
+
+  /**
+   * Hands leadership to `to`, or to the most up-to-date voter (thesis 3.10). Proposals are refused
+   * meanwhile. Resolves when the target leads; rejects if it does not within an election timeout.
+   */
+  transferLeadership(to?: string): Promise<void> {
+    return this.running().transferLeadership(to);
+  }
+
   /** Linearizable read barrier (thesis 6.4). */
   read(opts?: { timeoutMs?: number }): Promise<{ index: number }> {
     return this.running().read(opts);

@@ -1,3 +1,4 @@
+import { entryBytes } from './entry-size.js';
 import type { Entry, Snapshot, SnapshotMeta } from './types.js';
 
 /**
@@ -73,10 +74,23 @@ export class RaftLog {
     return lastTerm > ourTerm || (lastTerm === ourTerm && lastIndex >= this.lastIndex());
   }
 
-  /** Entries in [lo, hi] (inclusive), at most `maxCount`. `lo` must be after the snapshot. */
-  slice(lo: number, hi: number, maxCount: number): Entry[] {
+  /**
+   * Entries in [lo, hi] (inclusive), at most `maxCount` and, beyond the first, at most `maxBytes` of
+   * encoded size. `lo` must be after the snapshot.
+   */
+  slice(lo: number, hi: number, maxCount: number, maxBytes = Number.POSITIVE_INFINITY): Entry[] {
     const from = lo - this.snapshotIndex - 1;
-    const to = Math.min(hi, lo + maxCount - 1) - this.snapshotIndex;
+    let to = Math.min(hi, lo + maxCount - 1) - this.snapshotIndex;
+    if (maxBytes !== Number.POSITIVE_INFINITY) {
+      let bytes = 0;
+      for (let i = from; i < to; i++) {
+        bytes += entryBytes(this.entries[i]!);
+        if (bytes > maxBytes && i > from) {
+          to = i;
+          break;
+        }
+      }
+    }
     return this.entries.slice(from, to);
   }
 

@@ -18,7 +18,7 @@ export class Membership {
     return this.history[this.history.length - 1]!.config;
   }
 
-  /** Index of the latest configuration entry (the base counts as its snapshot index). */
+  /** Index of the latest configuration entry (the base counts as its snapshot index; bootstrap is 0). */
   get index(): number {
     return this.history[this.history.length - 1]!.index;
   }
@@ -65,6 +65,14 @@ export class Membership {
   isMember(id: NodeId): boolean {
     return this.isVoter(id) || this.isLearner(id);
   }
+}
+
+/** A fingerprint of a configuration's content (order-insensitive), for `ClusterConfig.base`. */
+export function configFingerprint(config: ClusterConfig): number {
+  const text = `${[...config.voters].sort().join(',')}|${[...config.learners].sort().join(',')}`;
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
 }
 
 /** Every member, voters first. */

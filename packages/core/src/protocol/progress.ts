@@ -27,6 +27,8 @@ export class Progress {
   isLearner: boolean;
   /** The latest leader send time this follower echoed in a heartbeat answer (lease reads). */
   heartbeatAckedAt = Number.NEGATIVE_INFINITY;
+  /** When the leader last heard from this follower (for `memberTimeout`). */
+  lastResponseAt = 0;
   /** `match` at the previous heartbeat answer: unchanged means a replicate stream stalled. */
   matchAtHeartbeat = -1;
 

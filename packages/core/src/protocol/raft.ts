@@ -1,5 +1,6 @@
+import { copyEntryBytes, splitByBytes } from './entry-size.js';
 import { RaftLog } from './log.js';
-import { allMembers, Membership, membershipDistance } from './membership.js';
+import { allMembers, configFingerprint, Membership, membershipDistance } from './membership.js';
 import { Progress } from './progress.js';
 import { committedIndex, hasQuorum, voteOutcome } from './quorum.js';
 import { type PendingRead, ReadOnlyQueue } from './read-only.js';
@@ -40,12 +41,17 @@ export interface RaftConfig {
   /** Thesis 6.2: a leader steps down without a quorum; voters ignore candidates while a leader lives. */
   checkQuorum: boolean;
   maxEntriesPerAppend: number;
+  /** Encoded bytes per AppendEntries (or forwarded proposal) message; one entry always fits. */
+  maxBytesPerAppend: number;
   /** Appends in flight per follower in replicate state. */
   maxInflight: number;
   /** Characters of the encoded snapshot sent per InstallSnapshot chunk. */
   snapshotChunkSize: number;
   /** Proposals are refused while this many entries are uncommitted (bounds the log without a quorum). */
   maxUncommittedEntries: number;
+  /** Promote a learner to voter once it is within `learnerCatchUpLag` entries of the leader. */
+  promoteLearners: boolean;
+  learnerCatchUpLag: number;
   /** `lease`: the leader serves reads without a heartbeat round while its lease holds (thesis 6.4.1). */
   readPolicy: 'readIndex' | 'lease';
   /** A lease read is only served if the leader heard from a quorum this much sooner than the election timeout. */
@@ -181,6 +187,11 @@ export class RaftCore {
     }
   }
 
+  /** The latest time this node was told about. */
+  get currentTime(): number {
+    return this.now;
+  }
+
   /** The earliest time `tick` has something to do. */
   nextDeadline(): number {
     if (this.role === 'leader')
@@ -207,7 +218,9 @@ export class RaftCore {
   propose(entries: ProposedEntry[]): ProposeOutcome {
     if (this.role !== 'leader') {
       if (this.leader === null) return refuse('NO_LEADER', 'no leader is known');
-      this.send({ type: 'propose', from: this.id, to: this.leader, term: this.term, entries });
+      for (const run of splitByBytes(entries, this.cfg.maxEntriesPerAppend, this.cfg.maxBytesPerAppend)) {
+        this.send({ type: 'propose', from: this.id, to: this.leader, term: this.term, entries: run });
+      }
       return { ok: true, forwardedTo: this.leader };
     }
     const refusal = this.checkProposal(entries);
@@ -424,7 +437,7 @@ export class RaftCore {
         if (this.role !== 'leader') this.readStates.push({ context: m.context, index: m.index });
         return;
       case 'propose':
-        if (this.role === 'leader' && this.checkProposal(m.entries) === null) this.appendProposals(m.entries);
+        if (this.role === 'leader') this.handleForwardedProposal(m.from, m.entries);
         return;
       case 'readIndex':
         if (this.role === 'leader') this.leaderReadIndex(m.context, m.from);
@@ -759,6 +772,9 @@ export class RaftCore {
         return refuse('CONFIG_PENDING', 'a configuration change is still in progress');
       }
       const next = e.data as ClusterConfig;
+      if (next.base !== undefined && next.base !== configFingerprint(config)) {
+        return refuse('CONFIG_STALE', 'the configuration changed since this change was computed');
+      }
       if (membershipDistance(config, next) > 1) {
         return refuse('CONFIG_TOO_LARGE', 'a configuration change may add or remove only one server');
       }
@@ -766,6 +782,53 @@ export class RaftCore {
       config = next;
     }
     return null;
+  }
+
+  /** Proposals a follower forwarded (as the seed does): append them, or tell the proposer why not. */
+  private handleForwardedProposal(from: NodeId, entries: ProposedEntry[]): void {
+    const refusal = this.checkProposal(entries);
+    if (refusal === null) {
+      this.appendProposals(entries);
+      return;
+    }
+    if (refusal.ok) return;
+    const byClient = new Map<string, number[]>();
+    for (const e of entries) {
+      if (e.client === undefined || e.seq === undefined) continue;
+      let seqs = byClient.get(e.client);
+      if (!seqs) {
+        seqs = [];
+        byClient.set(e.client, seqs);
+      }
+      seqs.push(e.seq);
+    }
+    for (const [client, seqs] of byClient) {
+      this.send({
+        type: 'proposeRefused',
+        from: this.id,
+        to: from,
+        term: this.term,
+        client,
+        seqs,
+        code: refusal.code,
+        reason: refusal.reason,
+      });
+    }
+  }
+
+  /**
+   * Thesis 4.2.1: a new server joins as a learner and becomes a voter only once it has caught up,
+   * so adding it does not stall commits while it copies the log. The leader promotes it when it is
+   * within `learnerCatchUpLag` entries, one change at a time.
+   */
+  private maybePromoteLearner(id: NodeId, pr: Progress): void {
+    if (!this.cfg.promoteLearners || !pr.isLearner || pr.state !== 'replicate' || this.transferee !== null)
+      return;
+    if (pr.match + this.cfg.learnerCatchUpLag < this.log.lastIndex()) return;
+    if (this.pendingConfIndex > this.log.committed || this.log.term(this.log.committed) !== this.term) return;
+    const { voters, learners } = this.membership.config;
+    const promoted: ClusterConfig = { voters: [...voters, id], learners: learners.filter((l) => l !== id) };
+    this.appendProposals([{ kind: 'config', data: promoted }]);
   }
 
   private appendProposals(proposed: ProposedEntry[]): void {
@@ -778,6 +841,7 @@ export class RaftCore {
       if (p.data !== undefined) e.data = p.data;
       if (p.client !== undefined) e.client = p.client;
       if (p.seq !== undefined) e.seq = p.seq;
+      copyEntryBytes(p, e);
       entries[i] = e;
       if (p.kind === 'config') {
         this.pendingConfIndex = index;
@@ -805,6 +869,7 @@ export class RaftCore {
     const pr = new Progress(this.log.lastIndex() + 1, !this.membership.isVoter(id));
     if (id === this.id) pr.match = this.log.stabled;
     pr.recentActive = true;
+    pr.lastResponseAt = this.now;
     this.progress.set(id, pr);
   }
 
@@ -845,7 +910,12 @@ export class RaftCore {
         this.startSnapshot(to, pr);
         return true;
       }
-      const entries = this.log.slice(pr.next, this.log.lastIndex(), this.cfg.maxEntriesPerAppend);
+      const entries = this.log.slice(
+        pr.next,
+        this.log.lastIndex(),
+        this.cfg.maxEntriesPerAppend,
+        this.cfg.maxBytesPerAppend,
+      );
       // An empty append still serves as a probe or carries a new commit index.
       if (entries.length === 0 && (sent || !sendIfEmpty)) return sent;
       const last = entries.length > 0 ? entries[entries.length - 1]!.index : prevIndex;
@@ -874,6 +944,7 @@ export class RaftCore {
     const pr = this.progress.get(m.from);
     if (!pr) return;
     pr.recentActive = true;
+    pr.lastResponseAt = this.now;
     if (m.type === 'appendResponse') this.handleAppendResponse(m, pr);
     else if (m.type === 'heartbeatResponse') this.handleHeartbeatResponse(m, pr);
     else this.handleSnapshotResponse(m, pr);
@@ -898,6 +969,7 @@ export class RaftCore {
     if (this.maybeCommit()) this.owCommitToAll();
     this.sendAppend(m.from, false);
     if (m.from === this.transferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
+    if (pr.isLearner) this.maybePromoteLearner(m.from, pr);
   }
 
   private handleHeartbeatResponse(m: HeartbeatResponseMessage, pr: Progress): void {

@@ -30,6 +30,12 @@ export interface Entry {
 export interface ClusterConfig {
   voters: NodeId[];
   learners: NodeId[];
+  /**
+   * On a proposed change: a fingerprint (`configFingerprint`) of the configuration it was computed
+   * from. The leader refuses the change if its configuration differs from that, so a late retry or a
+   * duplicated message can never undo a later change.
+   */
+  base?: number;
 }
 
 /** The durable state a node must not forget across a restart (paper Figure 2, "persistent state"). */
@@ -144,6 +150,18 @@ export interface ProposeMessage extends MessageBase {
   entries: ProposedEntry[];
 }
 
+/**
+ * The leader refused proposals a follower forwarded (transfer in progress, configuration change not
+ * possible, too many uncommitted entries). Tells the proposer at once instead of letting it time out.
+ */
+export interface ProposeRefusedMessage extends MessageBase {
+  type: 'proposeRefused';
+  client: string;
+  seqs: number[];
+  code: string;
+  reason: string;
+}
+
 /** A follower asks its leader for a read index (thesis 6.4). */
 export interface ReadIndexMessage extends MessageBase {
   type: 'readIndex';
@@ -168,6 +186,7 @@ export type Message =
   | SnapshotResponseMessage
   | TimeoutNowMessage
   | ProposeMessage
+  | ProposeRefusedMessage
   | ReadIndexMessage
   | ReadIndexResponseMessage;
 

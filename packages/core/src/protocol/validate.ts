@@ -83,6 +83,7 @@ const MESSAGE_TYPES: ReadonlySet<unknown> = new Set<MessageType>([
   'snapshotResponse',
   'timeoutNow',
   'propose',
+  'proposeRefused',
   'readIndex',
   'readIndexResponse',
 ]);
@@ -216,6 +217,16 @@ function parseMessage(
         entries.push(entry);
       }
       return { type: t, from: expected.from, to: expected.to, term, entries };
+    }
+    case 'proposeRefused': {
+      const client = readString(budget, p.client, t, 'client', limits.maxIdLength);
+      const code = readString(budget, p.code, t, 'code', limits.maxContextLength);
+      const reason = readString(budget, p.reason, t, 'reason', limits.maxContextLength);
+      const raw = p.seqs;
+      const n = readEntryCount(raw, 'proposeRefused.seqs', limits.maxEntriesPerMessage);
+      const seqs: number[] = [];
+      for (let i = 0; i < n; i++) seqs.push(readIndex((raw as unknown[])[i], t, i, 'seqs'));
+      return { type: t, from: expected.from, to: expected.to, term, client, seqs, code, reason };
     }
     case 'readIndex': {
       const context = readString(budget, p.context, t, 'context', limits.maxContextLength);
@@ -360,7 +371,9 @@ function readConfig(budget: Budget, value: unknown, where: string): ClusterConfi
     }
     seen.add(id);
   }
-  return { voters, learners };
+  const config: ClusterConfig = { voters, learners };
+  if (fields.base !== undefined) config.base = readIndex(fields.base, where, -1, 'base');
+  return config;
 }
 
 function readIds(budget: Budget, value: unknown, where: string): string[] {

@@ -19,6 +19,10 @@ export interface RaftTuning {
   checkQuorum: boolean;
   /** Entries per AppendEntries message. */
   maxEntriesPerAppend: number;
+  /** Encoded bytes per AppendEntries message (one entry always fits). */
+  maxBytesPerAppend: number;
+  /** Largest command `propose()` accepts, in JSON characters. */
+  maxCommandBytes: number;
   /** AppendEntries messages in flight per follower. */
   maxInflight: number;
   /** Characters of the JSON-encoded snapshot per InstallSnapshot chunk. */
@@ -31,6 +35,15 @@ export interface RaftTuning {
   snapshotTrailingEntries: number;
   /** How long `propose()` waits for its entry to be applied before `OutcomeUnknownError`. */
   proposalTimeout: number;
+  /** Promote learners to voters automatically once they are caught up (thesis 4.2.1). */
+  promoteLearners: boolean;
+  /** A learner counts as caught up within this many entries of the leader's log. */
+  learnerCatchUpLag: number;
+  /**
+   * The leader removes a voter it has not heard from for this long (ms), when the remaining voters
+   * still form a quorum among the reachable ones. 0 turns it off (the default).
+   */
+  memberTimeout: number;
   /** `lease` serves reads on the leader without a heartbeat round while its lease holds. */
   readPolicy: 'readIndex' | 'lease';
   /** Safety margin (ms) subtracted from the lease for clock drift between nodes. */
@@ -43,12 +56,17 @@ export const DEFAULT_TUNING: RaftTuning = Object.freeze({
   preVote: true,
   checkQuorum: true,
   maxEntriesPerAppend: 1024,
+  maxBytesPerAppend: 1024 * 1024,
+  maxCommandBytes: 1024 * 1024,
   maxInflight: 256,
   snapshotChunkSize: 256 * 1024,
   maxUncommittedEntries: 100_000,
   snapshotThreshold: 10_000,
   snapshotTrailingEntries: 1_000,
   proposalTimeout: 10_000,
+  promoteLearners: true,
+  learnerCatchUpLag: 64,
+  memberTimeout: 0,
   readPolicy: 'readIndex',
   leaseClockDrift: 50,
   maxApplyBatch: 4096,
@@ -69,9 +87,12 @@ export function protocolConfig(
     preVote: tuning.preVote,
     checkQuorum: tuning.checkQuorum,
     maxEntriesPerAppend: tuning.maxEntriesPerAppend,
+    maxBytesPerAppend: tuning.maxBytesPerAppend,
     maxInflight: tuning.maxInflight,
     snapshotChunkSize: tuning.snapshotChunkSize,
     maxUncommittedEntries: tuning.maxUncommittedEntries,
+    promoteLearners: tuning.promoteLearners,
+    learnerCatchUpLag: tuning.learnerCatchUpLag,
     readPolicy: tuning.readPolicy,
     leaseClockDrift: tuning.leaseClockDrift,
   };

@@ -7,6 +7,8 @@ import {
   type RaftError,
   StorageError,
 } from '../errors.js';
+import { noteEntryBytes } from '../protocol/entry-size.js';
+import { configFingerprint } from '../protocol/membership.js';
 import { RaftCore, type RaftStatus, type Ready } from '../protocol/raft.js';
 import type {
   ClusterConfig,
@@ -36,6 +38,15 @@ interface InflightProposal {
   sentAt: number;
   leader: NodeId | null;
   term: number;
+  /** How many times it was sent: once sent twice, a refusal no longer proves it will not apply. */
+  attempts: number;
+}
+
+/** A leadership transfer waiting for its target to lead. */
+interface TransferWaiter {
+  target: NodeId;
+  resolve(): void;
+  reject(error: RaftError): void;
 }
 
 export interface RaftNodeOptions {
@@ -123,6 +134,11 @@ export class RaftNode {
   /** Stops taking part. Waits for an in-flight write, then closes storage. */
   async stop(): Promise<void> {
     if (!this.running) return;
+    // A graceful shutdown costs no election: hand leadership over first when there is someone to take it.
+    if (this.core!.role === 'leader' && this.mostUpToDateVoter() !== null) {
+      await this.transferLeadership().catch(() => undefined);
+    }
+    if (!this.running) return;
     this.halt();
     await this.persisting.catch(() => undefined);
     await this.opts.storage.close?.();
@@ -142,6 +158,7 @@ export class RaftNode {
     this.proposals.failAll(refused, unknown);
     this.reads.failAll(refused, refused);
     this.proposalQueue = [];
+    for (const t of this.transfers.splice(0)) t.reject(new NodeStoppedError());
   }
 
   get isRunning(): boolean {
@@ -153,8 +170,31 @@ export class RaftNode {
   /** A validated message from the network. */
   receive(message: Message): void {
     if (!this.running) return;
+    if (message.type === 'proposeRefused') {
+      this.onProposeRefused(message.client, message.seqs, message.code, message.reason);
+      return;
+    }
     this.core!.step(message, this.opts.clock.now());
     this.afterInput();
+  }
+
+  private onProposeRefused(client: string, seqs: number[], code: string, reason: string): void {
+    if (client !== this.opts.clientId) return;
+    for (const seq of seqs) {
+      const p = this.inflight.get(seq);
+      if (!p) continue;
+      this.inflight.delete(seq);
+      // Sent once and refused: it will never apply. Sent more often: an earlier copy may still commit.
+      this.proposals.settleError(
+        seq,
+        p.attempts === 1
+          ? new ProposalRefusedError(`the leader refused the proposal: ${reason}`, code)
+          : new OutcomeUnknownError(
+              `the leader refused a retry of the proposal (${reason}); an earlier attempt may still apply`,
+              code,
+            ),
+      );
+    }
   }
 
   propose(
@@ -189,15 +229,136 @@ export class RaftNode {
     return promise;
   }
 
-  /** Proposes a configuration entry; resolves when it is applied here. */
-  proposeConfig(config: ClusterConfig, timeoutMs?: number): Promise<ProposeResult> {
+  /**
+   * Changes the membership through the log, one server at a time (thesis 4.1). `change` maps the
+   * latest configuration to the wanted one, or null when there is nothing to do. Resolves once the
+   * change is committed and applied here.
+   */
+  async changeMembership(
+    change: (config: ClusterConfig) => ClusterConfig | null,
+    timeoutMs?: number,
+  ): Promise<void> {
+    const deadline = this.opts.clock.now() + (timeoutMs ?? this.opts.tuning.proposalTimeout);
+    for (;;) {
+      if (!this.running) throw new NodeStoppedError();
+      const current = this.core!.membership.config;
+      const next = change(current);
+      if (next === null) return;
+      // The base fingerprint makes a late duplicate of this change harmless (see ClusterConfig.base).
+      next.base = configFingerprint(current);
+      const seq = ++this.seq;
+      const promise = this.proposals.add(seq, Math.max(1, deadline - this.opts.clock.now()));
+      this.proposalQueue.push({ kind: 'config', data: next, client: this.opts.clientId, seq });
+      if (this.proposalQueue.length === 1) queueMicrotask(() => this.flushProposals());
+      try {
+        await promise;
+        return;
+      } catch (error) {
+        // Another change is still in flight, or the configuration moved on: wait a heartbeat, recompute, retry.
+        const transient =
+          error instanceof ProposalRefusedError &&
+          (error.code === 'CONFIG_PENDING' || error.code === 'CONFIG_STALE');
+        if (!transient || this.opts.clock.now() >= deadline) throw error;
+        await new Promise<void>((resolve) =>
+          this.opts.clock.setTimer(this.opts.timing.heartbeatInterval, resolve),
+        );
+      }
+    }
+  }
+
+  /**
+   * Hands leadership to `to`, or to the most up-to-date voter (thesis 3.10). Resolves when the target
+   * leads; rejects if this node is not the leader, or when the transfer does not finish within an
+   * election timeout (the old leader then takes proposals again).
+   */
+  transferLeadership(to?: NodeId): Promise<void> {
     if (!this.running) return Promise.reject(new NodeStoppedError());
-    const seq = ++this.seq;
-    const promise = this.proposals.add(seq, timeoutMs ?? this.opts.tuning.proposalTimeout);
-    this.proposalQueue.push({ kind: 'config', data: config, client: this.opts.clientId, seq });
-    if (this.proposalQueue.length === 1) queueMicrotask(() => this.flushProposals());
+    const core = this.core!;
+    if (core.role !== 'leader')
+      return Promise.reject(
+        new ProposalRefusedError('only the leader can transfer leadership', 'NOT_LEADER'),
+      );
+    const target = to ?? this.mostUpToDateVoter();
+    if (target === null)
+      return Promise.reject(
+        new ProposalRefusedError('there is no other voter to transfer leadership to', 'NO_TARGET'),
+      );
+    if (target === this.id) return Promise.resolve();
+    const outcome = core.transferLeader(target);
+    if (!outcome.ok) return Promise.reject(new ProposalRefusedError(outcome.reason, outcome.code));
+    const promise = new Promise<void>((resolve, reject) => this.transfers.push({ target, resolve, reject }));
+    this.afterInput();
     return promise;
   }
+
+  private readonly transfers: TransferWaiter[] = [];
+
+  private mostUpToDateVoter(): NodeId | null {
+    const core = this.core!;
+    let best: NodeId | null = null;
+    let bestMatch = -1;
+    for (const id of core.membership.config.voters) {
+      if (id === this.id) continue;
+      const match = core.progressOf(id)?.match ?? 0;
+      if (match > bestMatch) {
+        best = id;
+        bestMatch = match;
+      }
+    }
+    return best;
+  }
+
+  /** Settles transfers once the target leads, another node does, or the leader gave up. */
+  private settleTransfers(): void {
+    if (this.transfers.length === 0) return;
+    const core = this.core!;
+    const still: TransferWaiter[] = [];
+    for (const t of this.transfers) {
+      if (core.leader === t.target) t.resolve();
+      else if (core.role === 'leader' && core.status().transferee === null) {
+        t.reject(
+          new OutcomeUnknownError(
+            `leadership transfer to ${t.target} did not finish in time; this node still leads`,
+            'TRANSFER_TIMEOUT',
+          ),
+        );
+      } else if (core.role !== 'leader' && core.leader !== null) {
+        t.reject(
+          new OutcomeUnknownError(`${core.leader} became leader instead of ${t.target}`, 'TRANSFER_FAILED'),
+        );
+      } else still.push(t);
+    }
+    this.transfers.length = 0;
+    this.transfers.push(...still);
+  }
+
+  /**
+   * `memberTimeout`: the leader removes a voter it has not heard from for that long, one at a time,
+   * and only while the voters it does hear from would still be a majority without it.
+   */
+  private removeUnreachableVoters(): void {
+    const timeout = this.opts.tuning.memberTimeout;
+    const core = this.core!;
+    if (timeout <= 0 || core.role !== 'leader' || this.removingMember) return;
+    const now = this.opts.clock.now();
+    const voters = core.membership.config.voters;
+    const reachable = (id: NodeId) =>
+      id === this.id || now - (core.progressOf(id)?.lastResponseAt ?? now) <= timeout;
+    const gone = voters.find((id) => !reachable(id));
+    if (gone === undefined) return;
+    const remaining = voters.filter((id) => id !== gone);
+    if (remaining.filter(reachable).length < Math.floor(remaining.length / 2) + 1) return;
+    this.removingMember = true;
+    this.changeMembership((c) =>
+      c.voters.includes(gone) ? { voters: c.voters.filter((v) => v !== gone), learners: c.learners } : null,
+    )
+      .catch((error: RaftError) => this.events.emit('error', error))
+      .finally(() => {
+        this.removingMember = false;
+      });
+  }
+
+  private removingMember = false;
 
   /** Linearizable read barrier (thesis 6.4): resolves once everything committed before the call is applied here. */
   read(options: { timeoutMs?: number } = {}): Promise<{ index: number }> {
@@ -209,15 +370,6 @@ export class RaftNode {
     else this.reads.markAccepted(context);
     this.afterInput();
     return promise;
-  }
-
-  transferLeadership(to: NodeId): { ok: true } | { ok: false; error: RaftError } {
-    if (!this.running) return { ok: false, error: new NodeStoppedError() };
-    const outcome = this.core!.transferLeader(to);
-    this.afterInput();
-    return outcome.ok
-      ? { ok: true }
-      : { ok: false, error: new ProposalRefusedError(outcome.reason, outcome.code) };
   }
 
   /** Start an election now (tests and tools). */
@@ -237,6 +389,7 @@ export class RaftNode {
       sentAt: this.opts.clock.now(),
       leader: outcome.ok ? (outcome.forwardedTo ?? this.id) : null,
       term: core.term,
+      attempts: 1,
     };
     for (const e of entries) {
       if (outcome.ok) {
@@ -260,7 +413,7 @@ export class RaftNode {
     const now = this.opts.clock.now();
     const leader = core.leader;
     if (leader === null) return;
-    const retry: ProposedEntry[] = [];
+    const retry: InflightProposal[] = [];
     for (const [seq, p] of this.inflight) {
       if (!this.proposals.has(seq)) {
         this.inflight.delete(seq);
@@ -268,18 +421,17 @@ export class RaftNode {
       }
       const leaderChanged = p.leader !== leader || p.term !== core.term;
       const stale = p.leader !== this.id && now - p.sentAt >= this.opts.timing.electionTimeout;
-      if (leaderChanged || stale) retry.push(p.entry);
+      if (leaderChanged || stale) retry.push(p);
     }
     if (retry.length === 0) return;
-    const outcome = core.propose(retry);
+    const outcome = core.propose(retry.map((p) => p.entry));
     if (!outcome.ok) return;
-    for (const e of retry)
-      this.inflight.set(e.seq!, {
-        entry: e,
-        sentAt: now,
-        leader: outcome.forwardedTo ?? this.id,
-        term: core.term,
-      });
+    for (const p of retry) {
+      p.sentAt = now;
+      p.leader = outcome.forwardedTo ?? this.id;
+      p.term = core.term;
+      p.attempts++;
+    }
   }
 
   // ---------------------------------------------------------------- status
@@ -304,6 +456,7 @@ export class RaftNode {
   /** After every input: report role changes, process what the protocol produced, re-arm the timer. */
   private afterInput(): void {
     this.reportStatusChanges();
+    this.settleTransfers();
     if (this.core!.hasReady() && !this.processing && !this.processScheduled) {
       this.processScheduled = true;
       queueMicrotask(() => void this.process());
@@ -389,6 +542,7 @@ export class RaftNode {
     // Elapsed time, not the number of callbacks: a throttled tab's late timer sees the real delay.
     this.core!.tick(this.opts.clock.now());
     this.retryInflight();
+    this.removeUnreachableVoters();
     this.afterInput();
   }
 
