@@ -18,3 +18,16 @@ describe('seeded chaos', () => {
     expect(acknowledged).toBeGreaterThan(seeds.length);
   }, 600_000);
 });
+
+describe('seeded chaos with membership churn and leadership transfers', () => {
+  const churnSeeds = single !== undefined ? [single] : Array.from({ length: count }, (_, i) => 10_001 + i);
+  it(`keeps every invariant over ${churnSeeds.length} seeds`, async () => {
+    let changes = 0;
+    for (const seed of churnSeeds) {
+      const report = await runChaos({ seed, membership: true, replay: 'SEED={seed} pnpm vitest run packages/core/test/sim/chaos.test.ts' });
+      changes += report.joins + report.leaves + report.transfers;
+      expect(report.applied, `seed ${seed}: nothing applied`).toBeGreaterThan(0);
+    }
+    expect(changes).toBeGreaterThan(churnSeeds.length);
+  }, 600_000);
+});

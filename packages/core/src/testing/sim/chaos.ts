@@ -9,6 +9,8 @@ export interface ChaosOptions {
   durationMs?: number;
   /** Small thresholds make compaction and InstallSnapshot part of every run. */
   snapshotThreshold?: number;
+  /** Also add and remove members at random and transfer leadership (Raft core II). */
+  membership?: boolean;
   replay?: string;
 }
 
@@ -19,6 +21,9 @@ export interface ChaosReport {
   applied: number;
   crashes: number;
   partitions: number;
+  joins: number;
+  leaves: number;
+  transfers: number;
 }
 
 /**
@@ -29,10 +34,12 @@ export interface ChaosReport {
  */
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const count = opts.nodes ?? 5;
-  const ids = Array.from({ length: count }, (_, i) => `n${i + 1}`);
+  const initial = Array.from({ length: count }, (_, i) => `n${i + 1}`);
+  // With membership churn, two more servers come and go.
+  const ids = opts.membership ? [...initial, `n${count + 1}`, `n${count + 2}`] : initial;
   const sim = new Simulation({
     seed: opts.seed,
-    nodes: ids,
+    nodes: initial,
     faults: { ...UNRELIABLE },
     storageLatency: [0, 3],
     tuning: {
@@ -49,6 +56,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   let crashes = 0;
   let partitions = 0;
+  let joins = 0;
+  let leaves = 0;
+  let transfers = 0;
+  for (const id of ids) sim.addNode(id);
+  const started = new Set(initial);
+  /** The configuration as the current leader sees it (or the initial one). */
+  const members = (): string[] => {
+    const leader = sim.leader();
+    if (!leader) return [...initial];
+    const c = sim.status(leader).config;
+    return [...c.voters, ...c.learners];
+  };
+  const ignore = () => undefined;
   await sim.start();
   const end = sim.clock.now() + (opts.durationMs ?? 3_000);
   while (sim.clock.now() < end) {
@@ -59,7 +79,33 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       sim.crash(pick(live));
       crashes++;
     } else if (r < 0.1 && dead.length > 0) {
-      await sim.startNode(pick(dead));
+      const id = pick(dead);
+      await sim.startNode(id, started.has(id) ? initial : []);
+      started.add(id);
+    } else if (opts.membership && r < 0.115) {
+      // Join a server that is not a member, asked of a random live node.
+      const outsider = ids.find((id) => !members().includes(id));
+      if (outsider && live.length > 0) {
+        if (!sim.isAlive(outsider)) {
+          await sim.startNode(outsider, started.has(outsider) ? initial : []);
+          started.add(outsider);
+        }
+        sim.raft(pick(sim.liveIds())).join(outsider, { timeoutMs: 2_000 }).then(ignore, ignore);
+        joins++;
+      }
+    } else if (opts.membership && r < 0.13) {
+      // Remove a random member, keeping at least three.
+      const current = members();
+      if (current.length > 3 && live.length > 0) {
+        sim.raft(pick(live)).leave(pick(current), { timeoutMs: 2_000 }).then(ignore, ignore);
+        leaves++;
+      }
+    } else if (opts.membership && r < 0.14) {
+      const leader = sim.leader();
+      if (leader) {
+        sim.raft(leader).transferLeadership().then(ignore, ignore);
+        transfers++;
+      }
     } else if (r < 0.14) {
       const shuffled = [...ids].sort(() => rnd() - 0.5);
       const cut = 1 + Math.floor(rnd() * (count - 1));
@@ -80,12 +126,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     }
     await sim.runFor(5 + rnd() * 40);
   }
-  for (const id of ids) if (!sim.isAlive(id)) await sim.startNode(id);
+  for (const id of ids) if (!sim.isAlive(id) && started.has(id)) await sim.startNode(id, initial);
   await sim.converge(60_000);
   // Let pending proposals settle (acknowledged or timed out) before the final check.
   await sim.runFor(2_500);
   // Liveness once healed: fresh proposals from every node commit.
-  const fresh = sim.liveIds().map((id) => sim.propose(id, { timeoutMs: 5_000 }).command);
+  const fresh = sim.memberIds().map((id) => sim.propose(id, { timeoutMs: 5_000 }).command);
   await sim.runUntil(
     () => fresh.every((c) => sim.acknowledged.has(c)),
     10_000,
@@ -100,6 +146,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     applied: sim.stateMachine(ids[0]!).applied.length,
     crashes,
     partitions,
+    joins,
+    leaves,
+    transfers,
   };
   await sim.stop();
   return report;

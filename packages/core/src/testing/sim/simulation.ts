@@ -191,6 +191,14 @@ export class Simulation {
     return this.ids.filter((id) => this.isAlive(id));
   }
 
+  /** Live nodes in the current leader's configuration (all live nodes when there is no leader). */
+  memberIds(): string[] {
+    const leader = this.leader();
+    if (!leader) return this.liveIds();
+    const { voters, learners } = this.status(leader).config;
+    return this.liveIds().filter((id) => voters.includes(id) || learners.includes(id));
+  }
+
   /** The leader with the highest term among live nodes, or null. */
   leader(): string | null {
     let best: string | null = null;
@@ -279,7 +287,7 @@ export class Simulation {
         const leader = this.leader();
         if (leader === null) return false;
         const target = this.status(leader).commitIndex;
-        return this.liveIds().every((id) => this.raft(id).raftNode.appliedIndex === target);
+        return this.memberIds().every((id) => this.raft(id).raftNode.appliedIndex === target);
       },
       maxMs,
       'converging',
@@ -292,7 +300,7 @@ export class Simulation {
    * is in it exactly once.
    */
   checkFinal(): void {
-    const live = this.liveIds();
+    const live = this.memberIds();
     const reference = this.nodes.get(live[0]!)!.sm.applied;
     for (const id of live) {
       const applied = this.nodes.get(id)!.sm.applied;
