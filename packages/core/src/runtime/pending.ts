@@ -38,7 +38,16 @@ export class PendingRequests<K, T> {
     private readonly what: string,
   ) {}
 
-  add(key: K, timeoutMs: number, signal?: AbortSignalLike): Promise<T> {
+  /**
+   * Waits for `key`. On timeout it rejects with `timeoutError()` when given (the caller may know the
+   * request never left), else with OutcomeUnknownError.
+   */
+  add(
+    key: K,
+    timeoutMs: number,
+    signal?: AbortSignalLike,
+    timeoutError?: () => RaftError | null,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter<T> = {
         resolve,
@@ -47,10 +56,11 @@ export class PendingRequests<K, T> {
         timer: this.clock.setTimer(timeoutMs, () =>
           this.settleError(
             key,
-            new OutcomeUnknownError(
-              `${this.what} timed out after ${timeoutMs} ms; it may still take effect`,
-              'TIMEOUT',
-            ),
+            timeoutError?.() ??
+              new OutcomeUnknownError(
+                `${this.what} timed out after ${timeoutMs} ms; it may still take effect`,
+                'TIMEOUT',
+              ),
           ),
         ),
       };

@@ -202,15 +202,17 @@ export class RaftNode {
     options: { timeoutMs?: number; signal?: AbortSignalLike } = {},
   ): Promise<ProposeResult> {
     if (!this.running) return Promise.reject(new NodeStoppedError());
-    if (options.signal?.aborted)
+    if (options.signal?.aborted) {
       return Promise.reject(
         new ProposalRefusedError('the proposal was aborted before it was sent', 'ABORTED'),
       );
+    }
     let data: unknown;
+    let encoded: string | undefined;
     try {
       // A deep copy through JSON: the log must not share objects the caller may mutate later, and
       // every node must see exactly what the followers will decode.
-      const encoded = JSON.stringify(command);
+      encoded = JSON.stringify(command);
       if (encoded === undefined) throw new TypeError(`${typeof command} is not JSON`);
       data = JSON.parse(encoded);
     } catch (cause) {
@@ -218,13 +220,21 @@ export class RaftNode {
         new ConfigurationError(`the command is not JSON-serializable: ${(cause as Error).message}`),
       );
     }
+    const limit = this.opts.tuning.maxCommandBytes;
+    if (encoded.length > limit) {
+      return Promise.reject(
+        new ProposalRefusedError(
+          `the command is ${encoded.length} characters of JSON; the limit is ${limit}`,
+          'TOO_LARGE',
+        ),
+      );
+    }
     const seq = ++this.seq;
-    const promise = this.proposals.add(
-      seq,
-      options.timeoutMs ?? this.opts.tuning.proposalTimeout,
-      options.signal,
-    );
-    this.proposalQueue.push({ kind: 'command', data, client: this.opts.clientId, seq });
+    const timeout = options.timeoutMs ?? this.opts.tuning.proposalTimeout;
+    const promise = this.proposals.add(seq, timeout, options.signal, this.neverSent(seq));
+    const entry: ProposedEntry = { kind: 'command', data, client: this.opts.clientId, seq };
+    noteEntryBytes(entry, encoded.length);
+    this.proposalQueue.push(entry);
     if (this.proposalQueue.length === 1) queueMicrotask(() => this.flushProposals());
     return promise;
   }
@@ -247,7 +257,12 @@ export class RaftNode {
       // The base fingerprint makes a late duplicate of this change harmless (see ClusterConfig.base).
       next.base = configFingerprint(current);
       const seq = ++this.seq;
-      const promise = this.proposals.add(seq, Math.max(1, deadline - this.opts.clock.now()));
+      const promise = this.proposals.add(
+        seq,
+        Math.max(1, deadline - this.opts.clock.now()),
+        undefined,
+        this.neverSent(seq),
+      );
       this.proposalQueue.push({ kind: 'config', data: next, client: this.opts.clientId, seq });
       if (this.proposalQueue.length === 1) queueMicrotask(() => this.flushProposals());
       try {
@@ -395,11 +410,22 @@ export class RaftNode {
       if (outcome.ok) {
         this.proposals.markAccepted(e.seq!);
         this.inflight.set(e.seq!, { entry: e, ...sent });
+      } else if (outcome.code === 'NO_LEADER') {
+        // No leader yet (start-up, election under way): hold it and send it once one is known.
+        this.inflight.set(e.seq!, { entry: e, ...sent, attempts: 0 });
       } else {
         this.proposals.settleError(e.seq!, new ProposalRefusedError(outcome.reason, outcome.code));
       }
     }
     this.afterInput();
+  }
+
+  /** A proposal that timed out without ever being sent was refused, not of unknown outcome. */
+  private neverSent(seq: number): () => RaftError | null {
+    return () =>
+      this.inflight.get(seq)?.attempts === 0
+        ? new ProposalRefusedError('no leader was known before the proposal timed out', 'NO_LEADER')
+        : null;
   }
 
   /**
@@ -427,6 +453,7 @@ export class RaftNode {
     const outcome = core.propose(retry.map((p) => p.entry));
     if (!outcome.ok) return;
     for (const p of retry) {
+      if (p.attempts === 0) this.proposals.markAccepted(p.entry.seq!);
       p.sentAt = now;
       p.leader = outcome.forwardedTo ?? this.id;
       p.term = core.term;

@@ -22,6 +22,11 @@ export interface SimulationOptions {
   tuning?: Partial<RaftTuning>;
   /** How to rerun a failure, printed with its seed (e.g. `pnpm soak --seed {seed}`). */
   replay?: string;
+  /**
+   * Makes each node's state machine. It must extend RecordingStateMachine (and call `super.apply`,
+   * `super.snapshot`, `super.restore`) so the simulator can check what was applied.
+   */
+  stateMachine?: (onApply: (commandId: string, index: number, term: number) => void) => RecordingStateMachine;
 }
 
 /** A violated invariant or a scenario that did not finish: carries the seed to replay it. */
@@ -111,7 +116,8 @@ export class Simulation {
     const node = this.nodes.get(id);
     if (!node) throw new Error(`unknown node ${id}`);
     if (node.raft) throw new Error(`${id} is already running`);
-    const sm = new RecordingStateMachine((cmd, index) => {
+    const makeStateMachine = this.opts.stateMachine ?? ((onApply) => new RecordingStateMachine(onApply));
+    const sm: RecordingStateMachine = makeStateMachine((cmd, index) => {
       const problem = this.checker.recordApply(id, cmd, index);
       if (problem) this.violation ??= problem;
       if (sm.applied.indexOf(cmd) !== sm.applied.length - 1) this.violation ??= `${id} applied ${cmd} twice`;
