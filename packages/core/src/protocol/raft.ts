@@ -127,6 +127,7 @@ export class RaftCore {
   private electionDeadline = 0;
   /** When this node last heard from a live leader (for the check-quorum lease, thesis 6.2). */
   private leaderContactAt = Number.NEGATIVE_INFINITY;
+  private startedAt = 0;
   private heartbeatDue = NO_DEADLINE;
   private checkQuorumDue = NO_DEADLINE;
 
@@ -171,6 +172,7 @@ export class RaftCore {
     for (const e of init.entries)
       if (e.kind === 'config') this.membership.append(e.index, e.data as ClusterConfig);
     this.now = init.now;
+    this.startedAt = init.now;
     this.resetElectionDeadline();
   }
 
@@ -371,9 +373,12 @@ export class RaftCore {
     if (m.type === 'vote') {
       // Thesis 4.2.3 / 6.2: while a leader is known to be alive, a vote request from a server that
       // merely timed out (a removed or partitioned one) must not depose it. A transfer asked for it.
+      // With lease reads, a node that just started does not know when it last heard from a leader: it
+      // counts its start as such a moment, so a restart cannot cut short a lease the leader relies on.
       const inLease =
         this.cfg.checkQuorum &&
         (this.role === 'leader' ||
+          (this.cfg.readPolicy === 'lease' && this.now - this.startedAt < this.cfg.electionTimeout) ||
           (this.leader !== null && this.now - this.leaderContactAt < this.cfg.electionTimeout));
       if (inLease && !m.transfer) return false;
       // A pre-vote request does not change our term (thesis 9.6).

@@ -143,7 +143,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     seed: opts.seed,
     steps: sim.steps,
     acknowledged: sim.acknowledged.size,
-    applied: sim.stateMachine(ids[0]!).applied.length,
+    applied: sim.stateMachine(sim.memberIds()[0]!).applied.length,
     crashes,
     partitions,
     joins,
