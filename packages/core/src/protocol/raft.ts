@@ -762,7 +762,10 @@ export class RaftCore {
   private checkProposal(entries: ProposedEntry[]): ProposeOutcome | null {
     if (this.transferee !== null)
       return refuse('TRANSFERRING', `leadership is being transferred to ${this.transferee}`);
-    if (this.log.lastIndex() - this.log.committed >= this.cfg.maxUncommittedEntries) {
+    // Scenario 25: without a quorum nothing commits, so the uncommitted tail must stay bounded. A batch
+    // that would cross the bound is refused whole, unless nothing is uncommitted (so any batch can go).
+    const uncommitted = this.log.lastIndex() - this.log.committed;
+    if (uncommitted > 0 && uncommitted + entries.length > this.cfg.maxUncommittedEntries) {
       return refuse(
         'UNCOMMITTED_LIMIT',
         'too many uncommitted entries: the cluster may have lost its quorum',

@@ -250,6 +250,24 @@ describe('row 23: check-quorum', () => {
     expect([a.role, a.term, a.leader]).toEqual(['follower', 1, null]);
   });
 
+  it('with pre-vote too, a new leader is elected once the dead leader lease has expired', () => {
+    const net = Network.of(IDS, { preVote: true, checkQuorum: true });
+    net.campaign('a');
+    net.isolate('a');
+    net.runFor(400);
+    const [leader, ...others] = net.leaders().filter((c) => c.id !== 'a');
+    expect(others).toEqual([]);
+    expect(leader!.term).toBe(2);
+    // The old leader stepped down (check-quorum) and, alone, keeps pre-campaigning at term 1.
+    expect([net.core('a').role, net.core('a').term]).toEqual(['precandidate', 1]);
+    // It rejoins and follows.
+    net.recover();
+    net.runFor(20);
+    const expected = [leader!.id, 2];
+    for (const id of IDS) expect([net.core(id).leader, net.core(id).term], id).toEqual(expected);
+    expect(net.leaders()).toEqual([leader]);
+  });
+
   it('without check-quorum, an isolated leader never steps down on its own', () => {
     const net = Network.of(IDS);
     net.campaign('a');

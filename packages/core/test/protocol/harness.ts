@@ -48,9 +48,12 @@ export function makeConfig(id: NodeId, overrides: CoreOptions = {}): RaftConfig 
     preVote: overrides.preVote ?? false,
     checkQuorum: overrides.checkQuorum ?? false,
     maxEntriesPerAppend: overrides.maxEntriesPerAppend ?? 64,
+    maxBytesPerAppend: overrides.maxBytesPerAppend ?? 1024 * 1024,
     maxInflight: overrides.maxInflight ?? 256,
     snapshotChunkSize: overrides.snapshotChunkSize ?? 1024,
     maxUncommittedEntries: overrides.maxUncommittedEntries ?? 1000,
+    promoteLearners: overrides.promoteLearners ?? false,
+    learnerCatchUpLag: overrides.learnerCatchUpLag ?? 64,
     readPolicy: overrides.readPolicy ?? 'readIndex',
     leaseClockDrift: overrides.leaseClockDrift ?? 0,
   };

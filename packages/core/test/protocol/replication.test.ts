@@ -4,7 +4,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AppendMessage, AppendResponseMessage, Entry, Message } from '../../src/protocol/types.js';
-import { appendMsg, entriesOf, logOf, makeCore, Network, ofType, termsOf } from './harness.js';
+import {
+  appendMsg,
+  appendResponseMsg,
+  entriesOf,
+  logOf,
+  makeCore,
+  Network,
+  ofType,
+  termsOf,
+} from './harness.js';
 
 const IDS = ['a', 'b', 'c'];
 
@@ -150,6 +159,13 @@ const FAST_REJECTION: {
     hint: { index: 2, term: 1 },
     next: { index: 2, term: 1 },
   },
+  {
+    name: 'fifty divergent entries are skipped in one round trip',
+    leader: [1, ...Array<number>(50).fill(3)],
+    follower: [1, ...Array<number>(50).fill(2)],
+    hint: { index: 51, term: 2 },
+    next: { index: 1, term: 1 },
+  },
   // Paper Figure 7: the leader's log is [1,1,1,4,4,5,5,6,6,6].
   {
     name: 'figure 7 (a): one entry missing',
@@ -280,12 +296,31 @@ describe('conflict truncation (follower side of AppendEntries)', () => {
     ]);
   });
 
-  it('commits no further than the leader commit and the last new entry', () => {
-    const b = follower();
-    b.step(appendMsg('a', 'b', 3, { index: 2, term: 1 }, entriesOf(3, 3, 3), 9), 0);
+  it('commits no further than the last entry the append proved, nor than the leader commit', () => {
+    const b = makeCore('b', IDS, {
+      hardState: { term: 3, vote: null, commit: 1 },
+      log: logOf(1, 1, 2, 2, 2),
+    });
+    // The leader committed 5, but this append only proves index 2: b's 3..5 may not be the leader's.
+    b.step(appendMsg('a', 'b', 3, { index: 1, term: 1 }, entriesOf(2, 2, 1), 5), 0);
     b.ready();
-    expect(termsOf(b)).toEqual([1, 1, 3]);
-    expect(b.log.committed).toBe(3);
+    expect(termsOf(b)).toEqual([1, 1, 2, 2, 2]);
+    expect(b.log.committed).toBe(2);
+    // This one proves index 3, but the leader has only committed 2.
+    b.step(appendMsg('a', 'b', 3, { index: 2, term: 1 }, entriesOf(3, 3, 2), 2), 0);
+    b.ready();
+    expect(b.log.committed).toBe(2);
+  });
+
+  it('the ack goes out only once the entries are durable: in `messages`, never `earlyMessages`', () => {
+    const b = follower();
+    b.step(appendMsg('a', 'b', 3, { index: 5, term: 2 }, entriesOf(6, 7, 3), 2), 0);
+    const rd = b.ready();
+    expect(rd.entries.map((e) => e.index)).toEqual([6, 7]);
+    expect(rd.earlyMessages).toEqual([]);
+    expect(responsesFrom(rd.messages, 'b').map((m) => [m.reject, m.index])).toEqual([[false, 7]]);
+    b.advance(rd);
+    expect(b.log.stabled).toBe(7);
   });
 });
 
@@ -363,6 +398,31 @@ describe('row 22: appends delivered in reverse order', () => {
     expect(b.log.entry(3)!.data).toBe('y');
     expect(a.progressOf('b')!.match).toBe(3);
     expect(b.log.committed).toBe(3);
+  });
+});
+
+describe('stale answers', () => {
+  it('a late rejection of an append already superseded does not send a follower back', () => {
+    const net = electedCluster();
+    const a = net.core('a');
+    a.propose([{ kind: 'command', data: 'x' }]);
+    a.propose([{ kind: 'command', data: 'y' }]);
+    net.deliverAll();
+    expect([a.progressOf('b')!.state, a.progressOf('b')!.match, a.progressOf('b')!.next]).toEqual([
+      'replicate',
+      3,
+      4,
+    ]);
+    const sentBefore = net.sent.length;
+    // Say b once refused a probe at index 2 and the answer was delayed until now.
+    net.inject(appendResponseMsg('b', 'a', 1, 2, true, { index: 1, term: 1 }));
+    net.deliverAll();
+    expect([a.progressOf('b')!.state, a.progressOf('b')!.match, a.progressOf('b')!.next]).toEqual([
+      'replicate',
+      3,
+      4,
+    ]);
+    expect(appendsTo(net.sent.slice(sentBefore), 'b')).toEqual([]);
   });
 });
 
