@@ -379,12 +379,51 @@ export class RaftNode {
   read(options: { timeoutMs?: number } = {}): Promise<{ index: number }> {
     if (!this.running) return Promise.reject(new NodeStoppedError());
     const context = `${this.opts.clientId}:${++this.readCounter}`;
-    const promise = this.reads.add(context, options.timeoutMs ?? this.opts.tuning.proposalTimeout);
+    const timeout = options.timeoutMs ?? this.opts.tuning.proposalTimeout;
+    // A read has no effect, so a read that timed out was simply not served: safe to retry.
+    const timedOut = () =>
+      new ProposalRefusedError(`the read was not confirmed within ${timeout} ms`, 'READ_TIMEOUT');
+    const promise = this.reads.add(context, timeout, undefined, timedOut);
     const outcome = this.core!.readIndex(context);
-    if (!outcome.ok) this.reads.settleError(context, new ProposalRefusedError(outcome.reason, outcome.code));
-    else this.reads.markAccepted(context);
+    if (!outcome.ok) {
+      this.reads.settleError(context, new ProposalRefusedError(outcome.reason, outcome.code));
+    } else {
+      this.reads.markAccepted(context);
+      this.readsInflight.set(context, {
+        sentAt: this.opts.clock.now(),
+        leader: outcome.forwardedTo ?? this.id,
+      });
+    }
     this.afterInput();
     return promise;
+  }
+
+  /** Reads waiting for their read index: where they were sent, so a lost request can be sent again. */
+  private readonly readsInflight = new Map<string, { sentAt: number; leader: NodeId }>();
+
+  /**
+   * Asks again for read indexes not answered within an election timeout or whose leader changed (the
+   * request or its answer was lost). The leader treats a repeated context as the same read, and an
+   * index taken later than the call is still a linearizable one.
+   */
+  private retryReads(): void {
+    if (this.readsInflight.size === 0) return;
+    const core = this.core!;
+    const now = this.opts.clock.now();
+    for (const [context, r] of this.readsInflight) {
+      if (!this.reads.has(context)) {
+        this.readsInflight.delete(context);
+        continue;
+      }
+      if (
+        core.leader === null ||
+        (core.leader === r.leader && now - r.sentAt < this.opts.timing.electionTimeout)
+      )
+        continue;
+      const outcome = core.readIndex(context);
+      if (outcome.ok)
+        this.readsInflight.set(context, { sentAt: now, leader: outcome.forwardedTo ?? this.id });
+    }
   }
 
   /** Start an election now (tests and tools). */
@@ -569,6 +608,7 @@ export class RaftNode {
     // Elapsed time, not the number of callbacks: a throttled tab's late timer sees the real delay.
     this.core!.tick(this.opts.clock.now());
     this.retryInflight();
+    this.retryReads();
     this.removeUnreachableVoters();
     this.afterInput();
   }
@@ -710,6 +750,7 @@ export class RaftNode {
   // ---------------------------------------------------------------- reads
 
   private onReadState(rs: ReadState): void {
+    this.readsInflight.delete(rs.context);
     if (!this.reads.has(rs.context)) return;
     if (rs.index < 0) {
       this.reads.settleError(
@@ -741,7 +782,11 @@ export class RaftNode {
     const now = core.status();
     this.lastStatus = now;
     if (now.leader !== prev.leader && now.leader !== null)
-      queueMicrotask(() => this.running && this.retryInflight());
+      queueMicrotask(() => {
+        if (!this.running) return;
+        this.retryInflight();
+        this.retryReads();
+      });
     if (prev.role === now.role) return;
     if (prev.role === 'follower' && (now.role === 'precandidate' || now.role === 'candidate')) {
       this.events.emit('heartbeat timeout');

@@ -1,4 +1,11 @@
 export * from './assert.js';
+export {
+  checkKvLinearizability,
+  type KvOperation,
+  type KvOperationKind,
+  type LinearizabilityOptions,
+  type LinearizabilityResult,
+} from './linearizability.js';
 export { type ChaosOptions, type ChaosReport, runChaos } from './sim/chaos.js';
 export { InvariantChecker } from './sim/invariants.js';
 export { RecordingStateMachine } from './sim/recording-state-machine.js';
