@@ -96,14 +96,18 @@ export class RaftInterface implements MessageSink {
     node.receive(message);
   }
 
-  private send(to: NodeId, message: Message): void {
+  private instanceFor(to: NodeId): NodeInstance {
     let instance = this.instances.get(to);
+    if (!instance) {
+      instance = this.createInstance(to);
+      this.instances.set(to, instance);
+    }
+    return instance;
+  }
+
+  private send(to: NodeId, message: Message): void {
     try {
-      if (!instance) {
-        instance = this.createInstance(to);
-        this.instances.set(to, instance);
-      }
-      instance.write(message);
+      this.instanceFor(to).write(message);
     } catch (error) {
       // A peer that cannot be reached is a lost message; Raft retries. Report it and go on.
       this.node?.events.emit(
@@ -140,6 +144,13 @@ export class RaftInterface implements MessageSink {
       },
       tuning,
       clientId: opts.clientId ?? `${this.address}~${Math.floor(this.random() * 2 ** 48).toString(36)}`,
+      messageTimeout: (to: string) => {
+        try {
+          return this.instanceFor(to).messageTimeout;
+        } catch {
+          return this.heartbeatTimeout;
+        }
+      },
     } as ConstructorParameters<typeof RaftNode>[0]);
     // Listeners registered before start() were kept; hand them over.
     for (const [type, handlers] of this.earlyListeners)

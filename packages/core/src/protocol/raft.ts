@@ -217,7 +217,8 @@ export class RaftCore {
    * Propose entries. The leader appends them; a follower forwards them to its leader (as the seed
    * does). Returns why they were refused, if they were.
    */
-  propose(entries: ProposedEntry[]): ProposeOutcome {
+  propose(entries: ProposedEntry[], now = this.now): ProposeOutcome {
+    this.now = Math.max(this.now, now);
     if (this.role !== 'leader') {
       if (this.leader === null) return refuse('NO_LEADER', 'no leader is known');
       for (const run of splitByBytes(entries, this.cfg.maxEntriesPerAppend, this.cfg.maxBytesPerAppend)) {
@@ -232,7 +233,9 @@ export class RaftCore {
   }
 
   /** Start a linearizable read (thesis 6.4). The outcome comes out as a ReadState with this context. */
-  readIndex(context: string): ProposeOutcome {
+  readIndex(context: string, now = this.now): ProposeOutcome {
+    // The lease check below must see the real time, not the last tick's (which may be a heartbeat old).
+    this.now = Math.max(this.now, now);
     if (this.role === 'leader') {
       this.leaderReadIndex(context, this.id);
       return { ok: true };
@@ -243,7 +246,8 @@ export class RaftCore {
   }
 
   /** Hand leadership to `to` (thesis 3.10): catch it up, then tell it to campaign at once. */
-  transferLeader(to: NodeId): ProposeOutcome {
+  transferLeader(to: NodeId, now = this.now): ProposeOutcome {
+    this.now = Math.max(this.now, now);
     if (this.role !== 'leader') return refuse('NOT_LEADER', 'only the leader can transfer leadership');
     if (to === this.id) return { ok: true };
     if (!this.membership.isVoter(to)) return refuse('NOT_VOTER', `${to} is not a voter`);
@@ -293,7 +297,6 @@ export class RaftCore {
     return (
       this.msgs.length > 0 ||
       this.earlyMsgs.length > 0 ||
-      this.commitOwed.size > 0 ||
       this.readStates.length > 0 ||
       (this.log.pendingSnapshot !== null && !this.snapshotHandedOut) ||
       this.log.stabled < this.log.lastIndex() ||
@@ -304,7 +307,6 @@ export class RaftCore {
 
   /** Collects what the runtime must do. Call `advance(ready)` once it is persisted. */
   ready(maxApply = 4096): Ready {
-    this.flushCommitOwed();
     const rd: Ready = {
       entries: this.log.unstableEntries(),
       earlyMessages: this.earlyMsgs,
@@ -312,7 +314,13 @@ export class RaftCore {
       committedEntries: this.log.nextCommitted(maxApply),
       readStates: this.readStates,
     };
-    if (this.hardStateChanged()) {
+    // Term and vote must be durable before anything that depends on them is sent (Figure 2). The
+    // commit index need not be durable at all: it rides along with writes that happen anyway.
+    const commitMoved = this.prevHardState.commit !== this.log.committed;
+    if (
+      this.hardStateChanged() ||
+      (commitMoved && (rd.entries.length > 0 || this.log.pendingSnapshot !== null))
+    ) {
       rd.hardState = { term: this.term, vote: this.vote, commit: this.log.committed };
       this.prevHardState = rd.hardState;
     }
@@ -989,8 +997,11 @@ export class RaftCore {
     } else if (pr.match < this.log.lastIndex()) {
       // In replicate state an append whose answer never came (lost on the way) would stall the
       // follower: when its match has not moved for a whole heartbeat round, probe again.
-      if (pr.state === 'replicate' && pr.match === pr.matchAtHeartbeat) pr.becomeProbe();
+      const stalled = pr.state === 'replicate' && pr.match === pr.matchAtHeartbeat;
+      if (stalled) pr.becomeProbe();
       pr.matchAtHeartbeat = pr.match;
+      // Even an empty append is worth sending (etcd does the same): at next - 1 it is a probe that
+      // either collects a lost acknowledgement or is rejected and starts the repair, in one round trip.
       this.sendAppend(m.from, true);
     }
     if (m.context !== undefined)
@@ -1035,7 +1046,17 @@ export class RaftCore {
     for (const id of this.progress.keys()) if (id !== this.id) this.commitOwed.add(id);
   }
 
-  private flushCommitOwed(): void {
+  /** Whether some follower has not been sent the latest commit index yet. */
+  get owesCommit(): boolean {
+    return this.commitOwed.size > 0;
+  }
+
+  /**
+   * Sends the new commit index to followers that have not had it with an append (they learn it with
+   * their next append otherwise). The runtime calls this at the end of an event-loop turn, so a
+   * stream of proposals carries the commit index in its appends and costs no extra messages.
+   */
+  flushCommitOwed(): void {
     if (this.commitOwed.size === 0) return;
     for (const id of this.commitOwed) {
       const pr = this.progress.get(id);
@@ -1151,7 +1172,7 @@ export class RaftCore {
 
   private hardStateChanged(): boolean {
     const p = this.prevHardState;
-    return p.term !== this.term || p.vote !== this.vote || p.commit !== this.log.committed;
+    return p.term !== this.term || p.vote !== this.vote;
   }
 }
 

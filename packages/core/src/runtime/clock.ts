@@ -7,6 +7,8 @@ export interface Clock {
   now(): number;
   setTimer(delayMs: number, callback: () => void): unknown;
   clearTimer(handle: unknown): void;
+  /** Runs `callback` on a later turn of the event loop, after pending promise work (no 1 ms clamp). */
+  defer(callback: () => void): void;
 }
 
 /** A source of uniform numbers in [0, 1). */
@@ -15,12 +17,32 @@ export type RandomSource = () => number;
 declare const performance: { now(): number } | undefined;
 declare function setTimeout(callback: () => void, ms: number): unknown;
 declare function clearTimeout(handle: unknown): void;
+declare const setImmediate: ((callback: () => void) => unknown) | undefined;
+declare const MessageChannel:
+  | (new () => { port1: { onmessage: (() => void) | null }; port2: { postMessage(value: unknown): void } })
+  | undefined;
+
+/** A later event-loop turn: setImmediate in Node, a MessageChannel message in browsers (no clamping). */
+function nextTurn(): (callback: () => void) => void {
+  if (typeof setImmediate === 'function') return (callback) => void setImmediate(callback);
+  if (typeof MessageChannel === 'function') {
+    const queue: (() => void)[] = [];
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => queue.shift()?.();
+    return (callback) => {
+      queue.push(callback);
+      channel.port2.postMessage(null);
+    };
+  }
+  return (callback) => void setTimeout(callback, 0);
+}
 
 /** The real clock: `performance.now()` where available (monotonic), else `Date.now()`. */
 export const systemClock: Clock = {
   now: typeof performance !== 'undefined' ? () => performance.now() : () => Date.now(),
   setTimer: (delayMs, callback) => setTimeout(callback, Math.max(0, delayMs)),
   clearTimer: (handle) => clearTimeout(handle),
+  defer: nextTurn(),
 };
 
 /**

@@ -12,7 +12,9 @@ export interface ProposeResult {
 interface Waiter<T> {
   resolve(value: T): void;
   reject(error: unknown): void;
-  timer: unknown;
+  deadline: number;
+  timeoutMs: number;
+  timeoutError: (() => RaftError | null) | undefined;
   /** Whether the request left this node (so a failure means the outcome is unknown, not refused). */
   accepted: boolean;
   abort?: () => void;
@@ -28,10 +30,13 @@ export interface AbortSignalLike {
 
 /**
  * Promises waiting for something keyed (a proposal by its client sequence number, a read by its
- * context), each with a deadline after which its outcome is reported as unknown.
+ * context), each with a deadline. One timer serves them all (a timer per request cost more than the
+ * rest of a commit): it fires at the earliest deadline and sweeps.
  */
 export class PendingRequests<K, T> {
   private readonly waiters = new Map<K, Waiter<T>>();
+  private timer: unknown = undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly clock: Clock,
@@ -39,8 +44,8 @@ export class PendingRequests<K, T> {
   ) {}
 
   /**
-   * Waits for `key`. On timeout it rejects with `timeoutError()` when given (the caller may know the
-   * request never left), else with OutcomeUnknownError.
+   * Waits for `key`. On timeout it rejects with `timeoutError()` when that returns an error (the
+   * caller may know the request never left), else with OutcomeUnknownError.
    */
   add(
     key: K,
@@ -49,21 +54,8 @@ export class PendingRequests<K, T> {
     timeoutError?: () => RaftError | null,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const waiter: Waiter<T> = {
-        resolve,
-        reject,
-        accepted: false,
-        timer: this.clock.setTimer(timeoutMs, () =>
-          this.settleError(
-            key,
-            timeoutError?.() ??
-              new OutcomeUnknownError(
-                `${this.what} timed out after ${timeoutMs} ms; it may still take effect`,
-                'TIMEOUT',
-              ),
-          ),
-        ),
-      };
+      const deadline = this.clock.now() + timeoutMs;
+      const waiter: Waiter<T> = { resolve, reject, deadline, timeoutMs, timeoutError, accepted: false };
       if (signal) {
         const abort = () =>
           this.settleError(
@@ -75,6 +67,7 @@ export class PendingRequests<K, T> {
         signal.addEventListener('abort', abort);
       }
       this.waiters.set(key, waiter);
+      if (deadline < this.timerAt) this.arm(deadline);
     });
   }
 
@@ -109,6 +102,7 @@ export class PendingRequests<K, T> {
       const w = this.waiters.get(key)!;
       this.settleError(key, w.accepted ? unknown() : refused());
     }
+    this.disarm();
   }
 
   keys(): K[] {
@@ -119,8 +113,42 @@ export class PendingRequests<K, T> {
     const w = this.waiters.get(key);
     if (!w) return undefined;
     this.waiters.delete(key);
-    this.clock.clearTimer(w.timer);
     if (w.abort && w.signal) w.signal.removeEventListener('abort', w.abort);
+    if (this.waiters.size === 0) this.disarm();
     return w;
+  }
+
+  private arm(at: number): void {
+    this.disarm();
+    this.timerAt = at;
+    this.timer = this.clock.setTimer(at - this.clock.now(), () => this.sweep());
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** Times out every waiter whose deadline passed, then re-arms for the next one. */
+  private sweep(): void {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const now = this.clock.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [key, w] of [...this.waiters]) {
+      if (w.deadline <= now) {
+        const error =
+          w.timeoutError?.() ??
+          new OutcomeUnknownError(
+            `${this.what} timed out after ${w.timeoutMs} ms; it may still take effect`,
+            'TIMEOUT',
+          );
+        this.settleError(key, error);
+      } else if (w.deadline < next) {
+        next = w.deadline;
+      }
+    }
+    if (next !== Number.POSITIVE_INFINITY && this.waiters.size > 0) this.arm(next);
   }
 }

@@ -7,6 +7,7 @@ import {
   type RaftError,
   StorageError,
 } from '../errors.js';
+import { cloneJson } from '../protocol/clone-json.js';
 import { noteEntryBytes } from '../protocol/entry-size.js';
 import { configFingerprint } from '../protocol/membership.js';
 import { RaftCore, type RaftStatus, type Ready } from '../protocol/raft.js';
@@ -35,7 +36,8 @@ interface SnapshotData {
 /** A proposal sent but not yet applied: retried if its leader changes or it seems lost. */
 interface InflightProposal {
   entry: ProposedEntry;
-  sentAt: number;
+  /** When to send it again if it has not applied by then (the leader's `messageTimeout` after sending). */
+  retryAt: number;
   leader: NodeId | null;
   term: number;
   /** How many times it was sent: once sent twice, a refusal no longer proves it will not apply. */
@@ -47,6 +49,7 @@ interface TransferWaiter {
   target: NodeId;
   resolve(): void;
   reject(error: RaftError): void;
+  timer: unknown;
 }
 
 export interface RaftNodeOptions {
@@ -63,6 +66,8 @@ export interface RaftNodeOptions {
   tuning: RaftTuning;
   /** Identifies this node's proposals in the log (exactly-once bookkeeping). */
   clientId: string;
+  /** How long a request forwarded to `to` may go unanswered before it is sent again (its NodeInstance's `messageTimeout`). */
+  messageTimeout?(to: NodeId): number;
 }
 
 declare function queueMicrotask(callback: () => void): void;
@@ -299,9 +304,24 @@ export class RaftNode {
         new ProposalRefusedError('there is no other voter to transfer leadership to', 'NO_TARGET'),
       );
     if (target === this.id) return Promise.resolve();
-    const outcome = core.transferLeader(target);
+    const outcome = core.transferLeader(target, this.opts.clock.now());
     if (!outcome.ok) return Promise.reject(new ProposalRefusedError(outcome.reason, outcome.code));
-    const promise = new Promise<void>((resolve, reject) => this.transfers.push({ target, resolve, reject }));
+    const promise = new Promise<void>((resolve, reject) => {
+      // Whatever happens (the target dies mid-election, no leader emerges), the caller hears back.
+      const waiter: TransferWaiter = { target, resolve, reject, timer: undefined };
+      waiter.timer = this.opts.clock.setTimer(2 * this.opts.timing.electionTimeout, () => {
+        const i = this.transfers.indexOf(waiter);
+        if (i < 0) return;
+        this.transfers.splice(i, 1);
+        reject(
+          new OutcomeUnknownError(
+            `leadership transfer to ${target} did not finish in time`,
+            'TRANSFER_TIMEOUT',
+          ),
+        );
+      });
+      this.transfers.push(waiter);
+    });
     this.afterInput();
     return promise;
   }
@@ -329,19 +349,29 @@ export class RaftNode {
     const core = this.core!;
     const still: TransferWaiter[] = [];
     for (const t of this.transfers) {
-      if (core.leader === t.target) t.resolve();
-      else if (core.role === 'leader' && core.status().transferee === null) {
-        t.reject(
-          new OutcomeUnknownError(
-            `leadership transfer to ${t.target} did not finish in time; this node still leads`,
-            'TRANSFER_TIMEOUT',
-          ),
+      let error: RaftError | null = null;
+      if (core.leader === t.target) {
+        this.opts.clock.clearTimer(t.timer);
+        t.resolve();
+        continue;
+      }
+      if (core.role === 'leader' && core.status().transferee === null) {
+        error = new OutcomeUnknownError(
+          `leadership transfer to ${t.target} did not finish in time; this node still leads`,
+          'TRANSFER_TIMEOUT',
         );
       } else if (core.role !== 'leader' && core.leader !== null) {
-        t.reject(
-          new OutcomeUnknownError(`${core.leader} became leader instead of ${t.target}`, 'TRANSFER_FAILED'),
+        error = new OutcomeUnknownError(
+          `${core.leader} became leader instead of ${t.target}`,
+          'TRANSFER_FAILED',
         );
-      } else still.push(t);
+      }
+      if (error === null) {
+        still.push(t);
+      } else {
+        this.opts.clock.clearTimer(t.timer);
+        t.reject(error);
+      }
     }
     this.transfers.length = 0;
     this.transfers.push(...still);
@@ -361,6 +391,10 @@ export class RaftNode {
       id === this.id || now - (core.progressOf(id)?.lastResponseAt ?? now) <= timeout;
     const gone = voters.find((id) => !reachable(id));
     if (gone === undefined) return;
+    // The voters we hear from must be a majority now, and still be one once `gone` is removed:
+    // otherwise half a cluster could shrink the cluster down to itself.
+    const reachableNow = voters.filter(reachable).length;
+    if (reachableNow < Math.floor(voters.length / 2) + 1) return;
     const remaining = voters.filter((id) => id !== gone);
     if (remaining.filter(reachable).length < Math.floor(remaining.length / 2) + 1) return;
     this.removingMember = true;
@@ -384,22 +418,29 @@ export class RaftNode {
     const timedOut = () =>
       new ProposalRefusedError(`the read was not confirmed within ${timeout} ms`, 'READ_TIMEOUT');
     const promise = this.reads.add(context, timeout, undefined, timedOut);
-    const outcome = this.core!.readIndex(context);
+    const outcome = this.core!.readIndex(context, this.opts.clock.now());
     if (!outcome.ok) {
       this.reads.settleError(context, new ProposalRefusedError(outcome.reason, outcome.code));
     } else {
       this.reads.markAccepted(context);
-      this.readsInflight.set(context, {
-        sentAt: this.opts.clock.now(),
-        leader: outcome.forwardedTo ?? this.id,
-      });
+      const sentTo = outcome.forwardedTo ?? this.id;
+      this.readsInflight.set(context, { retryAt: this.retryAt(sentTo), leader: sentTo });
     }
     this.afterInput();
     return promise;
   }
 
+  /**
+   * When a request sent to `to` is sent again if unanswered: after that peer's `messageTimeout`. Our
+   * own log needs no retry (only a change of leader, handled separately); nor does no leader at all.
+   */
+  private retryAt(to: NodeId | null): number {
+    if (to === null || to === this.id) return Number.POSITIVE_INFINITY;
+    return this.opts.clock.now() + (this.opts.messageTimeout?.(to) ?? this.opts.timing.electionTimeout);
+  }
+
   /** Reads waiting for their read index: where they were sent, so a lost request can be sent again. */
-  private readonly readsInflight = new Map<string, { sentAt: number; leader: NodeId }>();
+  private readonly readsInflight = new Map<string, { retryAt: number; leader: NodeId }>();
 
   /**
    * Asks again for read indexes not answered within an election timeout or whose leader changed (the
@@ -415,14 +456,13 @@ export class RaftNode {
         this.readsInflight.delete(context);
         continue;
       }
-      if (
-        core.leader === null ||
-        (core.leader === r.leader && now - r.sentAt < this.opts.timing.electionTimeout)
-      )
-        continue;
-      const outcome = core.readIndex(context);
-      if (outcome.ok)
-        this.readsInflight.set(context, { sentAt: now, leader: outcome.forwardedTo ?? this.id });
+      if (core.leader === null) continue;
+      if (core.leader === r.leader && now < r.retryAt) continue;
+      const outcome = core.readIndex(context, now);
+      if (outcome.ok) {
+        const sentTo = outcome.forwardedTo ?? this.id;
+        this.readsInflight.set(context, { retryAt: this.retryAt(sentTo), leader: sentTo });
+      }
     }
   }
 
@@ -438,10 +478,11 @@ export class RaftNode {
     this.proposalQueue = [];
     if (!this.running || entries.length === 0) return;
     const core = this.core!;
-    const outcome = core.propose(entries);
+    const outcome = core.propose(entries, this.opts.clock.now());
+    const leader = outcome.ok ? (outcome.forwardedTo ?? this.id) : null;
     const sent = {
-      sentAt: this.opts.clock.now(),
-      leader: outcome.ok ? (outcome.forwardedTo ?? this.id) : null,
+      retryAt: this.retryAt(leader),
+      leader,
       term: core.term,
       attempts: 1,
     };
@@ -485,16 +526,21 @@ export class RaftNode {
         continue;
       }
       const leaderChanged = p.leader !== leader || p.term !== core.term;
-      const stale = p.leader !== this.id && now - p.sentAt >= this.opts.timing.electionTimeout;
+      const stale = now >= p.retryAt;
       if (leaderChanged || stale) retry.push(p);
     }
     if (retry.length === 0) return;
-    const outcome = core.propose(retry.map((p) => p.entry));
+    const outcome = core.propose(
+      retry.map((p) => p.entry),
+      now,
+    );
     if (!outcome.ok) return;
+    const sentTo = outcome.forwardedTo ?? this.id;
+    const retryAt = this.retryAt(sentTo);
     for (const p of retry) {
       if (p.attempts === 0) this.proposals.markAccepted(p.entry.seq!);
-      p.sentAt = now;
-      p.leader = outcome.forwardedTo ?? this.id;
+      p.retryAt = retryAt;
+      p.leader = sentTo;
       p.term = core.term;
       p.attempts++;
     }
@@ -528,6 +574,24 @@ export class RaftNode {
       queueMicrotask(() => void this.process());
     }
     this.armTimer();
+    this.scheduleCommitFlush();
+  }
+
+  private commitFlushScheduled = false;
+
+  /**
+   * A new commit index reaches followers with the next append; if no append went out by the end of
+   * this event-loop turn, an empty one carries it (so followers apply promptly when proposals stop).
+   */
+  private scheduleCommitFlush(): void {
+    if (this.commitFlushScheduled || !this.core!.owesCommit) return;
+    this.commitFlushScheduled = true;
+    this.opts.clock.defer(() => {
+      this.commitFlushScheduled = false;
+      if (!this.running || !this.core!.owesCommit) return;
+      this.core!.flushCommitOwed();
+      this.afterInput();
+    });
   }
 
   private async process(): Promise<void> {
@@ -560,7 +624,10 @@ export class RaftNode {
     } finally {
       this.processing = false;
     }
-    if (this.running) this.armTimer();
+    if (this.running) {
+      this.armTimer();
+      this.scheduleCommitFlush();
+    }
   }
 
   private async persistWithRetry(batch: PersistBatch): Promise<void> {
@@ -700,7 +767,9 @@ export class RaftNode {
     const data = snapshot.data as SnapshotData | null;
     this.sessions.restore(data?.sessions);
     if (this.opts.stateMachine && data && data.state !== null && data.state !== undefined) {
-      this.opts.stateMachine.restore(data.state);
+      // A copy: the state machine may keep and change what it is given, and this snapshot is also
+      // what the node sends to followers that fall behind.
+      this.opts.stateMachine.restore(cloneJson(data.state));
     }
   }
 
@@ -735,7 +804,8 @@ export class RaftNode {
     const snapshot: Snapshot = {
       meta: { index, term, config: core.configAt(index) },
       data: {
-        state: stateMachine ? stateMachine.snapshot() : null,
+        // A copy, detached from the live state the state machine goes on changing.
+        state: stateMachine ? cloneJson(stateMachine.snapshot()) : null,
         sessions: this.sessions.toSnapshot(),
       } satisfies SnapshotData,
     };

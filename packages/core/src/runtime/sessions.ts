@@ -71,17 +71,19 @@ export class SessionTable {
       this.sessions.set(client, s);
     }
     s.lastIndex = record.index;
+    s.results.set(seq, record);
+    if (s.results.size > this.limits.results) s.results.delete(s.results.keys().next().value as number);
+    // The common case: the next sequence number, nothing out of order pending.
+    if (seq === s.floor + 1 && s.above.size === 0) {
+      s.floor = seq;
+      return;
+    }
     s.above.add(seq);
     // Advance the floor over the contiguous run, and past anything too far behind the window.
     const minFloor = seq - this.limits.window;
     if (s.floor < minFloor) s.floor = minFloor;
     while (s.above.has(s.floor + 1)) s.floor++;
     if (s.above.size > 0) for (const q of s.above) if (q <= s.floor) s.above.delete(q);
-    s.results.set(seq, record);
-    if (s.results.size > this.limits.results) {
-      const oldest = s.results.keys().next().value as number;
-      s.results.delete(oldest);
-    }
   }
 
   /** Forgets clients idle for `expiryEntries` entries. Deterministic: driven by the applied index. */

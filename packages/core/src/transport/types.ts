@@ -6,6 +6,8 @@
 /** Where a transport hands what it receives: the local node (RaftInterface implements it). */
 export interface MessageSink {
   readonly address: string;
+  /** The node's follower timeout (ms), the default `messageTimeout` of its peers. */
+  readonly heartbeatTimeout?: number;
   /** A payload arrived from `from`. It is validated before the protocol sees it. */
   gotData(from: string, payload: unknown): void;
 }
@@ -31,9 +33,12 @@ export abstract class NodeInstance {
     this.raft.gotData(this.address, payload);
   }
 
-  /** How long (ms) an RPC to this peer may take before it counts as lost. Overridable. */
+  /**
+   * How long (ms) a request forwarded to this peer (a proposal, a read index) may go unanswered before
+   * the runtime sends it again. Overridable; defaults to the node's `heartbeatTimeout`.
+   */
   get messageTimeout(): number {
-    return 3000;
+    return this.raft.heartbeatTimeout ?? 3000;
   }
 
   /** Releases the connection. Called when the peer leaves the cluster or the node stops. */

@@ -392,7 +392,18 @@ export class Network {
     for (let round = 0; round < maxRounds; round++) {
       const out: Message[] = [];
       for (const id of this.cores.keys()) out.push(...this.flush(id));
-      if (out.length === 0) return;
+      if (out.length === 0) {
+        // The end of a turn, as the runtime does it: commit indexes no append carried go out now.
+        let owed = false;
+        for (const c of this.cores.values()) {
+          if (c.owesCommit) {
+            c.flushCommitOwed();
+            owed = true;
+          }
+        }
+        if (!owed) return;
+        continue;
+      }
       this.route(out);
     }
     throw new Error(`the network did not settle in ${maxRounds} rounds`);

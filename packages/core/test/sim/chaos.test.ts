@@ -24,7 +24,11 @@ describe('seeded chaos with membership churn and leadership transfers', () => {
   it(`keeps every invariant over ${churnSeeds.length} seeds`, async () => {
     let changes = 0;
     for (const seed of churnSeeds) {
-      const report = await runChaos({ seed, membership: true, replay: 'SEED={seed} pnpm vitest run packages/core/test/sim/chaos.test.ts' });
+      const report = await runChaos({
+        seed,
+        membership: true,
+        replay: 'SEED={seed} pnpm vitest run packages/core/test/sim/chaos.test.ts',
+      });
       changes += report.joins + report.leaves + report.transfers;
       expect(report.applied, `seed ${seed}: nothing applied`).toBeGreaterThan(0);
     }

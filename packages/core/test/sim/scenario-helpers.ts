@@ -162,14 +162,14 @@ const REPLIES = new Set(['appendResponse', 'heartbeatResponse', 'voteResponse', 
 export function delayMessages(
   sim: Simulation,
   rnd: RandomSource,
-  opts: { which: (m: Message) => boolean; probability: number; minMs: number; maxMs: number },
+  opts: { which: (m: Message) => boolean; probability: number; delayMs: () => number },
 ): { delayed(): number; stop(): void } {
   let delayed = 0;
   let active = true;
   addFilter(sim, (from, to, m) => {
     if (!active || !opts.which(m) || rnd() >= opts.probability) return true;
     delayed++;
-    sim.clock.setTimer(opts.minMs + rnd() * (opts.maxMs - opts.minMs), () => {
+    sim.clock.setTimer(opts.delayMs(), () => {
       // Delivered straight to the node, not through the network again (so it is not delayed twice).
       if (!sim.isAlive(to) || sim.network.isCut(from, to)) return;
       sim.raft(to).gotData(from, m);
@@ -208,4 +208,41 @@ export function track<T>(p: Promise<T>): {
     },
   );
   return { state: () => state, value: () => value, error: () => error };
+}
+
+/**
+ * `n` clients, each proposing from a random live node, waiting for the outcome, then pausing a random
+ * virtual time. Every rejection must be a typed `RaftError`; the simulation records acknowledgements.
+ */
+export function startClients(
+  sim: Simulation,
+  rnd: RandomSource,
+  n: number,
+  opts: { timeoutMs: number; pauseMs: number },
+): { stop(): void; acked: number[]; errors: unknown[] } {
+  let stopped = false;
+  const acked = new Array<number>(n).fill(0);
+  const errors: unknown[] = [];
+  const client = async (k: number) => {
+    while (!stopped) {
+      const live = sim.liveIds();
+      if (live.length > 0) {
+        try {
+          await sim.propose(pick(rnd, live), { timeoutMs: opts.timeoutMs }).result;
+          acked[k]!++;
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+      await virtualSleep(sim, 1 + rnd() * opts.pauseMs);
+    }
+  };
+  for (let k = 0; k < n; k++) void client(k);
+  return {
+    stop: () => {
+      stopped = true;
+    },
+    acked,
+    errors,
+  };
 }

@@ -24,6 +24,10 @@ export class VirtualClock implements Clock {
     return this.schedule(this.time + Math.max(0, delayMs), callback);
   }
 
+  defer(callback: () => void): void {
+    this.schedule(this.time, callback);
+  }
+
   clearTimer(handle: unknown): void {
     if (handle) (handle as Scheduled).cancelled = true;
   }

@@ -1,0 +1,196 @@
+/**
+ * A cluster of RaftInterface nodes in this process over one MemoryNetwork, with MemoryStorage and a
+ * trivial state machine: the setup every Raft benchmark shares. Default tuning and default timeouts.
+ */
+import { MemoryNetwork, MemoryStorage, RaftInterface, type StateMachine } from '@webraft/core';
+import { now } from './stats.js';
+
+/** The trivial state machine: a counter. `apply` returns the new value. */
+export class Counter implements StateMachine {
+  value = 0;
+  apply(): unknown {
+    return ++this.value;
+  }
+  snapshot(): unknown {
+    return this.value;
+  }
+  restore(snapshot: unknown): void {
+    this.value = snapshot as number;
+  }
+}
+
+/** What every benchmark proposes. */
+export const COMMAND = { op: 'inc' } as const;
+
+export interface Member {
+  id: string;
+  raft: RaftInterface;
+  storage: MemoryStorage;
+  transport: ReturnType<MemoryNetwork['transport']>;
+  machine: Counter;
+}
+
+/** Counters by kind (see `Cluster.stopCounting`). */
+export type Tally = Map<string, number>;
+
+function count(tally: Tally, key: string): void {
+  tally.set(key, (tally.get(key) ?? 0) + 1);
+}
+
+/** `after - before`, per operation, for the keys that moved. */
+export function perOp(after: Tally, before: Tally, ops: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of [...after].sort()) {
+    const d = v - (before.get(k) ?? 0);
+    if (d > 0) out[k] = Number((d / ops).toPrecision(3));
+  }
+  return out;
+}
+
+export interface Cluster {
+  network: MemoryNetwork;
+  members: Member[];
+  /** Messages written, by type (`append` split into `append+entries` and `append (empty)`). */
+  messages: Tally;
+  /** Storage writes by role of the writer at the time and by what the batch holds. */
+  persists: Tally;
+  /**
+   * Removes the counting wrappers (they cost a few percent and show up in profiles): count during a
+   * warm-up, then measure without them.
+   */
+  stopCounting(): void;
+  /** Resolves with the first member that reports `leader` (from the moment the cluster was made). */
+  firstLeader: Promise<Member>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function makeCluster(size: number): Cluster {
+  const network = new MemoryNetwork();
+  const ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
+  let onLeader!: (m: Member) => void;
+  const firstLeader = new Promise<Member>((resolve) => {
+    onLeader = resolve;
+  });
+  const messages: Tally = new Map();
+  const persists: Tally = new Map();
+  const uninstall: (() => void)[] = [];
+  const members = ids.map((id): Member => {
+    const storage = new MemoryStorage();
+    const transport = network.transport(id);
+    const machine = new Counter();
+    // Count what goes over the network and into storage, with wrappers (own properties shadowing the
+    // prototype methods) that stopCounting() deletes.
+    const createInstance = transport.createInstance;
+    transport.createInstance = (to, sink) => {
+      const instance = createInstance.call(transport, to, sink);
+      const write = instance.write.bind(instance);
+      instance.write = (payload: unknown) => {
+        const m = payload as { type?: string; entries?: unknown[] };
+        count(
+          messages,
+          m.type === 'append' ? (m.entries?.length ? 'append+entries' : 'append (empty)') : String(m.type),
+        );
+        write(payload);
+      };
+      uninstall.push(() => delete (instance as Partial<typeof instance>).write);
+      return instance;
+    };
+    uninstall.push(() => {
+      transport.createInstance = createInstance;
+    });
+    const persist = storage.persist.bind(storage);
+    storage.persist = (batch) => {
+      const role = raft.state === 'leader' ? 'leader' : 'follower';
+      const parts = (['entries', 'hardState', 'compaction', 'snapshot'] as const).filter(
+        (k) => batch[k] !== undefined,
+      );
+      count(persists, `${role}: ${parts.join('+')}`);
+      return persist(batch);
+    };
+    uninstall.push(() => delete (storage as Partial<MemoryStorage>).persist);
+    const raft = new RaftInterface(id, { peers: ids, transport, storage, stateMachine: machine });
+    const member: Member = { id, raft, storage, transport, machine };
+    raft.listen('leader', () => onLeader(member));
+    raft.listen('error', (error) => {
+      // Nothing should go wrong in a healthy in-memory cluster: make it loud.
+      console.error(`[${id}] error event:`, error);
+    });
+    return member;
+  });
+  return {
+    network,
+    members,
+    messages,
+    persists,
+    stopCounting() {
+      for (const undo of uninstall.splice(0)) undo();
+    },
+    firstLeader,
+    async start() {
+      await Promise.all(members.map((m) => m.raft.start()));
+    },
+    async stop() {
+      await Promise.all(members.map((m) => m.raft.stop()));
+    },
+  };
+}
+
+/**
+ * Starts a cluster and makes n1 the leader right away (campaign) instead of waiting for an election
+ * timeout, then commits one entry so that every node knows the leader. For the throughput benchmarks.
+ */
+export async function startedCluster(size: number): Promise<{ cluster: Cluster; leader: Member }> {
+  const cluster = makeCluster(size);
+  await cluster.start();
+  cluster.members[0]!.raft.raftNode.campaign();
+  const leader = await withTimeout(cluster.firstLeader, 5000, 'no leader within 5 s');
+  await leader.raft.propose(COMMAND);
+  return { cluster, leader };
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(what)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Closed loop: keeps `inflight` proposals outstanding on `raft` until `total` have resolved. When
+ * `latencies` is given, latencies[i] is the time (ms) from the i-th propose() call to its resolution;
+ * with `indexes`, indexes[i] is the log index it committed at.
+ */
+export function closedLoop(
+  raft: RaftInterface,
+  inflight: number,
+  total: number,
+  latencies: Float64Array | null,
+  indexes: Float64Array | null = null,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let issued = 0;
+    let done = 0;
+    let failed = false;
+    const issue = (): void => {
+      const i = issued++;
+      const start = now();
+      raft.propose(COMMAND).then(
+        (result) => {
+          if (latencies) latencies[i] = now() - start;
+          if (indexes) indexes[i] = result.index;
+          done++;
+          if (issued < total) issue();
+          else if (done === total) resolve();
+        },
+        (error: unknown) => {
+          if (failed) return;
+          failed = true;
+          reject(error);
+        },
+      );
+    };
+    for (let k = 0; k < Math.min(inflight, total); k++) issue();
+  });
+}

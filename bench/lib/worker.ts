@@ -1,0 +1,42 @@
+/**
+ * Runs one benchmark case in a fresh process (clean heap, clean JIT state) and sends its result to
+ * the parent over IPC. Started by run.ts with --expose-gc and tsx, and with @webraft/core resolving to
+ * a fresh tsc build of its source (or to the source itself, with --core source).
+ */
+import { runCommits } from '../benchmarks/commits.js';
+import { runElection } from '../benchmarks/election.js';
+import { runFloor } from '../benchmarks/floor.js';
+import { runMemory } from '../benchmarks/memory.js';
+import type { CaseResult, CaseSpec } from './types.js';
+
+export type WorkerMessage =
+  | { ok: true; result: CaseResult; coreEntry: string }
+  | { ok: false; error: string };
+
+async function run(spec: CaseSpec): Promise<CaseResult> {
+  switch (spec.kind) {
+    case 'commits':
+      return runCommits(spec);
+    case 'floor':
+      return runFloor(spec);
+    case 'election':
+      return runElection(spec);
+    case 'memory':
+      return runMemory(spec);
+  }
+}
+
+function reply(message: WorkerMessage): void {
+  if (!process.send) {
+    console.log(JSON.stringify(message, null, 2));
+    process.exit(message.ok ? 0 : 1);
+  }
+  process.send(message, () => process.exit(message.ok ? 0 : 1));
+}
+
+const spec = JSON.parse(process.argv[2] ?? '{}') as CaseSpec;
+run(spec).then(
+  (result) => reply({ ok: true, result, coreEntry: import.meta.resolve('@webraft/core') }),
+  (error: unknown) =>
+    reply({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+);
