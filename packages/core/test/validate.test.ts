@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidMessageError } from '../src/errors.js';
-import type { Message, MessageType } from '../src/protocol/types.js';
+import { MESSAGE_TYPES, type Message, type MessageType } from '../src/protocol/types.js';
 import { DEFAULT_MESSAGE_LIMITS, type MessageLimits, validateMessage } from '../src/protocol/validate.js';
 import { MAX_JSON_DEPTH, measureJson, Rejection } from '../src/protocol/validate-json.js';
+import { seededRandom } from '../src/runtime/clock.js';
 
 type Loose = Record<string, unknown>;
 
@@ -65,6 +66,15 @@ function sample(type: MessageType): Loose {
           { kind: 'config', data: { voters: ['a'], learners: ['b'] } },
         ],
       };
+    case 'proposeRefused':
+      return {
+        type,
+        ...base,
+        client: 'c2',
+        seqs: [3, 4],
+        code: 'TRANSFERRING',
+        reason: 'a transfer is under way',
+      };
     case 'readIndex':
       return { type, ...base, context: 'r2' };
     case 'readIndexResponse':
@@ -72,20 +82,7 @@ function sample(type: MessageType): Loose {
   }
 }
 
-const TYPES: MessageType[] = [
-  'append',
-  'appendResponse',
-  'heartbeat',
-  'heartbeatResponse',
-  'vote',
-  'voteResponse',
-  'snapshot',
-  'snapshotResponse',
-  'timeoutNow',
-  'propose',
-  'readIndex',
-  'readIndexResponse',
-];
+const TYPES: readonly MessageType[] = MESSAGE_TYPES;
 
 const DELETE = Symbol('delete');
 
@@ -721,17 +718,6 @@ describe('measureJson', () => {
 // Hostile payloads: mutations of the valid samples. Each must be accepted as a message that
 // validates again, or refused with an InvalidMessageError; nothing else may escape.
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const FUZZ_LIMITS: MessageLimits = {
   maxEntriesPerMessage: 50,
   maxPayloadChars: 100_000,
@@ -974,7 +960,7 @@ describe('hostile payloads', () => {
     let accepted = 0;
     for (let k = 0; k < CASES; k++) {
       const seed = BASE_SEED + k;
-      const payload = hostilePayload(mulberry32(seed));
+      const payload = hostilePayload(seededRandom(seed));
       let message: Message;
       try {
         message = validateMessage(payload, EXPECTED, FUZZ_LIMITS);

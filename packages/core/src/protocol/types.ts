@@ -192,6 +192,23 @@ export type Message =
 
 export type MessageType = Message['type'];
 
+/** Every message type, for validation and tests. */
+export const MESSAGE_TYPES: readonly MessageType[] = Object.freeze([
+  'append',
+  'appendResponse',
+  'heartbeat',
+  'heartbeatResponse',
+  'vote',
+  'voteResponse',
+  'snapshot',
+  'snapshotResponse',
+  'timeoutNow',
+  'propose',
+  'proposeRefused',
+  'readIndex',
+  'readIndexResponse',
+] as const);
+
 /** What a caller proposes: the log entry without its position. */
 export interface ProposedEntry {
   kind: EntryKind;

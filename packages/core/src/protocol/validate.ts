@@ -22,6 +22,7 @@ import type {
   SnapshotMeta,
   VoteMessage,
 } from './types.js';
+import { MESSAGE_TYPES } from './types.js';
 import {
   type Budget,
   describe,
@@ -72,21 +73,7 @@ export const DEFAULT_MESSAGE_LIMITS: Readonly<MessageLimits> = Object.freeze({
 const MESSAGE_OVERHEAD = 256;
 const ENTRY_OVERHEAD = 112;
 
-const MESSAGE_TYPES: ReadonlySet<unknown> = new Set<MessageType>([
-  'append',
-  'appendResponse',
-  'heartbeat',
-  'heartbeatResponse',
-  'vote',
-  'voteResponse',
-  'snapshot',
-  'snapshotResponse',
-  'timeoutNow',
-  'propose',
-  'proposeRefused',
-  'readIndex',
-  'readIndexResponse',
-]);
+const KNOWN_TYPES: ReadonlySet<unknown> = new Set<MessageType>(MESSAGE_TYPES);
 
 /**
  * Returns `payload` as a Message when it is well-formed and was sent by `expected.from` to
@@ -117,7 +104,7 @@ function parseMessage(
   }
   const p = payload as Fields;
   const type = p.type;
-  if (!MESSAGE_TYPES.has(type)) refuse(`unknown message type ${describe(type)}`);
+  if (!KNOWN_TYPES.has(type)) refuse(`unknown message type ${describe(type)}`);
   const t = type as MessageType;
 
   // The transport stamps who sent it: a node cannot speak as another (or to another) by saying so.

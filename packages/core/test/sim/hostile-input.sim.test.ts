@@ -20,7 +20,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InvalidMessageError, type RaftError } from '../../src/errors.js';
-import type { MessageType } from '../../src/protocol/types.js';
+import { MESSAGE_TYPES, type MessageType } from '../../src/protocol/types.js';
 import { validateMessage } from '../../src/protocol/validate.js';
 import { type RandomSource, seededRandom } from '../../src/runtime/clock.js';
 import { type NetworkFaults, Simulation } from '../../src/testing/index.js';
@@ -86,20 +86,7 @@ class Gen {
   }
 }
 
-const TYPES: MessageType[] = [
-  'append',
-  'appendResponse',
-  'heartbeat',
-  'heartbeatResponse',
-  'vote',
-  'voteResponse',
-  'snapshot',
-  'snapshotResponse',
-  'timeoutNow',
-  'propose',
-  'readIndex',
-  'readIndexResponse',
-];
+const TYPES: readonly MessageType[] = MESSAGE_TYPES;
 
 /** A valid command payload (any JSON). */
 function jsonValue(g: Gen): unknown {
@@ -196,6 +183,12 @@ function validMessage(g: Gen, type: MessageType, from: string, to: string, term:
       m.entries = entries;
       break;
     }
+    case 'proposeRefused':
+      m.client = `client${g.int(10)}`;
+      m.seqs = [g.int(100), g.int(100)];
+      m.code = 'TRANSFERRING';
+      m.reason = 'a transfer is under way';
+      break;
     case 'readIndex':
       m.context = `read${g.int(1000)}`;
       break;
