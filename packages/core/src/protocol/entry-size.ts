@@ -1,27 +1,24 @@
 /**
- * Approximate encoded size of an entry, cached on the object under a symbol (JSON and structured
- * cloning skip symbol keys, so it never reaches the wire or storage; a WeakMap cost several times
- * more on the commit path). Appends and forwarded proposals are cut by it, so no message grows past
- * what receivers accept (validate.ts limits payload size).
+ * Approximate encoded size of an entry, cached per object. Appends and forwarded proposals are cut by
+ * it, so no message grows past what receivers accept (validate.ts limits payload size).
  */
-const SIZE = Symbol('webraft.entryBytes');
-type Sized = { [SIZE]?: number };
+const sizes = new WeakMap<object, number>();
 
 /** Fixed cost of an entry's other fields (index, term, kind, client, seq) on the wire. */
 const ENTRY_OVERHEAD = 96;
 
 export function entryBytes(entry: { data?: unknown }): number {
-  let size = (entry as Sized)[SIZE];
+  let size = sizes.get(entry);
   if (size === undefined) {
     size = ENTRY_OVERHEAD + (entry.data === undefined ? 0 : (JSON.stringify(entry.data)?.length ?? 0));
-    (entry as Sized)[SIZE] = size;
+    sizes.set(entry, size);
   }
   return size;
 }
 
 /** Records a size already known (the runtime encodes every command once when it is proposed). */
 export function noteEntryBytes(entry: object, encodedDataLength: number): void {
-  (entry as Sized)[SIZE] = ENTRY_OVERHEAD + encodedDataLength;
+  sizes.set(entry, ENTRY_OVERHEAD + encodedDataLength);
 }
 
 /** Splits `items` into runs of at most `maxCount` items and (except for single items) `maxBytes`. */
@@ -49,6 +46,6 @@ export function splitByBytes<T extends { data?: unknown }>(
 
 /** Carries a known size over from a proposal to the log entry made from it. */
 export function copyEntryBytes(from: object, to: object): void {
-  const size = (from as Sized)[SIZE];
-  if (size !== undefined) (to as Sized)[SIZE] = size;
+  const size = sizes.get(from);
+  if (size !== undefined) sizes.set(to, size);
 }

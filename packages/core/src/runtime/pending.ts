@@ -14,7 +14,6 @@ interface Waiter<T> {
   reject(error: unknown): void;
   deadline: number;
   timeoutMs: number;
-  timeoutError: (() => RaftError | null) | undefined;
   /** Whether the request left this node (so a failure means the outcome is unknown, not refused). */
   accepted: boolean;
   abort?: () => void;
@@ -38,24 +37,21 @@ export class PendingRequests<K, T> {
   private timer: unknown = undefined;
   private timerAt = Number.POSITIVE_INFINITY;
 
+  /**
+   * On timeout a waiter rejects with `timeoutError(key)` when that returns an error (the owner may
+   * know the request never left, or that it has no effect), else with OutcomeUnknownError.
+   */
   constructor(
     private readonly clock: Clock,
     private readonly what: string,
+    private readonly timeoutError?: (key: K) => RaftError | null,
   ) {}
 
-  /**
-   * Waits for `key`. On timeout it rejects with `timeoutError()` when that returns an error (the
-   * caller may know the request never left), else with OutcomeUnknownError.
-   */
-  add(
-    key: K,
-    timeoutMs: number,
-    signal?: AbortSignalLike,
-    timeoutError?: () => RaftError | null,
-  ): Promise<T> {
+  /** Waits for `key`, at most `timeoutMs`. */
+  add(key: K, timeoutMs: number, signal?: AbortSignalLike): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const deadline = this.clock.now() + timeoutMs;
-      const waiter: Waiter<T> = { resolve, reject, deadline, timeoutMs, timeoutError, accepted: false };
+      const waiter: Waiter<T> = { resolve, reject, deadline, timeoutMs, accepted: false };
       if (signal) {
         const abort = () =>
           this.settleError(
@@ -139,7 +135,7 @@ export class PendingRequests<K, T> {
     for (const [key, w] of [...this.waiters]) {
       if (w.deadline <= now) {
         const error =
-          w.timeoutError?.() ??
+          this.timeoutError?.(key) ??
           new OutcomeUnknownError(
             `${this.what} timed out after ${w.timeoutMs} ms; it may still take effect`,
             'TIMEOUT',

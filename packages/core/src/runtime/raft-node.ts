@@ -111,8 +111,18 @@ export class RaftNode {
   constructor(opts: RaftNodeOptions) {
     this.opts = opts;
     this.id = opts.id;
-    this.proposals = new PendingRequests(opts.clock, 'the proposal');
-    this.reads = new PendingRequests(opts.clock, 'the read');
+    // A proposal that timed out without ever being sent was refused, not of unknown outcome.
+    this.proposals = new PendingRequests(opts.clock, 'the proposal', (seq) =>
+      this.inflight.get(seq)?.attempts === 0
+        ? new ProposalRefusedError('no leader was known before the proposal timed out', 'NO_LEADER')
+        : null,
+    );
+    // A read has no effect, so a read that timed out was simply not served: safe to retry.
+    this.reads = new PendingRequests(
+      opts.clock,
+      'the read',
+      () => new ProposalRefusedError('the read was not confirmed in time', 'READ_TIMEOUT'),
+    );
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -236,7 +246,7 @@ export class RaftNode {
     }
     const seq = ++this.seq;
     const timeout = options.timeoutMs ?? this.opts.tuning.proposalTimeout;
-    const promise = this.proposals.add(seq, timeout, options.signal, this.neverSent(seq));
+    const promise = this.proposals.add(seq, timeout, options.signal);
     const entry: ProposedEntry = { kind: 'command', data, client: this.opts.clientId, seq };
     noteEntryBytes(entry, encoded.length);
     this.proposalQueue.push(entry);
@@ -262,12 +272,7 @@ export class RaftNode {
       // The base fingerprint makes a late duplicate of this change harmless (see ClusterConfig.base).
       next.base = configFingerprint(current);
       const seq = ++this.seq;
-      const promise = this.proposals.add(
-        seq,
-        Math.max(1, deadline - this.opts.clock.now()),
-        undefined,
-        this.neverSent(seq),
-      );
+      const promise = this.proposals.add(seq, Math.max(1, deadline - this.opts.clock.now()));
       this.proposalQueue.push({ kind: 'config', data: next, client: this.opts.clientId, seq });
       if (this.proposalQueue.length === 1) queueMicrotask(() => this.flushProposals());
       try {
@@ -414,10 +419,7 @@ export class RaftNode {
     if (!this.running) return Promise.reject(new NodeStoppedError());
     const context = `${this.opts.clientId}:${++this.readCounter}`;
     const timeout = options.timeoutMs ?? this.opts.tuning.proposalTimeout;
-    // A read has no effect, so a read that timed out was simply not served: safe to retry.
-    const timedOut = () =>
-      new ProposalRefusedError(`the read was not confirmed within ${timeout} ms`, 'READ_TIMEOUT');
-    const promise = this.reads.add(context, timeout, undefined, timedOut);
+    const promise = this.reads.add(context, timeout);
     const outcome = this.core!.readIndex(context, this.opts.clock.now());
     if (!outcome.ok) {
       this.reads.settleError(context, new ProposalRefusedError(outcome.reason, outcome.code));
@@ -498,14 +500,6 @@ export class RaftNode {
       }
     }
     this.afterInput();
-  }
-
-  /** A proposal that timed out without ever being sent was refused, not of unknown outcome. */
-  private neverSent(seq: number): () => RaftError | null {
-    return () =>
-      this.inflight.get(seq)?.attempts === 0
-        ? new ProposalRefusedError('no leader was known before the proposal timed out', 'NO_LEADER')
-        : null;
   }
 
   /**
@@ -685,21 +679,22 @@ export class RaftNode {
   private async applyEntries(entries: Entry[]): Promise<void> {
     const applyListeners = this.events.events.apply;
     const waitForListeners = applyListeners !== undefined && applyListeners.length > 0;
+    const updatedListeners = this.events.events.updated;
+    const clientId = this.opts.clientId;
     for (const entry of entries) {
-      let result: unknown;
-      let failure: unknown;
-      const earlier =
-        entry.client !== undefined && entry.seq !== undefined
-          ? this.sessions.lookup(entry.client, entry.seq)
-          : false;
+      const { client, seq } = entry;
+      const tracked = client !== undefined && seq !== undefined;
+      const earlier = tracked ? this.sessions.lookup(client, seq) : false;
       if (earlier !== false) {
         // A retry of a command already applied: skip it, answer the proposer with the first outcome.
         this.lastApplied = entry.index;
         const record =
           earlier === true ? { index: entry.index, term: entry.term, result: undefined } : earlier;
-        if (entry.client === this.opts.clientId) this.proposals.resolve(entry.seq!, record);
+        if (client === clientId) this.proposals.resolve(seq!, record);
         continue;
       }
+      let result: unknown;
+      let failure: unknown;
       if (entry.kind === 'command') {
         try {
           result = this.opts.stateMachine?.apply(entry.data, { index: entry.index, term: entry.term });
@@ -711,24 +706,19 @@ export class RaftNode {
         if (!this.running) return;
       }
       this.lastApplied = entry.index;
-      if (entry.client !== undefined && entry.seq !== undefined) {
-        this.sessions.record(entry.client, entry.seq, { index: entry.index, term: entry.term, result });
-      }
       if (entry.kind === 'config') this.reportMembership(entry);
-      if (entry.client === this.opts.clientId && entry.seq !== undefined) {
-        if (failure === undefined)
-          this.proposals.resolve(entry.seq, { index: entry.index, term: entry.term, result });
-        else
-          this.proposals.settleError(
-            entry.seq,
-            new ProposalRefusedError(
-              `the state machine rejected the command: ${String(failure)}`,
-              'APPLY_FAILED',
-              { cause: failure },
-            ),
-          );
+      if (tracked) {
+        // One object serves as the session record and as what propose() resolves with.
+        const record = { index: entry.index, term: entry.term, result };
+        this.sessions.record(client, seq, record);
+        if (client === clientId) {
+          if (failure === undefined) this.proposals.resolve(seq, record);
+          else this.proposals.settleError(seq, applyFailed(failure));
+        }
       }
-      if (entry.kind === 'command') this.events.emit('updated', entry.index);
+      if (entry.kind === 'command' && updatedListeners !== undefined && updatedListeners.length > 0) {
+        this.events.emit('updated', entry.index);
+      }
     }
     this.sessions.expire(this.lastApplied);
     this.releaseReads();
@@ -880,6 +870,14 @@ export class RaftNode {
     for (const id of before) if (!after.has(id)) this.events.emit('leave', id);
     this.lastConfig = next;
   }
+}
+
+function applyFailed(cause: unknown): ProposalRefusedError {
+  return new ProposalRefusedError(
+    `the state machine rejected the command: ${String(cause)}`,
+    'APPLY_FAILED',
+    { cause },
+  );
 }
 
 function emptyReady(): Ready {
