@@ -3,20 +3,24 @@
  *
  * Benchmarks @webraft/core in one Node process per case, over MemoryNetwork, with MemoryStorage and a
  * trivial state machine: commit throughput and latency (3 and 5 nodes; 1, 100, 1,000 proposals in
- * flight), elections and failover with the default timeouts, memory under compaction, and the floor
- * (the same message pattern through MemoryNetwork with no Raft logic). Prints a table and writes
- * bench/results/<date>.json (and latest.json for a complete full run).
+ * flight), read() throughput and latency on the leader (3 nodes; 1 and 100 in flight; ReadIndex and
+ * lease), elections and failover with the default timeouts, memory under compaction, a learner joining
+ * a cluster with 100,000 committed entries (snapshot plus log tail, then promotion), leadership transfer,
+ * and the floor (the message pattern of a commit, or of a ReadIndex round, through MemoryNetwork with no
+ * Raft logic). Prints a table and writes bench/results/<date>.json (and latest.json for a complete full run).
  *
  * - `--quick`: fewer commits and trials, a smoke run (results go to <date>-quick.json).
  * - `--only`: case names or prefixes (`--list` shows them), e.g. `--only commits-3n-1` or `--only floor`.
+ *   A reads case brings its floor case along (the table shows them side by side).
  * - `--core build|source`: what is measured. `build` (the default) compiles packages/core/src with tsc
  *   into bench/dist/core-build (cached until the source changes): the JavaScript that ships. `source`
  *   runs the TypeScript through tsx, whose transpiler wraps every closure in a `__name()` call (an
  *   Object.defineProperty per closure created), which costs a few percent and shows up in profiles.
- * - `--repeat N`: run each commits and floor case N times (fresh processes) and keep the fastest run;
+ * - `--repeat N`: run each commits, reads and floor case N times (fresh processes) and keep the fastest run;
  *   use it on a shared, noisy machine, e.g. to compare before and after a change.
- * - `--profile`: CPU-profiles the measured phase of the commits and floor cases (sampling every 100 us,
- *   which slows them a little) into bench/results/profiles/ and prints the top functions.
+ * - `--profile`: CPU-profiles the measured phase of the commits, reads, learner, transfer and floor cases
+ *   (sampling every 100 us, which slows them a little) into bench/results/profiles/ and prints the top
+ *   functions.
  *
  * Every case runs in a fresh child process started with --expose-gc and tsx (bench's own code is
  * TypeScript); @webraft/core comes from a fresh build of its source, never from a stale dist/. This
@@ -32,7 +36,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type CpuProfile, formatProfileSummary, summarizeProfile } from './lib/profile.js';
 import { fmtInt, fmtMB, fmtMs, fmtUs } from './lib/stats.js';
-import type { CaseResult, CaseSpec, MemoryResult, ThroughputResult } from './lib/types.js';
+import type {
+  CaseResult,
+  CaseSpec,
+  LearnerResult,
+  MemoryResult,
+  ThroughputResult,
+  TransferResult,
+} from './lib/types.js';
 import type { WorkerMessage } from './lib/worker.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -87,6 +98,21 @@ function plan(): CaseSpec[] {
       });
     }
   }
+  for (const readPolicy of ['readIndex', 'lease'] as const) {
+    // Lease reads cost no round trip: more of them, so that the run lasts long enough to measure.
+    const lease = readPolicy === 'lease';
+    for (const inflight of [1, 100]) {
+      cases.push({
+        name: `${lease ? 'lease-reads' : 'reads'}-3n-${inflight}`,
+        kind: 'reads',
+        readPolicy,
+        nodes: 3,
+        inflight,
+        ops: q(lease ? 200_000 : inflight === 1 ? 30_000 : 50_000, lease ? 20_000 : 5_000),
+        warmup: q(lease ? 50_000 : 10_000, 1_000),
+      });
+    }
+  }
   for (const nodes of [3, 5])
     cases.push({ name: `election-${nodes}n`, kind: 'election', nodes, trials: q(20, 3) });
   cases.push({
@@ -97,6 +123,15 @@ function plan(): CaseSpec[] {
     ops: q(1_000_000, 120_000),
     checkpoints: 4,
   });
+  // The name says 100k; --quick commits fewer (still past snapshotThreshold: a snapshot plus a tail).
+  cases.push({
+    name: 'learner-catchup-100k',
+    kind: 'learner',
+    nodes: 3,
+    inflight: 1000,
+    warmup: q(100_000, 25_000),
+  });
+  cases.push({ name: 'transfer-3n', kind: 'transfer', nodes: 3, trials: q(20, 5), warmup: q(2, 1) });
   return cases;
 }
 
@@ -115,6 +150,12 @@ function select(cases: CaseSpec[], only: string[] | undefined): CaseSpec[] {
       process.exit(2);
     }
     for (const c of matched) chosen.add(c.name);
+  }
+  // Reads are shown beside their floor: run it too.
+  for (const c of cases) {
+    if (c.kind !== 'reads' || !chosen.has(c.name)) continue;
+    const floor = cases.find((f) => f.kind === 'floor' && f.nodes === c.nodes && f.inflight === c.inflight);
+    if (floor) chosen.add(floor.name);
   }
   return cases.filter((c) => chosen.has(c.name));
 }
@@ -250,6 +291,8 @@ const TARGETS = {
   commits3n100: { opsPerSec: 100_000 },
   failover3nMedianMs: 300,
   memoryMaxGrowth: 0.1,
+  reads3n100: { opsPerSec: 100_000 },
+  transfer3nMedianMs: 5,
 };
 
 function throughputFigure(r: ThroughputResult, unit: string): string {
@@ -278,6 +321,34 @@ function rows(results: Map<string, CaseResult>): Row[] {
         floor: floor ? throughputFigure(floor, 'rt') : '-',
         target,
         met,
+      });
+    } else if (r.kind === 'reads') {
+      const floor = results.get(`floor-${r.nodes}n-${r.inflight}`) as ThroughputResult | undefined;
+      const lease = r.readPolicy === 'lease';
+      const gated = !lease && r.nodes === 3 && r.inflight === 100;
+      out.push({
+        benchmark: `${lease ? 'lease reads' : 'reads (ReadIndex)'} ${r.nodes} nodes, ${fmtInt(r.inflight)} in flight`,
+        figure: throughputFigure(r, 'reads'),
+        floor: floor ? throughputFigure(floor, 'rt') : '-',
+        target: gated ? `>= ${fmtInt(TARGETS.reads3n100.opsPerSec)}/s` : '',
+        met: gated ? r.opsPerSec >= TARGETS.reads3n100.opsPerSec : null,
+      });
+    } else if (r.kind === 'learner') {
+      out.push({
+        benchmark: `learner joins ${r.nodes} nodes at ${fmtInt(r.commitIndexAtJoin)} entries`,
+        figure: `caught up ${fmtMs(r.caughtUpMs)}  promoted ${fmtMs(r.promotedMs)}  (after join(); snapshot at ${fmtInt(r.snapshotIndex)} + ${fmtInt(r.tailEntries)} tail entries)`,
+        floor: '-',
+        target: '',
+        met: null,
+      });
+    } else if (r.kind === 'transfer') {
+      const is3 = r.nodes === 3;
+      out.push({
+        benchmark: `leadership transfer ${r.nodes} nodes, warm`,
+        figure: `median ${fmtMs(r.medianMs)}  max ${fmtMs(r.maxMs)}  (${r.trials} trials)`,
+        floor: '-',
+        target: is3 ? `median <= ${TARGETS.transfer3nMedianMs} ms` : '',
+        met: is3 ? r.medianMs <= TARGETS.transfer3nMedianMs : null,
       });
     } else if (r.kind === 'election') {
       out.push({
@@ -336,9 +407,9 @@ function printTable(table: Row[]): string {
 function details(results: Map<string, CaseResult>): string {
   const lines: string[] = [];
   for (const r of results.values()) {
-    if (r.kind === 'commits' || r.kind === 'floor') {
+    if (r.kind === 'commits' || r.kind === 'floor' || r.kind === 'reads') {
       const l = r.latency;
-      const persists = r.kind === 'commits' ? `, ${r.persistsPerOp} leader writes/op` : '';
+      const persists = r.persistsPerOp !== undefined ? `, ${r.persistsPerOp} leader writes/op` : '';
       const slow = r.slowest
         ? `; slowest at index ${r.slowest.map((s) => `${s.index} (${fmtUs(s.us)})`).join(', ')}`
         : '';
@@ -348,7 +419,7 @@ function details(results: Map<string, CaseResult>): string {
       const mix = (o: Record<string, number>) =>
         Object.entries(o)
           .map(([k, v]) => `${k} ${v}`)
-          .join(', ');
+          .join(', ') || 'none';
       if (r.runs)
         lines.push(
           `${''.padEnd(16)} best of ${r.runs.length} runs (ops/s): ${r.runs.map(fmtInt).join(', ')}`,
@@ -356,6 +427,22 @@ function details(results: Map<string, CaseResult>): string {
       if (r.messageMix) lines.push(`${''.padEnd(16)} messages/op (warm-up): ${mix(r.messageMix)}`);
       if (r.persistMix)
         lines.push(`${''.padEnd(16)} storage writes/op (warm-up, all nodes): ${mix(r.persistMix)}`);
+    } else if (r.kind === 'learner') {
+      const l = r as LearnerResult;
+      lines.push(
+        `${l.name.padEnd(16)} after join(): join() resolved ${fmtMs(l.joinResolvedMs)}, snapshot stored ${fmtMs(l.snapshotInstalledMs)}, caught up ${fmtMs(l.caughtUpMs)}, voter on the leader ${fmtMs(l.promotedMs)}, on the new node ${fmtMs(l.promotedOnNewNodeMs)}; snapshotThreshold ${fmtInt(l.snapshotThreshold)}; log filled at ${fmtInt(l.fillOpsPerSec)} commits/s`,
+      );
+      lines.push(
+        `${''.padEnd(16)} messages sent by the initial members (and in total): ${Object.entries(l.messages)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
+    } else if (r.kind === 'transfer') {
+      const t = r as TransferResult;
+      lines.push(`${t.name.padEnd(16)} transfer ms: ${t.transferMs.map((v) => v.toFixed(2)).join(' ')}`);
+      lines.push(
+        `${''.padEnd(16)} target's own leader event, ms: ${t.targetLeaderMs.map((v) => v.toFixed(2)).join(' ')} (median ${fmtMs(t.targetLeaderMedianMs)})`,
+      );
     } else if (r.kind === 'election') {
       lines.push(`${r.name.padEnd(16)} election ms: ${r.electionMs.join(' ')}`);
       lines.push(`${''.padEnd(16)} failover ms: ${r.failoverMs.join(' ')}`);
@@ -394,7 +481,7 @@ if (values.list) {
 }
 if (values.profile) {
   for (const c of cases)
-    if (c.kind === 'commits' || c.kind === 'floor')
+    if (c.kind !== 'election' && c.kind !== 'memory')
       c.profile = join(resultsDir, 'profiles', `${c.name}-${stamp}.cpuprofile`);
 }
 
@@ -413,7 +500,7 @@ for (const spec of cases) {
   process.stdout.write(`  ${spec.name.padEnd(18)}`);
   try {
     let result = await runCase(spec, quick ? 120_000 : 300_000);
-    if (repeat > 1 && (result.kind === 'commits' || result.kind === 'floor')) {
+    if (repeat > 1 && (result.kind === 'commits' || result.kind === 'floor' || result.kind === 'reads')) {
       // Best of N (each in a fresh process): the least disturbed run on a shared machine.
       const runs = [result];
       for (let i = 1; i < repeat; i++)

@@ -2,7 +2,13 @@
  * A cluster of RaftInterface nodes in this process over one MemoryNetwork, with MemoryStorage and a
  * trivial state machine: the setup every Raft benchmark shares. Default tuning and default timeouts.
  */
-import { MemoryNetwork, MemoryStorage, RaftInterface, type StateMachine } from '@webraft/core';
+import {
+  MemoryNetwork,
+  MemoryStorage,
+  RaftInterface,
+  type RaftTuning,
+  type StateMachine,
+} from '@webraft/core';
 import { now } from './stats.js';
 
 /** The trivial state machine: a counter. `apply` returns the new value. */
@@ -65,7 +71,8 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export function makeCluster(size: number): Cluster {
+/** `tuning` (e.g. `{ readPolicy: 'lease' }`) is set on every node; the defaults otherwise. */
+export function makeCluster(size: number, tuning: Partial<RaftTuning> = {}): Cluster {
   const network = new MemoryNetwork();
   const ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
   let onLeader!: (m: Member) => void;
@@ -109,7 +116,7 @@ export function makeCluster(size: number): Cluster {
       return persist(batch);
     };
     uninstall.push(() => delete (storage as Partial<MemoryStorage>).persist);
-    const raft = new RaftInterface(id, { peers: ids, transport, storage, stateMachine: machine });
+    const raft = new RaftInterface(id, { ...tuning, peers: ids, transport, storage, stateMachine: machine });
     const member: Member = { id, raft, storage, transport, machine };
     raft.listen('leader', () => onLeader(member));
     raft.listen('error', (error) => {
@@ -140,8 +147,11 @@ export function makeCluster(size: number): Cluster {
  * Starts a cluster and makes n1 the leader right away (campaign) instead of waiting for an election
  * timeout, then commits one entry so that every node knows the leader. For the throughput benchmarks.
  */
-export async function startedCluster(size: number): Promise<{ cluster: Cluster; leader: Member }> {
-  const cluster = makeCluster(size);
+export async function startedCluster(
+  size: number,
+  tuning: Partial<RaftTuning> = {},
+): Promise<{ cluster: Cluster; leader: Member }> {
+  const cluster = makeCluster(size, tuning);
   await cluster.start();
   cluster.members[0]!.raft.raftNode.campaign();
   const leader = await withTimeout(cluster.firstLeader, 5000, 'no leader within 5 s');
@@ -192,5 +202,64 @@ export function closedLoop(
       );
     };
     for (let k = 0; k < Math.min(inflight, total); k++) issue();
+  });
+}
+
+/**
+ * Closed loop over any operation: keeps `inflight` calls of `op` outstanding until `total` have
+ * resolved. With `latencies`, latencies[i] is the time (ms) from the i-th call to its resolution.
+ */
+export function closedLoopOf(
+  op: () => Promise<unknown>,
+  inflight: number,
+  total: number,
+  latencies: Float64Array | null,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let issued = 0;
+    let done = 0;
+    let failed = false;
+    const issue = (): void => {
+      const i = issued++;
+      const start = now();
+      op().then(
+        () => {
+          if (latencies) latencies[i] = now() - start;
+          done++;
+          if (issued < total) issue();
+          else if (done === total) resolve();
+        },
+        (error: unknown) => {
+          if (failed) return;
+          failed = true;
+          reject(error);
+        },
+      );
+    };
+    for (let k = 0; k < Math.min(inflight, total); k++) issue();
+    if (total === 0) resolve();
+  });
+}
+
+/**
+ * Calls `check` on every turn of the event loop (setImmediate, no timers) until it returns true;
+ * rejects after `timeoutMs`. Checking costs a getter or two per turn.
+ */
+export function everyTurnUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const deadline = now() + timeoutMs;
+    const poll = (): void => {
+      let done: boolean;
+      try {
+        done = check();
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      if (done) resolve();
+      else if (now() > deadline) reject(new Error(what));
+      else setImmediate(poll);
+    };
+    poll();
   });
 }

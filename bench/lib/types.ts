@@ -4,15 +4,17 @@ import type { LatencySummary } from './stats.js';
 export interface CaseSpec {
   /** Unique case name, e.g. `commits-3n-1`; what `--only` matches. */
   name: string;
-  kind: 'commits' | 'floor' | 'election' | 'memory';
+  kind: 'commits' | 'floor' | 'election' | 'memory' | 'reads' | 'learner' | 'transfer';
   nodes: number;
+  /** For `reads`: the read policy set on every node (the default is `readIndex`). */
+  readPolicy?: 'readIndex' | 'lease';
   /** Proposals (or round trips) kept outstanding. */
   inflight?: number;
   /** Measured operations (commits, round trips, or entries for `memory`). */
   ops?: number;
-  /** Operations before measuring (not recorded). */
+  /** Operations before measuring (not recorded). `learner`: fill the log to this index before the join; `transfer`: untimed transfers. */
   warmup?: number;
-  /** Trials, for `election`. */
+  /** Trials, for `election` and `transfer`. */
   trials?: number;
   /** Heap checkpoints, for `memory`: measure after every `ops / checkpoints` entries. */
   checkpoints?: number;
@@ -24,8 +26,10 @@ export interface CaseSpec {
 
 export interface ThroughputResult {
   name: string;
-  kind: 'commits' | 'floor';
+  kind: 'commits' | 'floor' | 'reads';
   nodes: number;
+  /** Reads only: the read policy every node ran with. */
+  readPolicy?: 'readIndex' | 'lease';
   inflight: number;
   ops: number;
   seconds: number;
@@ -40,7 +44,7 @@ export interface ThroughputResult {
   latency: LatencySummary;
   /** Messages the network carried per operation during the measured phase. */
   messagesPerOp: number;
-  /** Leader storage writes per operation (commits only). */
+  /** Leader storage writes per operation (commits and reads). */
   persistsPerOp?: number;
   /** The slowest operations (commits only): latency and the log index it committed at. */
   slowest?: { us: number; index: number }[];
@@ -97,4 +101,46 @@ export interface MemoryResult {
   opsPerSec: number;
 }
 
-export type CaseResult = ThroughputResult | ElectionResult | MemoryResult;
+export interface LearnerResult {
+  name: string;
+  kind: 'learner';
+  nodes: number;
+  /** Entries committed on the initial cluster before the join (the leader's commit index at join()). */
+  commitIndexAtJoin: number;
+  snapshotThreshold: number;
+  /** The snapshot the new node installed: its index, and the log tail it received after it. */
+  snapshotIndex: number;
+  tailEntries: number;
+  /** From join() to: join() resolving (the learner entry committed and applied on the leader). */
+  joinResolvedMs: number;
+  /** ... the new node holding the leader's snapshot in its storage. */
+  snapshotInstalledMs: number;
+  /** ... the new node's lastApplied reaching the leader's commit index (caught up). */
+  caughtUpMs: number;
+  /** ... the leader's configuration listing the new node as a voter (promoted). */
+  promotedMs: number;
+  /** ... the new node's own configuration listing itself as a voter. */
+  promotedOnNewNodeMs: number;
+  /** Messages the network carried from join() to the end of the measurement, by type. */
+  messages: Record<string, number>;
+  /** Commit throughput while filling the log before the join. */
+  fillOpsPerSec: number;
+}
+
+export interface TransferResult {
+  name: string;
+  kind: 'transfer';
+  nodes: number;
+  trials: number;
+  /** transferLeadership() called on the leader -> its promise resolved (the old leader sees the target lead), ms. */
+  transferMs: number[];
+  /** transferLeadership() called -> the target's own `leader` event, ms. */
+  targetLeaderMs: number[];
+  /** Who led and who was asked to take over, per trial. */
+  path: string[];
+  medianMs: number;
+  maxMs: number;
+  targetLeaderMedianMs: number;
+}
+
+export type CaseResult = ThroughputResult | ElectionResult | MemoryResult | LearnerResult | TransferResult;

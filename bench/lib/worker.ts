@@ -6,7 +6,10 @@
 import { runCommits } from '../benchmarks/commits.js';
 import { runElection } from '../benchmarks/election.js';
 import { runFloor } from '../benchmarks/floor.js';
+import { runLearner } from '../benchmarks/learner.js';
 import { runMemory } from '../benchmarks/memory.js';
+import { runReads } from '../benchmarks/reads.js';
+import { runTransfer } from '../benchmarks/transfer.js';
 import type { CaseResult, CaseSpec } from './types.js';
 
 export type WorkerMessage =
@@ -23,6 +26,12 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       return runElection(spec);
     case 'memory':
       return runMemory(spec);
+    case 'reads':
+      return runReads(spec);
+    case 'learner':
+      return runLearner(spec);
+    case 'transfer':
+      return runTransfer(spec);
   }
 }
 

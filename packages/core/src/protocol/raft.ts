@@ -139,6 +139,8 @@ export class RaftCore {
   private transferDeadline = NO_DEADLINE;
 
   private readonly readOnly = new ReadOnlyQueue();
+  /** Reads are waiting for a heartbeat round (sent once per turn by `flushDeferred`). */
+  private readRoundOwed = false;
   /** Reads that arrived before this leader committed an entry of its term (thesis 6.4, step 1). */
   private heldReads: { context: string; from: NodeId }[] = [];
   private readStates: ReadState[] = [];
@@ -1046,17 +1048,21 @@ export class RaftCore {
     for (const id of this.progress.keys()) if (id !== this.id) this.commitOwed.add(id);
   }
 
-  /** Whether some follower has not been sent the latest commit index yet. */
-  get owesCommit(): boolean {
-    return this.commitOwed.size > 0;
+  /**
+   * Work held back to the end of the event-loop turn: followers owed the new commit index, and a
+   * heartbeat round for pending reads. The runtime calls `flushDeferred` then, so a stream of
+   * proposals carries the commit index in its appends, and all reads of a turn share one round.
+   */
+  get hasDeferred(): boolean {
+    return this.commitOwed.size > 0 || this.readRoundOwed;
   }
 
-  /**
-   * Sends the new commit index to followers that have not had it with an append (they learn it with
-   * their next append otherwise). The runtime calls this at the end of an event-loop turn, so a
-   * stream of proposals carries the commit index in its appends and costs no extra messages.
-   */
-  flushCommitOwed(): void {
+  flushDeferred(): void {
+    if (this.readRoundOwed) {
+      this.readRoundOwed = false;
+      // One round confirms the newest read and, with it, every earlier one (thesis 6.4).
+      if (this.role === 'leader') this.broadcastHeartbeat(this.readOnly.lastContext());
+    }
     if (this.commitOwed.size === 0) return;
     for (const id of this.commitOwed) {
       const pr = this.progress.get(id);
@@ -1123,7 +1129,7 @@ export class RaftCore {
       return;
     }
     this.readOnly.add(context, index, from, this.id);
-    this.broadcastHeartbeat(context);
+    this.readRoundOwed = true;
   }
 
   /**

@@ -72,6 +72,9 @@ export interface RaftNodeOptions {
 
 declare function queueMicrotask(callback: () => void): void;
 
+/** Processing runs in one event-loop turn before the runtime yields to timers and I/O. */
+const MAX_RUNS_PER_TURN = 256;
+
 /** Backoff for retrying a storage write that failed (quota, blocked, connection lost). */
 const STORAGE_RETRY_MS = 200;
 
@@ -565,25 +568,36 @@ export class RaftNode {
     this.settleTransfers();
     if (this.core!.hasReady() && !this.processing && !this.processScheduled) {
       this.processScheduled = true;
-      queueMicrotask(() => void this.process());
+      // Processing runs as promise work, right after the input; but a caller that loops on resolved
+      // promises (lease reads, a one-node cluster) would then never let timers run, so after
+      // MAX_RUNS_PER_TURN runs in one event-loop turn the next one waits for the next turn.
+      if (++this.runsThisTurn === 1) this.opts.clock.defer(() => this.resetTurn());
+      if (this.runsThisTurn <= MAX_RUNS_PER_TURN) queueMicrotask(() => void this.process());
+      else this.opts.clock.defer(() => void this.process());
     }
     this.armTimer();
-    this.scheduleCommitFlush();
+    this.scheduleDeferredFlush();
   }
 
-  private commitFlushScheduled = false;
+  private runsThisTurn = 0;
+
+  private resetTurn(): void {
+    this.runsThisTurn = 0;
+  }
+
+  private deferredFlushScheduled = false;
 
   /**
-   * A new commit index reaches followers with the next append; if no append went out by the end of
-   * this event-loop turn, an empty one carries it (so followers apply promptly when proposals stop).
+   * Work the protocol holds back to the end of the turn (see `RaftCore.flushDeferred`): a new commit
+   * index no append carried, and one heartbeat round for all reads of the turn.
    */
-  private scheduleCommitFlush(): void {
-    if (this.commitFlushScheduled || !this.core!.owesCommit) return;
-    this.commitFlushScheduled = true;
+  private scheduleDeferredFlush(): void {
+    if (this.deferredFlushScheduled || !this.core!.hasDeferred) return;
+    this.deferredFlushScheduled = true;
     this.opts.clock.defer(() => {
-      this.commitFlushScheduled = false;
-      if (!this.running || !this.core!.owesCommit) return;
-      this.core!.flushCommitOwed();
+      this.deferredFlushScheduled = false;
+      if (!this.running || !this.core!.hasDeferred) return;
+      this.core!.flushDeferred();
       this.afterInput();
     });
   }
@@ -620,7 +634,7 @@ export class RaftNode {
     }
     if (this.running) {
       this.armTimer();
-      this.scheduleCommitFlush();
+      this.scheduleDeferredFlush();
     }
   }
 

@@ -396,8 +396,8 @@ export class Network {
         // The end of a turn, as the runtime does it: commit indexes no append carried go out now.
         let owed = false;
         for (const c of this.cores.values()) {
-          if (c.owesCommit) {
-            c.flushCommitOwed();
+          if (c.hasDeferred) {
+            c.flushDeferred();
             owed = true;
           }
         }
