@@ -17,12 +17,22 @@ export function committedIndex(voters: readonly NodeId[], matchOf: (id: NodeId) 
   const n = voters.length;
   if (n === 0) return 0;
   if (n === 1) return matchOf(voters[0]!);
-  const matches = new Array<number>(n);
-  for (let i = 0; i < n; i++) matches[i] = matchOf(voters[i]!);
-  matches.sort((a, b) => b - a);
+  // Called on every acknowledgement: sort into a reused buffer by insertion (clusters are small).
+  const matches = scratch;
+  for (let i = 0; i < n; i++) {
+    const m = matchOf(voters[i]!);
+    let j = i;
+    while (j > 0 && matches[j - 1]! < m) {
+      matches[j] = matches[j - 1]!;
+      j--;
+    }
+    matches[j] = m;
+  }
   // Sorted descending, the element at majority-1 is held by at least a majority.
   return matches[majority(n) - 1]!;
 }
+
+const scratch: number[] = [];
 
 export type VoteOutcome = 'won' | 'lost' | 'pending';
 

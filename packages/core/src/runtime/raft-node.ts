@@ -188,6 +188,7 @@ export class RaftNode {
   /** A validated message from the network. */
   receive(message: Message): void {
     if (!this.running) return;
+    this.runsWithoutYield = 0;
     if (message.type === 'proposeRefused') {
       this.onProposeRefused(message.client, message.seqs, message.code, message.reason);
       return;
@@ -570,20 +571,22 @@ export class RaftNode {
       this.processScheduled = true;
       // Processing runs as promise work, right after the input; but a caller that loops on resolved
       // promises (lease reads, a one-node cluster) would then never let timers run, so after
-      // MAX_RUNS_PER_TURN runs in one event-loop turn the next one waits for the next turn.
-      if (++this.runsThisTurn === 1) this.opts.clock.defer(() => this.resetTurn());
-      if (this.runsThisTurn <= MAX_RUNS_PER_TURN) queueMicrotask(() => void this.process());
-      else this.opts.clock.defer(() => void this.process());
+      // MAX_RUNS_PER_TURN runs with no message or timer in between, the next run waits for a turn.
+      if (++this.runsWithoutYield <= MAX_RUNS_PER_TURN) {
+        queueMicrotask(() => void this.process());
+      } else {
+        this.opts.clock.defer(() => {
+          this.runsWithoutYield = 0;
+          void this.process();
+        });
+      }
     }
     this.armTimer();
     this.scheduleDeferredFlush();
   }
 
-  private runsThisTurn = 0;
-
-  private resetTurn(): void {
-    this.runsThisTurn = 0;
-  }
+  /** Processing runs since the event loop last turned (a message arrived or a timer fired). */
+  private runsWithoutYield = 0;
 
   private deferredFlushScheduled = false;
 
@@ -614,16 +617,23 @@ export class RaftNode {
         const batch = toPersistBatch(rd, this.compaction);
         this.compaction = null;
         if (batch) {
-          const written = this.persistWithRetry(batch);
+          const written = this.opts.storage.persist(batch);
           this.persisting = written;
-          await written;
+          try {
+            await written;
+          } catch (cause) {
+            await this.retryPersist(batch, cause);
+          }
         }
         if (!this.running) return;
         if (rd.snapshot) await this.installSnapshot(rd.snapshot);
         if (!this.running) return;
         this.sendAll(rd.messages);
         core.advance(rd);
-        if (rd.committedEntries.length > 0) await this.applyEntries(rd.committedEntries);
+        if (rd.committedEntries.length > 0) {
+          const applying = this.applyEntries(rd.committedEntries);
+          if (applying) await applying;
+        }
         if (!this.running) return;
         for (const rs of rd.readStates) this.onReadState(rs);
         this.maybeCompact();
@@ -638,21 +648,25 @@ export class RaftNode {
     }
   }
 
-  private async persistWithRetry(batch: PersistBatch): Promise<void> {
+  /** A write failed: report it and retry until it succeeds; nothing that depends on it may happen first. */
+  private async retryPersist(batch: PersistBatch, firstCause: unknown): Promise<void> {
+    let cause = firstCause;
     for (;;) {
+      const error =
+        cause instanceof StorageError
+          ? cause
+          : new StorageError(`storage write failed: ${String(cause)}`, 'STORAGE', { cause });
+      this.events.emit('error', error);
+      if (!this.running) throw error;
+      await new Promise<void>((resolve) => this.opts.clock.setTimer(STORAGE_RETRY_MS, resolve));
+      if (!this.running) throw error;
       try {
-        await this.opts.storage.persist(batch);
+        const written = this.opts.storage.persist(batch);
+        this.persisting = written;
+        await written;
         return;
-      } catch (cause) {
-        const error =
-          cause instanceof StorageError
-            ? cause
-            : new StorageError(`storage write failed: ${String(cause)}`, 'STORAGE', { cause });
-        this.events.emit('error', error);
-        if (!this.running) throw error;
-        // Nothing that depends on this write may happen before it succeeds: wait and retry.
-        await new Promise<void>((resolve) => this.opts.clock.setTimer(STORAGE_RETRY_MS, resolve));
-        if (!this.running) throw error;
+      } catch (next) {
+        cause = next;
       }
     }
   }
@@ -680,6 +694,7 @@ export class RaftNode {
     this.timer = undefined;
     this.timerDeadline = Number.POSITIVE_INFINITY;
     if (!this.running) return;
+    this.runsWithoutYield = 0;
     // Elapsed time, not the number of callbacks: a throttled tab's late timer sees the real delay.
     this.core!.tick(this.opts.clock.now());
     this.retryInflight();
@@ -690,50 +705,79 @@ export class RaftNode {
 
   // ---------------------------------------------------------------- applying
 
-  private async applyEntries(entries: Entry[]): Promise<void> {
-    const applyListeners = this.events.events.apply;
-    const waitForListeners = applyListeners !== undefined && applyListeners.length > 0;
-    const updatedListeners = this.events.events.updated;
-    const clientId = this.opts.clientId;
+  /**
+   * Applies committed entries in order. Synchronous unless seed-style `apply` listeners must call
+   * back, in which case each entry waits for them (returns the promise of that work).
+   */
+  private applyEntries(entries: Entry[]): Promise<void> | undefined {
+    const listeners = this.events.events.apply;
+    if (listeners !== undefined && listeners.length > 0) return this.applyEntriesWithListeners(entries);
     for (const entry of entries) {
-      const { client, seq } = entry;
-      const tracked = client !== undefined && seq !== undefined;
-      const earlier = tracked ? this.sessions.lookup(client, seq) : false;
-      if (earlier !== false) {
-        // A retry of a command already applied: skip it, answer the proposer with the first outcome.
-        this.lastApplied = entry.index;
-        const record =
-          earlier === true ? { index: entry.index, term: entry.term, result: undefined } : earlier;
-        if (client === clientId) this.proposals.resolve(seq!, record);
-        continue;
-      }
-      let result: unknown;
-      let failure: unknown;
-      if (entry.kind === 'command') {
-        try {
-          result = this.opts.stateMachine?.apply(entry.data, { index: entry.index, term: entry.term });
-        } catch (error) {
-          // Deterministic: every node's state machine throws the same way. The proposer learns of it.
-          failure = error;
-        }
-        if (waitForListeners) await this.runApplyListeners(entry);
-        if (!this.running) return;
-      }
-      this.lastApplied = entry.index;
-      if (entry.kind === 'config') this.reportMembership(entry);
-      if (tracked) {
-        // One object serves as the session record and as what propose() resolves with.
-        const record = { index: entry.index, term: entry.term, result };
-        this.sessions.record(client, seq, record);
-        if (client === clientId) {
-          if (failure === undefined) this.proposals.resolve(seq, record);
-          else this.proposals.settleError(seq, applyFailed(failure));
-        }
-      }
-      if (entry.kind === 'command' && updatedListeners !== undefined && updatedListeners.length > 0) {
-        this.events.emit('updated', entry.index);
+      if (!this.skipDuplicate(entry)) this.finishApply(entry, this.applyToStateMachine(entry));
+    }
+    this.afterApplyBatch();
+    return undefined;
+  }
+
+  private async applyEntriesWithListeners(entries: Entry[]): Promise<void> {
+    for (const entry of entries) {
+      if (this.skipDuplicate(entry)) continue;
+      const outcome = this.applyToStateMachine(entry);
+      if (entry.kind === 'command') await this.runApplyListeners(entry);
+      if (!this.running) return;
+      this.finishApply(entry, outcome);
+    }
+    this.afterApplyBatch();
+  }
+
+  /**
+   * Thesis 6.3: a retry of a command already applied is skipped by every node alike; its proposer is
+   * answered with the first application's outcome. Returns whether `entry` was such a retry.
+   */
+  private skipDuplicate(entry: Entry): boolean {
+    const { client, seq } = entry;
+    if (client === undefined || seq === undefined) return false;
+    const earlier = this.sessions.lookup(client, seq);
+    if (earlier === false) return false;
+    this.lastApplied = entry.index;
+    const record = earlier === true ? { index: entry.index, term: entry.term, result: undefined } : earlier;
+    if (client === this.opts.clientId) this.proposals.resolve(seq, record);
+    return true;
+  }
+
+  /** Runs a command through the state machine. A throw is deterministic (every node throws alike). */
+  private applyToStateMachine(entry: Entry): { result: unknown; failure: unknown } {
+    if (entry.kind !== 'command' || !this.opts.stateMachine) return { result: undefined, failure: undefined };
+    try {
+      return {
+        result: this.opts.stateMachine.apply(entry.data, { index: entry.index, term: entry.term }),
+        failure: undefined,
+      };
+    } catch (failure) {
+      return { result: undefined, failure };
+    }
+  }
+
+  /** Records an applied entry: session table, membership events, the proposer's promise, `updated`. */
+  private finishApply(entry: Entry, { result, failure }: { result: unknown; failure: unknown }): void {
+    this.lastApplied = entry.index;
+    if (entry.kind === 'config') this.reportMembership(entry);
+    const { client, seq } = entry;
+    if (client !== undefined && seq !== undefined) {
+      // One object serves as the session record and as what propose() resolves with.
+      const record = { index: entry.index, term: entry.term, result };
+      this.sessions.record(client, seq, record);
+      if (client === this.opts.clientId) {
+        if (failure === undefined) this.proposals.resolve(seq, record);
+        else this.proposals.settleError(seq, applyFailed(failure));
       }
     }
+    const updated = this.events.events.updated;
+    if (entry.kind === 'command' && updated !== undefined && updated.length > 0)
+      this.events.emit('updated', entry.index);
+  }
+
+  private afterApplyBatch(): void {
     this.sessions.expire(this.lastApplied);
     this.releaseReads();
   }
