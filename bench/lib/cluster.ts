@@ -168,9 +168,8 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 }
 
 /**
- * Closed loop: keeps `inflight` proposals outstanding on `raft` until `total` have resolved. When
- * `latencies` is given, latencies[i] is the time (ms) from the i-th propose() call to its resolution;
- * with `indexes`, indexes[i] is the log index it committed at.
+ * Closed loop of proposals on `raft`: keeps `inflight` outstanding until `total` have committed. With
+ * `latencies`/`indexes`, entry i holds the i-th proposal's latency (ms) and log index.
  */
 export function closedLoop(
   raft: RaftInterface,
@@ -179,30 +178,11 @@ export function closedLoop(
   latencies: Float64Array | null,
   indexes: Float64Array | null = null,
 ): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let issued = 0;
-    let done = 0;
-    let failed = false;
-    const issue = (): void => {
-      const i = issued++;
-      const start = now();
-      raft.propose(COMMAND).then(
-        (result) => {
-          if (latencies) latencies[i] = now() - start;
-          if (indexes) indexes[i] = result.index;
-          done++;
-          if (issued < total) issue();
-          else if (done === total) resolve();
-        },
-        (error: unknown) => {
-          if (failed) return;
-          failed = true;
-          reject(error);
-        },
-      );
-    };
-    for (let k = 0; k < Math.min(inflight, total); k++) issue();
-  });
+  const propose = (i: number) =>
+    raft.propose(COMMAND).then((result) => {
+      if (indexes) indexes[i] = result.index;
+    });
+  return closedLoopOf(propose, inflight, total, latencies);
 }
 
 /**
@@ -210,7 +190,7 @@ export function closedLoop(
  * resolved. With `latencies`, latencies[i] is the time (ms) from the i-th call to its resolution.
  */
 export function closedLoopOf(
-  op: () => Promise<unknown>,
+  op: (i: number) => Promise<unknown>,
   inflight: number,
   total: number,
   latencies: Float64Array | null,
@@ -222,7 +202,7 @@ export function closedLoopOf(
     const issue = (): void => {
       const i = issued++;
       const start = now();
-      op().then(
+      op(i).then(
         () => {
           if (latencies) latencies[i] = now() - start;
           done++;

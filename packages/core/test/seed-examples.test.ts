@@ -1,5 +1,5 @@
 /**
- * Every example of the seed's README (/work/shared/seeds/webraft.md) runs against @webraft/core
+ * Every example of the seed's README (shared/seeds/webraft.md, beside the project) runs against @webraft/core
  * (DESIGN.md section 3: "Every example in the seed's README must run with only the import path
  * changed"). Only the README's placeholders are replaced, by in-memory stand-ins:
  * - `GenericSocket` (an EventEmitter-like socket: `write(string)`, `on('message' | 'close')`),
