@@ -5,9 +5,8 @@ import type { PlaywrightTestConfig } from '@playwright/test';
 /**
  * Browser tests (DESIGN.md section 7.4) in Debian's Chromium (`apt-get install -y chromium`), never a
  * downloaded browser (`npx playwright install` fails on these machines). Run browser and WebRTC tests in a
- * loopback-only network namespace, with pnpm told not to ask the registry about its own version (offline,
- * it retries for over a minute):
- *   pnpm_config_pm_on_fail=ignore unshare -n sh -c 'ip link set lo up && exec "$@"' sh pnpm test:e2e
+ * loopback-only network namespace:
+ *   unshare -n sh -c 'ip link set lo up && exec "$@"' sh pnpm test:e2e
  */
 
 /** Flags that work headless and offline here (see TOOLCHAIN.md). */

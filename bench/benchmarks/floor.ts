@@ -8,7 +8,7 @@
  */
 import { MemoryNetwork, type MessageSink, type NodeInstance } from '@webraft/core';
 import { COMMAND } from '../lib/cluster.js';
-import { startProfile } from '../lib/profile.js';
+import { timed } from '../lib/measure.js';
 import { fullGc, now, round, summarizeMs } from '../lib/stats.js';
 import type { CaseSpec, ThroughputResult } from '../lib/types.js';
 
@@ -135,14 +135,7 @@ export async function runFloor(spec: CaseSpec): Promise<ThroughputResult> {
   const record = new Float64Array(ops);
   await fullGc();
   const sentBefore = network.stats.sent;
-  const stopProfile = spec.profile ? await startProfile(spec.profile) : null;
-  const cpu0 = process.cpuUsage();
-  const t0 = now();
-  await loop(ops, record);
-  const seconds = (now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  await stopProfile?.();
+  const { seconds, cpuSeconds } = await timed(spec.profile, () => loop(ops, record));
   const messages = network.stats.sent - sentBefore;
   return {
     name: spec.name,

@@ -6,9 +6,9 @@
  * the leader without one while its lease holds (thesis 6.4.1). The log is idle meanwhile (one entry
  * committed at start-up), so what is measured is the read path alone.
  */
-import { closedLoopOf, perOp, startedCluster } from '../lib/cluster.js';
-import { startProfile } from '../lib/profile.js';
-import { fullGc, now, round, summarizeMs } from '../lib/stats.js';
+import { startedCluster } from '../lib/cluster.js';
+import { measureClosedLoop } from '../lib/measure.js';
+import { round, summarizeMs } from '../lib/stats.js';
 import type { CaseSpec, ThroughputResult } from '../lib/types.js';
 
 export async function runReads(spec: CaseSpec): Promise<ThroughputResult> {
@@ -18,31 +18,9 @@ export async function runReads(spec: CaseSpec): Promise<ThroughputResult> {
   const { cluster, leader } = await startedCluster(spec.nodes, { readPolicy });
   const read = () => leader.raft.read();
 
-  // Warm-up, first half counting messages and storage writes by kind, second half without the counters.
-  const warmup = spec.warmup ?? 0;
-  const counted = Math.floor(warmup / 2);
-  const messagesBefore = new Map(cluster.messages);
-  const persistsBefore = new Map(cluster.persists);
-  await closedLoopOf(read, inflight, counted, null);
-  const messageMix = perOp(cluster.messages, messagesBefore, Math.max(1, counted));
-  const persistMix = perOp(cluster.persists, persistsBefore, Math.max(1, counted));
-  cluster.stopCounting();
-  await closedLoopOf(read, inflight, warmup - counted, null);
   const latencies = new Float64Array(ops);
-  await fullGc();
-
-  const sentBefore = cluster.network.stats.sent;
-  const leaderPersistsBefore = leader.storage.persistCount;
-  const stopProfile = spec.profile ? await startProfile(spec.profile) : null;
-  const cpu0 = process.cpuUsage();
-  const t0 = now();
-  await closedLoopOf(read, inflight, ops, latencies);
-  const seconds = (now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  await stopProfile?.();
-  const messages = cluster.network.stats.sent - sentBefore;
-  const persists = leader.storage.persistCount - leaderPersistsBefore;
+  const m = await measureClosedLoop(spec, cluster, leader, read, latencies);
+  const { seconds, cpuSeconds, messages, persists, messageMix, persistMix } = m;
 
   if (leader.raft.state !== 'leader') throw new Error('leadership changed during the run');
   await cluster.stop();
