@@ -23,9 +23,11 @@ import type {
 import type { PersistBatch, RaftStorage } from '../storage/types.js';
 import type { Clock, RandomSource } from './clock.js';
 import type { RaftEvents } from './events.js';
+import { unreachableVoterToRemove } from './member-timeout.js';
 import { protocolConfig, type RaftTuning, type StateMachine } from './options.js';
 import { type AbortSignalLike, PendingRequests, type ProposeResult } from './pending.js';
 import { type SessionSnapshot, SessionTable } from './sessions.js';
+import { TransferWaiters } from './transfer-waiters.js';
 
 /** What a snapshot's `data` holds: the state machine's state and the client sessions (thesis 6.3). */
 interface SnapshotData {
@@ -42,14 +44,6 @@ interface InflightProposal {
   term: number;
   /** How many times it was sent: once sent twice, a refusal no longer proves it will not apply. */
   attempts: number;
-}
-
-/** A leadership transfer waiting for its target to lead. */
-interface TransferWaiter {
-  target: NodeId;
-  resolve(): void;
-  reject(error: RaftError): void;
-  timer: unknown;
 }
 
 export interface RaftNodeOptions {
@@ -121,6 +115,7 @@ export class RaftNode {
         : null,
     );
     // A read has no effect, so a read that timed out was simply not served: safe to retry.
+    this.transfers = new TransferWaiters(opts.clock);
     this.reads = new PendingRequests(
       opts.clock,
       'the read',
@@ -176,7 +171,7 @@ export class RaftNode {
     this.proposals.failAll(refused, unknown);
     this.reads.failAll(refused, refused);
     this.proposalQueue = [];
-    for (const t of this.transfers.splice(0)) t.reject(new NodeStoppedError());
+    this.transfers.failAll(() => new NodeStoppedError());
   }
 
   get isRunning(): boolean {
@@ -315,27 +310,12 @@ export class RaftNode {
     if (target === this.id) return Promise.resolve();
     const outcome = core.transferLeader(target, this.opts.clock.now());
     if (!outcome.ok) return Promise.reject(new ProposalRefusedError(outcome.reason, outcome.code));
-    const promise = new Promise<void>((resolve, reject) => {
-      // Whatever happens (the target dies mid-election, no leader emerges), the caller hears back.
-      const waiter: TransferWaiter = { target, resolve, reject, timer: undefined };
-      waiter.timer = this.opts.clock.setTimer(2 * this.opts.timing.electionTimeout, () => {
-        const i = this.transfers.indexOf(waiter);
-        if (i < 0) return;
-        this.transfers.splice(i, 1);
-        reject(
-          new OutcomeUnknownError(
-            `leadership transfer to ${target} did not finish in time`,
-            'TRANSFER_TIMEOUT',
-          ),
-        );
-      });
-      this.transfers.push(waiter);
-    });
+    const promise = this.transfers.wait(target, 2 * this.opts.timing.electionTimeout);
     this.afterInput();
     return promise;
   }
 
-  private readonly transfers: TransferWaiter[] = [];
+  private readonly transfers: TransferWaiters;
 
   private mostUpToDateVoter(): NodeId | null {
     const core = this.core!;
@@ -352,40 +332,6 @@ export class RaftNode {
     return best;
   }
 
-  /** Settles transfers once the target leads, another node does, or the leader gave up. */
-  private settleTransfers(): void {
-    if (this.transfers.length === 0) return;
-    const core = this.core!;
-    const still: TransferWaiter[] = [];
-    for (const t of this.transfers) {
-      let error: RaftError | null = null;
-      if (core.leader === t.target) {
-        this.opts.clock.clearTimer(t.timer);
-        t.resolve();
-        continue;
-      }
-      if (core.role === 'leader' && core.status().transferee === null) {
-        error = new OutcomeUnknownError(
-          `leadership transfer to ${t.target} did not finish in time; this node still leads`,
-          'TRANSFER_TIMEOUT',
-        );
-      } else if (core.role !== 'leader' && core.leader !== null) {
-        error = new OutcomeUnknownError(
-          `${core.leader} became leader instead of ${t.target}`,
-          'TRANSFER_FAILED',
-        );
-      }
-      if (error === null) {
-        still.push(t);
-      } else {
-        this.opts.clock.clearTimer(t.timer);
-        t.reject(error);
-      }
-    }
-    this.transfers.length = 0;
-    this.transfers.push(...still);
-  }
-
   /**
    * `memberTimeout`: the leader removes a voter it has not heard from for that long, one at a time,
    * and only while the voters it does hear from would still be a majority without it.
@@ -394,18 +340,14 @@ export class RaftNode {
     const timeout = this.opts.tuning.memberTimeout;
     const core = this.core!;
     if (timeout <= 0 || core.role !== 'leader' || this.removingMember) return;
-    const now = this.opts.clock.now();
-    const voters = core.membership.config.voters;
-    const reachable = (id: NodeId) =>
-      id === this.id || now - (core.progressOf(id)?.lastResponseAt ?? now) <= timeout;
-    const gone = voters.find((id) => !reachable(id));
-    if (gone === undefined) return;
-    // The voters we hear from must be a majority now, and still be one once `gone` is removed:
-    // otherwise half a cluster could shrink the cluster down to itself.
-    const reachableNow = voters.filter(reachable).length;
-    if (reachableNow < Math.floor(voters.length / 2) + 1) return;
-    const remaining = voters.filter((id) => id !== gone);
-    if (remaining.filter(reachable).length < Math.floor(remaining.length / 2) + 1) return;
+    const gone = unreachableVoterToRemove(
+      core.membership.config.voters,
+      this.id,
+      (id) => core.progressOf(id)?.lastResponseAt,
+      this.opts.clock.now(),
+      timeout,
+    );
+    if (gone === null) return;
     this.removingMember = true;
     this.changeMembership((c) =>
       c.voters.includes(gone) ? { voters: c.voters.filter((v) => v !== gone), learners: c.learners } : null,
@@ -566,7 +508,7 @@ export class RaftNode {
   /** After every input: report role changes, process what the protocol produced, re-arm the timer. */
   private afterInput(): void {
     this.reportStatusChanges();
-    this.settleTransfers();
+    this.transfers.settle(this.core!);
     if (this.core!.hasReady() && !this.processing && !this.processScheduled) {
       this.processScheduled = true;
       // Processing runs as promise work, right after the input; but a caller that loops on resolved
