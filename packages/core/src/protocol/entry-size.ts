@@ -1,37 +1,39 @@
 /**
- * Approximate encoded size of an entry, cached per object. Appends and forwarded proposals are cut by
- * it, so no message grows past what receivers accept (validate.ts limits payload size).
+ * Encoded size of entries. Appends and forwarded proposals are cut by it, so no message grows past
+ * what receivers accept (validate.ts limits payload size). Sizes the runtime already knows (it
+ * encodes every command once when proposed) are passed along with the entries; others are measured
+ * when first needed.
  */
-const sizes = new WeakMap<object, number>();
 
 /** Fixed cost of an entry's other fields (index, term, kind, client, seq) on the wire. */
-const ENTRY_OVERHEAD = 96;
+export const ENTRY_OVERHEAD = 96;
 
-export function entryBytes(entry: { data?: unknown }): number {
-  let size = sizes.get(entry);
-  if (size === undefined) {
-    size = ENTRY_OVERHEAD + (entry.data === undefined ? 0 : (JSON.stringify(entry.data)?.length ?? 0));
-    sizes.set(entry, size);
-  }
-  return size;
+/** Encoded size of an entry whose size is not known yet. */
+export function measureEntry(entry: { data?: unknown }): number {
+  return ENTRY_OVERHEAD + (entry.data === undefined ? 0 : (JSON.stringify(entry.data)?.length ?? 0));
 }
 
-/** Records a size already known (the runtime encodes every command once when it is proposed). */
-export function noteEntryBytes(entry: object, encodedDataLength: number): void {
-  sizes.set(entry, ENTRY_OVERHEAD + encodedDataLength);
+/** Size of an entry from the encoded length of its data, when known. */
+export function sizeFromData(dataLength: number | undefined): number {
+  return dataLength === undefined ? 0 : ENTRY_OVERHEAD + dataLength;
 }
 
-/** Splits `items` into runs of at most `maxCount` items and (except for single items) `maxBytes`. */
+/**
+ * Splits `items` into runs of at most `maxCount` items and (except for single items) `maxBytes`.
+ * `dataLengths[i]`, when given, is the encoded length of items[i].data.
+ */
 export function splitByBytes<T extends { data?: unknown }>(
   items: T[],
+  dataLengths: readonly (number | undefined)[] | undefined,
   maxCount: number,
   maxBytes: number,
 ): T[][] {
   const runs: T[][] = [];
   let run: T[] = [];
   let bytes = 0;
-  for (const item of items) {
-    const b = entryBytes(item);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const b = sizeFromData(dataLengths?.[i]) || measureEntry(item);
     if (run.length > 0 && (run.length >= maxCount || bytes + b > maxBytes)) {
       runs.push(run);
       run = [];
@@ -42,10 +44,4 @@ export function splitByBytes<T extends { data?: unknown }>(
   }
   if (run.length > 0) runs.push(run);
   return runs;
-}
-
-/** Carries a known size over from a proposal to the log entry made from it. */
-export function copyEntryBytes(from: object, to: object): void {
-  const size = sizes.get(from);
-  if (size !== undefined) sizes.set(to, size);
 }

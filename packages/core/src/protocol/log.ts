@@ -1,4 +1,4 @@
-import { entryBytes } from './entry-size.js';
+import { measureEntry, sizeFromData } from './entry-size.js';
 import type { Entry, Snapshot, SnapshotMeta } from './types.js';
 
 /**
@@ -20,6 +20,8 @@ export class RaftLog {
   stabled = 0;
   /** A snapshot received from the leader that still has to be persisted and restored. */
   pendingSnapshot: Snapshot | null = null;
+  /** Encoded size of entries[i] (0 until known); may be shorter than `entries`. */
+  private sizes: number[] = [];
 
   /** Restores what storage loaded (a restart). Everything loaded is durable. */
   static fromStorage(snapshotMeta: SnapshotMeta | null, entries: Entry[], commit: number): RaftLog {
@@ -82,9 +84,16 @@ export class RaftLog {
     const from = lo - this.snapshotIndex - 1;
     let to = Math.min(hi, lo + maxCount - 1) - this.snapshotIndex;
     if (maxBytes !== Number.POSITIVE_INFINITY) {
+      const sizes = this.sizes;
+      while (sizes.length < to) sizes.push(0);
       let bytes = 0;
       for (let i = from; i < to; i++) {
-        bytes += entryBytes(this.entries[i]!);
+        let size = sizes[i]!;
+        if (size === 0) {
+          size = measureEntry(this.entries[i]!);
+          sizes[i] = size;
+        }
+        bytes += size;
         if (bytes > maxBytes && i > from) {
           to = i;
           break;
@@ -94,9 +103,14 @@ export class RaftLog {
     return this.entries.slice(from, to);
   }
 
-  /** Leader append: entries must continue the log. */
-  append(entries: Entry[]): void {
-    for (const e of entries) this.entries.push(e);
+  /** Leader append: entries must continue the log. `dataLengths[i]`: encoded length of entries[i].data, if known. */
+  append(entries: Entry[], dataLengths?: readonly (number | undefined)[]): void {
+    const sizes = this.sizes;
+    while (sizes.length < this.entries.length) sizes.push(0);
+    for (let i = 0; i < entries.length; i++) {
+      this.entries.push(entries[i]!);
+      sizes.push(sizeFromData(dataLengths?.[i]));
+    }
   }
 
   /**
@@ -137,6 +151,7 @@ export class RaftLog {
   /** Drops entries from `index` on. Storage learns of it because `stabled` falls back. */
   private truncateFrom(index: number): void {
     this.entries.length = index - this.snapshotIndex - 1;
+    if (this.sizes.length > this.entries.length) this.sizes.length = this.entries.length;
     if (this.stabled >= index) this.stabled = index - 1;
   }
 
@@ -193,6 +208,7 @@ export class RaftLog {
     this.snapshotIndex = snapshot.meta.index;
     this.snapshotTerm = snapshot.meta.term;
     this.entries = [];
+    this.sizes = [];
     this.committed = snapshot.meta.index;
     this.applying = snapshot.meta.index;
     this.stabled = snapshot.meta.index;
@@ -204,6 +220,7 @@ export class RaftLog {
     if (index <= this.snapshotIndex) return;
     const drop = index - this.snapshotIndex;
     this.entries = drop >= this.entries.length ? [] : this.entries.slice(drop);
+    this.sizes = drop >= this.sizes.length ? [] : this.sizes.slice(drop);
     this.snapshotIndex = index;
     this.snapshotTerm = term;
   }

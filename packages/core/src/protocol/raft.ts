@@ -1,4 +1,4 @@
-import { copyEntryBytes, splitByBytes } from './entry-size.js';
+import { splitByBytes } from './entry-size.js';
 import { RaftLog } from './log.js';
 import { allMembers, configFingerprint, Membership, membershipDistance } from './membership.js';
 import { Progress } from './progress.js';
@@ -219,18 +219,27 @@ export class RaftCore {
    * Propose entries. The leader appends them; a follower forwards them to its leader (as the seed
    * does). Returns why they were refused, if they were.
    */
-  propose(entries: ProposedEntry[], now = this.now): ProposeOutcome {
+  propose(
+    entries: ProposedEntry[],
+    now = this.now,
+    dataLengths?: readonly (number | undefined)[],
+  ): ProposeOutcome {
     this.now = Math.max(this.now, now);
     if (this.role !== 'leader') {
       if (this.leader === null) return refuse('NO_LEADER', 'no leader is known');
-      for (const run of splitByBytes(entries, this.cfg.maxEntriesPerAppend, this.cfg.maxBytesPerAppend)) {
+      for (const run of splitByBytes(
+        entries,
+        dataLengths,
+        this.cfg.maxEntriesPerAppend,
+        this.cfg.maxBytesPerAppend,
+      )) {
         this.send({ type: 'propose', from: this.id, to: this.leader, term: this.term, entries: run });
       }
       return { ok: true, forwardedTo: this.leader };
     }
     const refusal = this.checkProposal(entries);
     if (refusal) return refusal;
-    this.appendProposals(entries);
+    this.appendProposals(entries, dataLengths);
     return { ok: true };
   }
 
@@ -849,7 +858,7 @@ export class RaftCore {
     this.appendProposals([{ kind: 'config', data: promoted }]);
   }
 
-  private appendProposals(proposed: ProposedEntry[]): void {
+  private appendProposals(proposed: ProposedEntry[], dataLengths?: readonly (number | undefined)[]): void {
     let index = this.log.lastIndex();
     const entries: Entry[] = new Array(proposed.length);
     for (let i = 0; i < proposed.length; i++) {
@@ -859,7 +868,6 @@ export class RaftCore {
       if (p.data !== undefined) e.data = p.data;
       if (p.client !== undefined) e.client = p.client;
       if (p.seq !== undefined) e.seq = p.seq;
-      copyEntryBytes(p, e);
       entries[i] = e;
       if (p.kind === 'config') {
         this.pendingConfIndex = index;
@@ -867,7 +875,7 @@ export class RaftCore {
         this.syncProgressWithConfig();
       }
     }
-    this.log.append(entries);
+    this.log.append(entries, dataLengths);
     this.broadcastAppend();
   }
 

@@ -8,7 +8,6 @@ import {
   StorageError,
 } from '../errors.js';
 import { cloneJson } from '../protocol/clone-json.js';
-import { noteEntryBytes } from '../protocol/entry-size.js';
 import { configFingerprint } from '../protocol/membership.js';
 import { RaftCore, type RaftStatus, type Ready } from '../protocol/raft.js';
 import type {
@@ -97,6 +96,8 @@ export class RaftNode {
 
   private seq = 0;
   private proposalQueue: ProposedEntry[] = [];
+  /** Encoded length of each queued proposal's data (known for commands, measured later otherwise). */
+  private proposalLengths: (number | undefined)[] = [];
   private readonly inflight = new Map<number, InflightProposal>();
   private readonly sessions = new SessionTable();
   private readonly proposals: PendingRequests<number, ProposeResult>;
@@ -171,6 +172,7 @@ export class RaftNode {
     this.proposals.failAll(refused, unknown);
     this.reads.failAll(refused, refused);
     this.proposalQueue = [];
+    this.proposalLengths = [];
     this.transfers.failAll(() => new NodeStoppedError());
   }
 
@@ -247,9 +249,7 @@ export class RaftNode {
     const timeout = options.timeoutMs ?? this.opts.tuning.proposalTimeout;
     const promise = this.proposals.add(seq, timeout, options.signal);
     const entry: ProposedEntry = { kind: 'command', data, client: this.opts.clientId, seq };
-    noteEntryBytes(entry, encoded.length);
-    this.proposalQueue.push(entry);
-    if (this.proposalQueue.length === 1) queueMicrotask(() => this.flushProposals());
+    this.enqueue(entry, encoded.length);
     return promise;
   }
 
@@ -272,8 +272,7 @@ export class RaftNode {
       next.base = configFingerprint(current);
       const seq = ++this.seq;
       const promise = this.proposals.add(seq, Math.max(1, deadline - this.opts.clock.now()));
-      this.proposalQueue.push({ kind: 'config', data: next, client: this.opts.clientId, seq });
-      if (this.proposalQueue.length === 1) queueMicrotask(() => this.flushProposals());
+      this.enqueue({ kind: 'config', data: next, client: this.opts.clientId, seq }, undefined);
       try {
         await promise;
         return;
@@ -421,12 +420,21 @@ export class RaftNode {
     this.afterInput();
   }
 
+  /** Queues a proposal; all proposals of one turn of promise work go to the protocol as one batch. */
+  private enqueue(entry: ProposedEntry, dataLength: number | undefined): void {
+    this.proposalQueue.push(entry);
+    this.proposalLengths.push(dataLength);
+    if (this.proposalQueue.length === 1) queueMicrotask(() => this.flushProposals());
+  }
+
   private flushProposals(): void {
     const entries = this.proposalQueue;
+    const lengths = this.proposalLengths;
     this.proposalQueue = [];
+    this.proposalLengths = [];
     if (!this.running || entries.length === 0) return;
     const core = this.core!;
-    const outcome = core.propose(entries, this.opts.clock.now());
+    const outcome = core.propose(entries, this.opts.clock.now(), lengths);
     const leader = outcome.ok ? (outcome.forwardedTo ?? this.id) : null;
     const sent = {
       retryAt: this.retryAt(leader),

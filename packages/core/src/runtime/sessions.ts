@@ -17,8 +17,12 @@ interface Session {
   floor: number;
   /** Applied sequence numbers above `floor`. */
   above: Set<number>;
-  /** Results of the most recent applications, by sequence number. */
-  results: Map<number, AppliedRecord>;
+  /**
+   * Results of the most recent applications: a ring indexed by sequence number modulo its size,
+   * with the sequence number each slot holds (a Map's set and delete per entry cost more).
+   */
+  resultSeqs: number[];
+  results: AppliedRecord[];
   /** Log index of this client's latest entry: sessions expire by log position, not wall time. */
   lastIndex: number;
 }
@@ -59,7 +63,10 @@ export class SessionTable {
   lookup(client: string, seq: number): AppliedRecord | boolean {
     const s = this.sessions.get(client);
     if (!s) return false;
-    if (seq <= s.floor || s.above.has(seq)) return s.results.get(seq) ?? true;
+    if (seq <= s.floor || s.above.has(seq)) {
+      const slot = seq % this.limits.results;
+      return s.resultSeqs[slot] === seq ? s.results[slot]! : true;
+    }
     return false;
   }
 
@@ -67,12 +74,13 @@ export class SessionTable {
   record(client: string, seq: number, record: AppliedRecord): void {
     let s = this.sessions.get(client);
     if (!s) {
-      s = { floor: 0, above: new Set(), results: new Map(), lastIndex: 0 };
+      s = newSession();
       this.sessions.set(client, s);
     }
     s.lastIndex = record.index;
-    s.results.set(seq, record);
-    if (s.results.size > this.limits.results) s.results.delete(s.results.keys().next().value as number);
+    const slot = seq % this.limits.results;
+    s.resultSeqs[slot] = seq;
+    s.results[slot] = record;
     // The common case: the next sequence number, nothing out of order pending.
     if (seq === s.floor + 1 && s.above.size === 0) {
       s.floor = seq;
@@ -100,20 +108,31 @@ export class SessionTable {
   }
 
   toSnapshot(): SessionSnapshot {
-    return [...this.sessions].map(([client, s]) => [
-      client,
-      s.floor,
-      [...s.above],
-      [...s.results],
-      s.lastIndex,
-    ]);
+    return [...this.sessions].map(([client, s]) => {
+      const results: [number, AppliedRecord][] = [];
+      s.resultSeqs.forEach((seq, slot) => results.push([seq, s.results[slot]!]));
+      return [client, s.floor, [...s.above], results, s.lastIndex];
+    });
   }
 
   restore(snapshot: SessionSnapshot | undefined): void {
     this.sessions = new Map();
     this.lastExpiryCheck = 0;
     for (const [client, floor, above, results, lastIndex] of snapshot ?? []) {
-      this.sessions.set(client, { floor, above: new Set(above), results: new Map(results), lastIndex });
+      const s = newSession();
+      s.floor = floor;
+      s.above = new Set(above);
+      s.lastIndex = lastIndex;
+      for (const [seq, record] of results) {
+        const slot = seq % this.limits.results;
+        s.resultSeqs[slot] = seq;
+        s.results[slot] = record;
+      }
+      this.sessions.set(client, s);
     }
   }
+}
+
+function newSession(): Session {
+  return { floor: 0, above: new Set(), resultSeqs: [], results: [], lastIndex: 0 };
 }
