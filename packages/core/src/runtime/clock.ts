@@ -22,19 +22,50 @@ declare const MessageChannel:
   | (new () => { port1: { onmessage: (() => void) | null }; port2: { postMessage(value: unknown): void } })
   | undefined;
 
-/** A later event-loop turn: setImmediate in Node, a MessageChannel message in browsers (no clamping). */
-function nextTurn(): (callback: () => void) => void {
+/** Schedules one callback on a later turn: setImmediate in Node, a MessageChannel message in browsers. */
+function turnScheduler(): (callback: () => void) => void {
   if (typeof setImmediate === 'function') return (callback) => void setImmediate(callback);
   if (typeof MessageChannel === 'function') {
-    const queue: (() => void)[] = [];
     const channel = new MessageChannel();
-    channel.port1.onmessage = () => queue.shift()?.();
+    let pending: (() => void) | null = null;
+    channel.port1.onmessage = () => {
+      const run = pending;
+      pending = null;
+      run?.();
+    };
     return (callback) => {
-      queue.push(callback);
+      pending = callback;
       channel.port2.postMessage(null);
     };
   }
   return (callback) => void setTimeout(callback, 0);
+}
+
+/**
+ * A later event-loop turn (no 1 ms clamp). Every callback deferred during one turn runs in a single
+ * scheduled task, in order: nodes in one process defer work each turn, and one task is cheaper than many.
+ */
+function nextTurn(): (callback: () => void) => void {
+  const schedule = turnScheduler();
+  let queue: (() => void)[] = [];
+  const runAll = () => {
+    const run = queue;
+    queue = [];
+    let failure: { error: unknown } | null = null;
+    for (const callback of run) {
+      try {
+        callback();
+      } catch (error) {
+        // The others still run; the first error surfaces afterwards, as an uncaught one would.
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
+  };
+  return (callback) => {
+    queue.push(callback);
+    if (queue.length === 1) schedule(runAll);
+  };
 }
 
 /** The real clock: `performance.now()` where available (monotonic), else `Date.now()`. */

@@ -110,7 +110,8 @@ export class PendingRequests<K, T> {
     if (!w) return undefined;
     this.waiters.delete(key);
     if (w.abort && w.signal) w.signal.removeEventListener('abort', w.abort);
-    if (this.waiters.size === 0) this.disarm();
+    // The sweep timer stays armed even when nothing waits: it then fires once and stops, which is
+    // cheaper than clearing and setting a timer around every request.
     return w;
   }
 

@@ -215,7 +215,8 @@ function apply(disk: Disk, batch: PersistBatch): void {
   const entries = batch.entries;
   if (entries && entries.length > 0) {
     const base = disk.snapshot?.meta.index ?? 0;
-    disk.entries.length = (entries[0] as Entry).index - base - 1;
+    const keep = (entries[0] as Entry).index - base - 1;
+    if (disk.entries.length !== keep) disk.entries.length = keep; // a conflicting suffix goes first
     for (const e of entries) disk.entries.push(e);
   }
   if (batch.compaction) {
