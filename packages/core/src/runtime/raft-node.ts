@@ -453,7 +453,7 @@ export class RaftNode {
         this.proposals.settleError(e.seq!, new ProposalRefusedError(outcome.reason, outcome.code));
       }
     }
-    this.afterInput();
+    this.afterInput(true);
   }
 
   /**
@@ -514,10 +514,21 @@ export class RaftNode {
   // ---------------------------------------------------------------- the loop
 
   /** After every input: report role changes, process what the protocol produced, re-arm the timer. */
-  private afterInput(): void {
+  /**
+   * `batched`: the input was already a batch (all proposals of a turn of promise work), so processing
+   * starts at once instead of waiting one more microtask for further inputs to join it.
+   */
+  private afterInput(batched = false): void {
     this.reportStatusChanges();
     this.transfers.settle(this.core!);
     if (this.core!.hasReady() && !this.processing && !this.processScheduled) {
+      if (batched && this.runsWithoutYield < MAX_RUNS_PER_TURN) {
+        this.runsWithoutYield++;
+        void this.process();
+        this.armTimer();
+        this.scheduleDeferredFlush();
+        return;
+      }
       this.processScheduled = true;
       // Processing runs as promise work, right after the input; but a caller that loops on resolved
       // promises (lease reads, a one-node cluster) would then never let timers run, so after
