@@ -110,7 +110,10 @@ export class SessionTable {
   toSnapshot(): SessionSnapshot {
     return [...this.sessions].map(([client, s]) => {
       const results: [number, AppliedRecord][] = [];
-      s.resultSeqs.forEach((seq, slot) => results.push([seq, s.results[slot]!]));
+      for (let slot = 0; slot < s.resultSeqs.length; slot++) {
+        const seq = s.resultSeqs[slot];
+        if (seq !== undefined) results.push([seq, s.results[slot]!]);
+      }
       return [client, s.floor, [...s.above], results, s.lastIndex];
     });
   }
