@@ -4,8 +4,8 @@
  * resolution (committed on a majority and applied on the leader).
  */
 import { COMMAND, startedCluster } from '../lib/cluster.js';
-import { measureClosedLoop } from '../lib/measure.js';
-import { round, summarizeMs } from '../lib/stats.js';
+import { measureClosedLoop, throughputFigures } from '../lib/measure.js';
+import { round } from '../lib/stats.js';
 import type { CaseSpec, ThroughputResult } from '../lib/types.js';
 
 export async function runCommits(spec: CaseSpec): Promise<ThroughputResult> {
@@ -31,13 +31,7 @@ export async function runCommits(spec: CaseSpec): Promise<ThroughputResult> {
     kind: 'commits',
     nodes: spec.nodes,
     inflight,
-    ops,
-    seconds: round(seconds, 3),
-    opsPerSec: round(ops / seconds),
-    cpuSeconds: round(cpuSeconds, 3),
-    opsPerCpuSec: round(ops / cpuSeconds),
-    latency: summarizeMs(latencies),
-    messagesPerOp: round(messages / ops, 3),
+    ...throughputFigures(ops, { seconds, cpuSeconds }, latencies, messages),
     persistsPerOp: round(persists / ops, 3),
     slowest,
     messageMix,

@@ -8,8 +8,8 @@
  */
 import { MemoryNetwork, type MessageSink, type NodeInstance } from '@webraft/core';
 import { COMMAND } from '../lib/cluster.js';
-import { timed } from '../lib/measure.js';
-import { fullGc, now, round, summarizeMs } from '../lib/stats.js';
+import { throughputFigures, timed } from '../lib/measure.js';
+import { fullGc, now } from '../lib/stats.js';
 import type { CaseSpec, ThroughputResult } from '../lib/types.js';
 
 interface AppendLike {
@@ -142,12 +142,6 @@ export async function runFloor(spec: CaseSpec): Promise<ThroughputResult> {
     kind: 'floor',
     nodes: spec.nodes,
     inflight,
-    ops,
-    seconds: round(seconds, 3),
-    opsPerSec: round(ops / seconds),
-    cpuSeconds: round(cpuSeconds, 3),
-    opsPerCpuSec: round(ops / cpuSeconds),
-    latency: summarizeMs(record),
-    messagesPerOp: round(messages / ops, 3),
+    ...throughputFigures(ops, { seconds, cpuSeconds }, record, messages),
   };
 }

@@ -7,8 +7,8 @@
  * committed at start-up), so what is measured is the read path alone.
  */
 import { startedCluster } from '../lib/cluster.js';
-import { measureClosedLoop } from '../lib/measure.js';
-import { round, summarizeMs } from '../lib/stats.js';
+import { measureClosedLoop, throughputFigures } from '../lib/measure.js';
+import { round } from '../lib/stats.js';
 import type { CaseSpec, ThroughputResult } from '../lib/types.js';
 
 export async function runReads(spec: CaseSpec): Promise<ThroughputResult> {
@@ -30,13 +30,7 @@ export async function runReads(spec: CaseSpec): Promise<ThroughputResult> {
     nodes: spec.nodes,
     readPolicy,
     inflight,
-    ops,
-    seconds: round(seconds, 3),
-    opsPerSec: round(ops / seconds),
-    cpuSeconds: round(cpuSeconds, 3),
-    opsPerCpuSec: round(ops / cpuSeconds),
-    latency: summarizeMs(latencies),
-    messagesPerOp: round(messages / ops, 3),
+    ...throughputFigures(ops, { seconds, cpuSeconds }, latencies, messages),
     persistsPerOp: round(persists / ops, 3),
     messageMix,
     persistMix,

@@ -5,7 +5,7 @@
 import type { Cluster, Member } from './cluster.js';
 import { closedLoopOf, perOp } from './cluster.js';
 import { startProfile } from './profile.js';
-import { fullGc, now } from './stats.js';
+import { fullGc, now, round, summarizeMs } from './stats.js';
 import type { CaseSpec } from './types.js';
 
 export interface Timing {
@@ -64,5 +64,18 @@ export async function measureClosedLoop(
     persists: leader.storage.persistCount - persistsBeforeRun,
     messageMix,
     persistMix,
+  };
+}
+
+/** The figures every throughput result reports, from one measured run. */
+export function throughputFigures(ops: number, timing: Timing, latencies: Float64Array, messages: number) {
+  return {
+    ops,
+    seconds: round(timing.seconds, 3),
+    opsPerSec: round(ops / timing.seconds),
+    cpuSeconds: round(timing.cpuSeconds, 3),
+    opsPerCpuSec: round(ops / timing.cpuSeconds),
+    latency: summarizeMs(latencies),
+    messagesPerOp: round(messages / ops, 3),
   };
 }
