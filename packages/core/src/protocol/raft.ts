@@ -191,11 +191,6 @@ export class RaftCore {
     }
   }
 
-  /** The latest time this node was told about. */
-  get currentTime(): number {
-    return this.now;
-  }
-
   /** The earliest time `tick` has something to do. */
   nextDeadline(): number {
     if (this.role === 'leader')

@@ -101,10 +101,6 @@ export class PendingRequests<K, T> {
     this.disarm();
   }
 
-  keys(): K[] {
-    return [...this.waiters.keys()];
-  }
-
   private take(key: K): Waiter<T> | undefined {
     const w = this.waiters.get(key);
     if (!w) return undefined;
