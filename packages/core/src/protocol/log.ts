@@ -1,6 +1,9 @@
 import { measureEntry, sizeFromData } from './entry-size.js';
 import type { Entry, Snapshot, SnapshotMeta } from './types.js';
 
+/** What the log hands out when there is nothing: shared, so it must never change. */
+const NO_ENTRIES: readonly Entry[] = Object.freeze([]);
+
 /**
  * The replicated log as one node holds it in memory: a snapshot prefix, then the entries after it
  * (paper section 7). It tracks three points:
@@ -117,16 +120,12 @@ export class RaftLog {
    * Follower side of AppendEntries (paper 5.3): if our log has an entry at `prevIndex` with
    * `prevTerm`, append the new entries, deleting an existing entry and all that follow it when it
    * conflicts (same index, different term), and never touching entries that agree (an old, reordered
-   * append must not truncate a longer log). Returns the last index now known to match the leader and
-   * the first index written (0 if nothing was), or undefined when the consistency check fails.
+   * append must not truncate a longer log). Returns the first index written (0 if nothing was), or
+   * undefined when the consistency check fails; on success the log matches the leader's up to
+   * `prevIndex + entries.length`.
    */
-  maybeAppend(
-    prevIndex: number,
-    prevTerm: number,
-    entries: Entry[],
-  ): { lastNew: number; writtenFrom: number } | undefined {
+  maybeAppend(prevIndex: number, prevTerm: number, entries: Entry[]): number | undefined {
     if (!this.matchTerm(prevIndex, prevTerm)) return undefined;
-    const lastNew = prevIndex + entries.length;
     const conflict = this.findConflict(entries);
     if (conflict !== 0) {
       if (conflict <= this.committed) {
@@ -137,7 +136,7 @@ export class RaftLog {
       const start = conflict - (prevIndex + 1);
       for (let i = start; i < entries.length; i++) this.entries.push(entries[i]!);
     }
-    return { lastNew, writtenFrom: conflict };
+    return conflict;
   }
 
   /** The first index where `entries` disagree with our log or go beyond it; 0 when all agree. */
@@ -178,8 +177,8 @@ export class RaftLog {
   }
 
   /** Entries not yet durable, to persist. */
-  unstableEntries(): Entry[] {
-    if (this.stabled >= this.lastIndex()) return [];
+  unstableEntries(): readonly Entry[] {
+    if (this.stabled >= this.lastIndex()) return NO_ENTRIES;
     return this.entries.slice(this.stabled - this.snapshotIndex);
   }
 
@@ -193,9 +192,9 @@ export class RaftLog {
   }
 
   /** Committed, durable entries that are not yet handed out to be applied, at most `maxCount`. */
-  nextCommitted(maxCount: number): Entry[] {
+  nextCommitted(maxCount: number): readonly Entry[] {
     const hi = Math.min(this.committed, this.stabled);
-    if (this.pendingSnapshot || hi <= this.applying) return [];
+    if (this.pendingSnapshot || hi <= this.applying) return NO_ENTRIES;
     return this.slice(this.applying + 1, hi, maxCount);
   }
 

@@ -31,6 +31,8 @@ export class Progress {
   lastResponseAt = 0;
   /** `match` at the previous heartbeat answer: unchanged means a replicate stream stalled. */
   matchAtHeartbeat = -1;
+  /** The leader's commit index moved past what this follower was last sent (see RaftCore.flushDeferred). */
+  commitOwed = false;
 
   constructor(next: number, isLearner: boolean) {
     this.next = next;

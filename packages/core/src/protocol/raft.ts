@@ -73,20 +73,28 @@ export interface Ready {
   /** Set when term, vote or commit changed: persist it. */
   hardState?: HardState;
   /** Entries to persist; they replace any stored entries from entries[0].index on. */
-  entries: Entry[];
+  readonly entries: readonly Entry[];
   /** A snapshot from the leader: persist it, then restore the state machine from it. */
   snapshot?: Snapshot;
   /** Messages that may go out before the persist completes (the leader's own log is not needed for them). */
-  earlyMessages: Message[];
+  readonly earlyMessages: readonly Message[];
   /** Messages to send only once everything above is durable (vote grants, append acks: paper Figure 2). */
-  messages: Message[];
+  readonly messages: readonly Message[];
   /** Committed and durable entries to apply, in order. */
-  committedEntries: Entry[];
+  readonly committedEntries: readonly Entry[];
   /** Completed read-index requests (index -1: refused). */
-  readStates: ReadState[];
+  readonly readStates: readonly ReadState[];
 }
 
-export type ProposeOutcome = { ok: true; forwardedTo?: NodeId } | { ok: false; reason: string; code: string };
+/** The empty part of a Ready. */
+const NOTHING: readonly never[] = Object.freeze([]);
+
+export type ProposeOutcome =
+  | { readonly ok: true; readonly forwardedTo?: NodeId }
+  | { readonly ok: false; readonly reason: string; readonly code: string };
+
+/** The outcome of a request taken here: one shared object, as proposals are taken on every commit. */
+const ACCEPTED: ProposeOutcome = Object.freeze({ ok: true });
 
 /** Where this node stands, for the runtime, the API getters, tests and tools. */
 export interface RaftStatus {
@@ -125,6 +133,8 @@ export class RaftCore {
   private now = 0;
   /** A follower or candidate starts an election at this time. */
   private electionDeadline = 0;
+  /** The randomized election timeout drawn at the last reset. */
+  private randomizedTimeout = 0;
   /** When this node last heard from a live leader (for the check-quorum lease, thesis 6.2). */
   private leaderContactAt = Number.NEGATIVE_INFINITY;
   private startedAt = 0;
@@ -155,8 +165,15 @@ export class RaftCore {
   /** The last hard state handed out in a Ready, and the last one known durable. */
   private prevHardState: HardState;
   private durableTerm: number;
-  /** Followers owed the new commit index (sent as one append each when the Ready is built). */
-  private commitOwed = new Set<NodeId>();
+  /** Followers with a `commitOwed` flag set: owed the new commit index (see `flushDeferred`). */
+  private commitOwedCount = 0;
+  /**
+   * Every member with a progress entry except this node (the leader), in one array: the commit path
+   * loops over it several times per commit, and a Map's iterators allocate.
+   */
+  private replicas: NodeId[] = [];
+  /** `match` of a member for the quorum count, made once. */
+  private readonly matchOf = (id: NodeId): number => this.progress.get(id)?.match ?? 0;
   private snapshotHandedOut = false;
 
   constructor(cfg: RaftConfig, init: RaftInit) {
@@ -235,7 +252,7 @@ export class RaftCore {
     const refusal = this.checkProposal(entries);
     if (refusal) return refusal;
     this.appendProposals(entries, dataLengths);
-    return { ok: true };
+    return ACCEPTED;
   }
 
   /** Start a linearizable read (thesis 6.4). The outcome comes out as a ReadState with this context. */
@@ -244,7 +261,7 @@ export class RaftCore {
     this.now = Math.max(this.now, now);
     if (this.role === 'leader') {
       this.leaderReadIndex(context, this.id);
-      return { ok: true };
+      return ACCEPTED;
     }
     if (this.leader === null) return refuse('NO_LEADER', 'no leader is known');
     this.send({ type: 'readIndex', from: this.id, to: this.leader, term: this.term, context });
@@ -255,7 +272,7 @@ export class RaftCore {
   transferLeader(to: NodeId, now = this.now): ProposeOutcome {
     this.now = Math.max(this.now, now);
     if (this.role !== 'leader') return refuse('NOT_LEADER', 'only the leader can transfer leadership');
-    if (to === this.id) return { ok: true };
+    if (to === this.id) return ACCEPTED;
     if (!this.membership.isVoter(to)) return refuse('NOT_VOTER', `${to} is not a voter`);
     this.transferee = to;
     // Give up after an election timeout so the cluster does not stay without proposals for long.
@@ -263,7 +280,7 @@ export class RaftCore {
     const pr = this.progress.get(to)!;
     if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to);
     else this.sendAppend(to, false);
-    return { ok: true };
+    return ACCEPTED;
   }
 
   /** Campaign now (used by tests and by a runtime that knows the leader is gone). */
@@ -313,12 +330,13 @@ export class RaftCore {
 
   /** Collects what the runtime must do. Call `advance(ready)` once it is persisted. */
   ready(maxApply = 4096): Ready {
+    // Empty parts are one shared frozen array: a Ready is built several times per commit.
     const rd: Ready = {
       entries: this.log.unstableEntries(),
-      earlyMessages: this.earlyMsgs,
-      messages: this.msgs,
+      earlyMessages: this.earlyMsgs.length > 0 ? this.earlyMsgs : NOTHING,
+      messages: this.msgs.length > 0 ? this.msgs : NOTHING,
       committedEntries: this.log.nextCommitted(maxApply),
-      readStates: this.readStates,
+      readStates: this.readStates.length > 0 ? this.readStates : NOTHING,
     };
     // Term and vote must be durable before anything that depends on them is sent (Figure 2). The
     // commit index need not be durable at all: it rides along with writes that happen anyway.
@@ -336,9 +354,9 @@ export class RaftCore {
     }
     const applied = rd.committedEntries;
     if (applied.length > 0) this.log.applying = applied[applied.length - 1]!.index;
-    this.msgs = [];
-    this.earlyMsgs = [];
-    this.readStates = [];
+    if (this.msgs.length > 0) this.msgs = [];
+    if (this.earlyMsgs.length > 0) this.earlyMsgs = [];
+    if (this.readStates.length > 0) this.readStates = [];
     return rd;
   }
 
@@ -600,6 +618,7 @@ export class RaftCore {
     this.checkQuorumDue = this.now + this.cfg.electionTimeout;
     this.progress = new Map();
     for (const id of allMembers(this.membership.config)) this.addProgress(id);
+    this.progressChanged();
     // Thesis 4.1 (errata): no configuration change until an entry of this term is committed; the
     // no-op below is that entry, so any configuration entry still in the log counts as pending.
     this.pendingConfIndex = this.log.lastIndex();
@@ -615,16 +634,27 @@ export class RaftCore {
     this.transferee = null;
     this.transferDeadline = NO_DEADLINE;
     this.progress = new Map();
-    this.commitOwed.clear();
+    this.progressChanged();
     // Reads waiting on this leader cannot be confirmed any more: refuse them so callers retry.
     for (const r of this.readOnly.clear()) this.refuseRead(r.context, r.from);
     for (const r of this.heldReads) this.refuseRead(r.context, r.from);
     this.heldReads = [];
   }
 
+  /** A new randomized election timeout in [t, 2t) (paper 5.2), counted from now. */
   private resetElectionDeadline(): void {
     const t = this.cfg.electionTimeout;
-    this.electionDeadline = this.now + t + Math.floor(this.cfg.random() * t);
+    this.randomizedTimeout = t + Math.floor(this.cfg.random() * t);
+    this.electionDeadline = this.now + this.randomizedTimeout;
+  }
+
+  /**
+   * The leader was heard from: the election timeout starts over, with the timeout drawn when this
+   * node last reset it (as etcd does). Drawing anew on every append would move the deadline earlier
+   * about half of the time, and the runtime would re-arm its timer for nearly every message.
+   */
+  private extendElectionDeadline(): void {
+    this.electionDeadline = this.now + this.randomizedTimeout;
   }
 
   private resetCandidateDeadline(): void {
@@ -666,7 +696,7 @@ export class RaftCore {
     if (this.role !== 'follower') this.becomeFollower(this.term, m.from);
     this.leader = m.from;
     this.leaderContactAt = this.now;
-    this.resetElectionDeadline();
+    this.extendElectionDeadline();
     if (m.type === 'append') this.handleAppend(m);
     else if (m.type === 'heartbeat') this.handleHeartbeat(m);
     else this.handleSnapshotChunk(m);
@@ -678,8 +708,8 @@ export class RaftCore {
       this.replyAppend(m.from, this.log.committed);
       return;
     }
-    const appended = this.log.maybeAppend(m.index, m.logTerm, m.entries);
-    if (appended === undefined) {
+    const writtenFrom = this.log.maybeAppend(m.index, m.logTerm, m.entries);
+    if (writtenFrom === undefined) {
       // Fast backtracking: point the leader at the last entry that could match its term.
       const hint = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
       this.send({
@@ -694,10 +724,11 @@ export class RaftCore {
       });
       return;
     }
-    if (appended.writtenFrom > 0) this.trackConfigEntries(m.entries, appended.writtenFrom);
+    if (writtenFrom > 0) this.trackConfigEntries(m.entries, writtenFrom);
+    const lastNew = m.index + m.entries.length;
     // Paper Figure 2: commitIndex = min(leaderCommit, index of last new entry).
-    this.log.commitTo(Math.min(m.commit, appended.lastNew));
-    this.replyAppend(m.from, appended.lastNew);
+    this.log.commitTo(Math.min(m.commit, lastNew));
+    this.replyAppend(m.from, lastNew);
   }
 
   /** Configuration entries take effect when appended, and are undone when truncated (thesis 4.1). */
@@ -884,6 +915,18 @@ export class RaftCore {
       else this.addProgress(id);
     }
     for (const id of [...this.progress.keys()]) if (!members.has(id)) this.progress.delete(id);
+    this.progressChanged();
+  }
+
+  /** Members were added to or removed from `progress`: rebuild what is derived from it. */
+  private progressChanged(): void {
+    this.replicas = [];
+    this.commitOwedCount = 0;
+    for (const [id, pr] of this.progress) {
+      if (id === this.id) continue;
+      this.replicas.push(id);
+      if (pr.commitOwed) this.commitOwedCount++;
+    }
   }
 
   private addProgress(id: NodeId): void {
@@ -895,12 +938,12 @@ export class RaftCore {
   }
 
   private broadcastAppend(): void {
-    for (const id of this.progress.keys()) if (id !== this.id) this.sendAppend(id, false);
+    for (const id of this.replicas) this.sendAppend(id, false);
   }
 
   private broadcastHeartbeat(context: string | undefined): void {
-    for (const [id, pr] of this.progress) {
-      if (id === this.id) continue;
+    for (const id of this.replicas) {
+      const pr = this.progress.get(id)!;
       const m: HeartbeatMessage = {
         type: 'heartbeat',
         from: this.id,
@@ -951,7 +994,10 @@ export class RaftCore {
         entries,
         commit,
       });
-      this.commitOwed.delete(to);
+      if (pr.commitOwed) {
+        pr.commitOwed = false;
+        this.commitOwedCount--;
+      }
       pr.sentEntries(last, entries.length);
       sent = true;
       if (pr.state !== 'replicate' || entries.length === 0) return true;
@@ -1028,7 +1074,7 @@ export class RaftCore {
   private maybeCommit(): boolean {
     const self = this.progress.get(this.id);
     if (self) self.match = this.log.stabled;
-    const index = committedIndex(this.membership.config.voters, (id) => this.progress.get(id)?.match ?? 0);
+    const index = committedIndex(this.membership.config.voters, this.matchOf);
     // Figure 8: entries of earlier terms are never committed by counting replicas.
     if (index <= this.log.committed || this.log.term(index) !== this.term) return false;
     const firstOfTerm = this.log.term(this.log.committed) !== this.term;
@@ -1048,7 +1094,12 @@ export class RaftCore {
   /** Followers learn the new commit index in the next append; owe one to each follower now. */
   private owCommitToAll(): void {
     if (this.role !== 'leader') return;
-    for (const id of this.progress.keys()) if (id !== this.id) this.commitOwed.add(id);
+    for (const id of this.replicas) {
+      const pr = this.progress.get(id)!;
+      if (pr.commitOwed) continue;
+      pr.commitOwed = true;
+      this.commitOwedCount++;
+    }
   }
 
   /**
@@ -1057,7 +1108,7 @@ export class RaftCore {
    * proposals carries the commit index in its appends, and all reads of a turn share one round.
    */
   get hasDeferred(): boolean {
-    return this.commitOwed.size > 0 || this.readRoundOwed;
+    return this.commitOwedCount > 0 || this.readRoundOwed;
   }
 
   flushDeferred(): void {
@@ -1066,14 +1117,16 @@ export class RaftCore {
       // One round confirms the newest read and, with it, every earlier one (thesis 6.4).
       if (this.role === 'leader') this.broadcastHeartbeat(this.readOnly.lastContext());
     }
-    if (this.commitOwed.size === 0) return;
-    for (const id of this.commitOwed) {
-      const pr = this.progress.get(id);
-      if (!pr || pr.state === 'snapshot') continue;
+    if (this.commitOwedCount === 0) return;
+    for (const id of this.replicas) {
+      const pr = this.progress.get(id)!;
+      if (!pr.commitOwed) continue;
+      pr.commitOwed = false;
+      if (pr.state === 'snapshot') continue;
       // An empty append carries the commit index; paused followers get it with their next append.
       if (!pr.isPaused(this.cfg.maxInflight)) this.sendAppend(id, true);
     }
-    this.commitOwed.clear();
+    this.commitOwedCount = 0;
   }
 
   private sendTimeoutNow(to: NodeId): void {

@@ -23,6 +23,7 @@ import type { PersistBatch, RaftStorage } from '../storage/types.js';
 import type { Clock, RandomSource } from './clock.js';
 import type { RaftEvents } from './events.js';
 import { unreachableVoterToRemove } from './member-timeout.js';
+import { microtask } from './microtask.js';
 import { protocolConfig, type RaftTuning, type StateMachine } from './options.js';
 import { type AbortSignalLike, PendingRequests, type ProposeResult } from './pending.js';
 import { type SessionSnapshot, SessionTable } from './sessions.js';
@@ -62,8 +63,6 @@ export interface RaftNodeOptions {
   /** How long a request forwarded to `to` may go unanswered before it is sent again (its NodeInstance's `messageTimeout`). */
   messageTimeout?(to: NodeId): number;
 }
-
-declare function queueMicrotask(callback: () => void): void;
 
 /** Processing runs in one event-loop turn before the runtime yields to timers and I/O. */
 const MAX_RUNS_PER_TURN = 256;
@@ -424,10 +423,11 @@ export class RaftNode {
   private enqueue(entry: ProposedEntry, dataLength: number | undefined): void {
     this.proposalQueue.push(entry);
     this.proposalLengths.push(dataLength);
-    if (this.proposalQueue.length === 1) queueMicrotask(() => this.flushProposals());
+    if (this.proposalQueue.length === 1) microtask(this.flushProposals);
   }
 
-  private flushProposals(): void {
+  /** An arrow function, so that queuing it allocates nothing per proposal. */
+  private readonly flushProposals = (): void => {
     const entries = this.proposalQueue;
     const lengths = this.proposalLengths;
     this.proposalQueue = [];
@@ -436,25 +436,21 @@ export class RaftNode {
     const core = this.core!;
     const outcome = core.propose(entries, this.opts.clock.now(), lengths);
     const leader = outcome.ok ? (outcome.forwardedTo ?? this.id) : null;
-    const sent = {
-      retryAt: this.retryAt(leader),
-      leader,
-      term: core.term,
-      attempts: 1,
-    };
+    const retryAt = this.retryAt(leader);
+    const term = core.term;
     for (const e of entries) {
       if (outcome.ok) {
         this.proposals.markAccepted(e.seq!);
-        this.inflight.set(e.seq!, { entry: e, ...sent });
+        this.inflight.set(e.seq!, { entry: e, retryAt, leader, term, attempts: 1 });
       } else if (outcome.code === 'NO_LEADER') {
         // No leader yet (start-up, election under way): hold it and send it once one is known.
-        this.inflight.set(e.seq!, { entry: e, ...sent, attempts: 0 });
+        this.inflight.set(e.seq!, { entry: e, retryAt, leader, term, attempts: 0 });
       } else {
         this.proposals.settleError(e.seq!, new ProposalRefusedError(outcome.reason, outcome.code));
       }
     }
     this.afterInput(true);
-  }
+  };
 
   /**
    * Re-sends proposals that may have been lost: forwarded ones not applied after an election timeout
@@ -524,7 +520,7 @@ export class RaftNode {
     if (this.core!.hasReady() && !this.processing && !this.processScheduled) {
       if (batched && this.runsWithoutYield < MAX_RUNS_PER_TURN) {
         this.runsWithoutYield++;
-        void this.process();
+        this.process();
         this.armTimer();
         this.scheduleDeferredFlush();
         return;
@@ -534,17 +530,20 @@ export class RaftNode {
       // promises (lease reads, a one-node cluster) would then never let timers run, so after
       // MAX_RUNS_PER_TURN runs with no message or timer in between, the next run waits for a turn.
       if (++this.runsWithoutYield <= MAX_RUNS_PER_TURN) {
-        queueMicrotask(() => void this.process());
+        microtask(this.processLater);
       } else {
         this.opts.clock.defer(() => {
           this.runsWithoutYield = 0;
-          void this.process();
+          this.process();
         });
       }
     }
     this.armTimer();
     this.scheduleDeferredFlush();
   }
+
+  /** `process` for the microtask queue, made once. */
+  private readonly processLater = (): void => this.process();
 
   /** Processing runs since the event loop last turned (a message arrived or a timer fired). */
   private runsWithoutYield = 0;
@@ -558,56 +557,152 @@ export class RaftNode {
   private scheduleDeferredFlush(): void {
     if (this.deferredFlushScheduled || !this.core!.hasDeferred) return;
     this.deferredFlushScheduled = true;
-    this.opts.clock.defer(() => {
-      this.deferredFlushScheduled = false;
-      if (!this.running || !this.core!.hasDeferred) return;
-      this.core!.flushDeferred();
-      this.afterInput();
-    });
+    this.opts.clock.defer(this.flushDeferred);
   }
 
-  private async process(): Promise<void> {
+  /** An arrow function, so that deferring it allocates nothing per commit. */
+  private readonly flushDeferred = (): void => {
+    this.deferredFlushScheduled = false;
+    if (!this.running || !this.core!.hasDeferred) return;
+    this.core!.flushDeferred();
+    this.afterInput();
+  };
+
+  /**
+   * Works off what the protocol produced, one Ready (a round) at a time: send what may go before the
+   * write, persist, send the rest, acknowledge, apply. It runs several times per commit, so it is no
+   * async function (an async function's promise and frame cost more than the rest of a round): it
+   * runs synchronously until a round must wait for its write, a snapshot install or seed-style
+   * `apply` listeners, and goes on from that promise's callback. `processing` stays true from the
+   * start to the end, waits included, so rounds never overlap.
+   */
+  private process(): void {
     this.processScheduled = false;
     if (this.processing) return;
     this.processing = true;
+    this.runRounds();
+  }
+
+  /** Starts rounds until none is left or one must wait. */
+  private runRounds(): void {
+    const core = this.core!;
+    let outcome: RoundOutcome = 'done';
     try {
-      const core = this.core!;
-      while (this.running && (core.hasReady() || this.compaction)) {
-        const rd = core.hasReady() ? core.ready(this.opts.tuning.maxApplyBatch) : emptyReady();
-        this.sendAll(rd.earlyMessages);
-        const batch = toPersistBatch(rd, this.compaction);
-        this.compaction = null;
-        if (batch) {
-          const written = this.opts.storage.persist(batch);
-          this.persisting = written;
-          try {
-            await written;
-          } catch (cause) {
-            await this.retryPersist(batch, cause);
-          }
-        }
-        if (!this.running) return;
-        if (rd.snapshot) await this.installSnapshot(rd.snapshot);
-        if (!this.running) return;
-        this.sendAll(rd.messages);
-        core.advance(rd);
-        if (rd.committedEntries.length > 0) {
-          const applying = this.applyEntries(rd.committedEntries);
-          if (applying) await applying;
-        }
-        if (!this.running) return;
-        for (const rs of rd.readStates) this.onReadState(rs);
-        this.maybeCompact();
-        this.reportStatusChanges();
+      while (outcome === 'done' && this.running && (core.hasReady() || this.compaction)) {
+        outcome = this.startRound(core.hasReady() ? core.ready(this.opts.tuning.maxApplyBatch) : EMPTY_READY);
       }
-    } finally {
-      this.processing = false;
+    } catch (error) {
+      this.endRounds();
+      throw error;
     }
+    if (outcome !== 'waiting') this.endRounds();
+  }
+
+  private endRounds(): void {
+    this.processing = false;
     if (this.running) {
       this.armTimer();
       this.scheduleDeferredFlush();
     }
   }
+
+  /** The round waiting for a promise, and (while it is written) its batch, for a retry. */
+  private waitingRound: Ready | null = null;
+  private batchInFlight: PersistBatch | null = null;
+
+  /** Parks `rd` until `promise` settles, then goes on with `next` (or ends the rounds on failure). */
+  private waitFor(rd: Ready, promise: Promise<void>, next: () => void): RoundOutcome {
+    this.waitingRound = rd;
+    promise.then(next, this.onRoundFailed);
+    return 'waiting';
+  }
+
+  /** Goes on with the parked round at `stage`, then with the rounds after it. */
+  private resume(stage: (rd: Ready) => RoundOutcome): void {
+    const rd = this.waitingRound!;
+    this.waitingRound = null;
+    let outcome: RoundOutcome;
+    try {
+      outcome = this.running ? stage(rd) : 'stopped';
+    } catch (error) {
+      this.endRounds();
+      throw error;
+    }
+    if (outcome === 'done') this.runRounds();
+    else if (outcome === 'stopped') this.endRounds();
+  }
+
+  // The stages of a round, in order. Each returns 'done' when the round is over, 'waiting' when it
+  // parked itself, or 'stopped'. Arrow functions, made once, as they are also promise callbacks.
+
+  private readonly startRound = (rd: Ready): RoundOutcome => {
+    this.sendAll(rd.earlyMessages);
+    const batch = toPersistBatch(rd, this.compaction);
+    this.compaction = null;
+    if (batch === null) return this.afterWrite(rd);
+    let written: Promise<void>;
+    try {
+      written = this.opts.storage.persist(batch);
+    } catch (cause) {
+      written = Promise.reject(cause);
+    }
+    this.persisting = written;
+    this.batchInFlight = batch;
+    this.waitingRound = rd;
+    written.then(this.onWritten, this.onWriteFailed);
+    return 'waiting';
+  };
+
+  private readonly onWritten = (): void => {
+    this.batchInFlight = null;
+    this.resume(this.afterWrite);
+  };
+
+  /** A write failed: retry it until it succeeds (or the node stops); nothing that depends on it happens first. */
+  private readonly onWriteFailed = (cause: unknown): void => {
+    this.retryPersist(this.batchInFlight!, cause).then(this.onWritten, () => {
+      // The node stopped while retrying (the failure was reported as an `error` event).
+      this.batchInFlight = null;
+      this.waitingRound = null;
+      this.endRounds();
+    });
+  };
+
+  private readonly afterWrite = (rd: Ready): RoundOutcome => {
+    if (!this.running) return 'stopped';
+    if (rd.snapshot) return this.waitFor(rd, this.installSnapshot(rd.snapshot), this.onInstalled);
+    return this.afterInstall(rd);
+  };
+
+  private readonly onInstalled = (): void => this.resume(this.afterInstall);
+
+  private readonly afterInstall = (rd: Ready): RoundOutcome => {
+    if (!this.running) return 'stopped';
+    this.sendAll(rd.messages);
+    this.core!.advance(rd);
+    if (rd.committedEntries.length > 0) {
+      const applying = this.applyEntries(rd.committedEntries);
+      if (applying) return this.waitFor(rd, applying, this.onApplied);
+    }
+    return this.afterApply(rd);
+  };
+
+  private readonly onApplied = (): void => this.resume(this.afterApply);
+
+  private readonly afterApply = (rd: Ready): RoundOutcome => {
+    if (!this.running) return 'stopped';
+    for (const rs of rd.readStates) this.onReadState(rs);
+    this.maybeCompact();
+    this.reportStatusChanges();
+    return 'done';
+  };
+
+  /** A snapshot install or an apply listener threw: end the rounds and let the error surface. */
+  private readonly onRoundFailed = (error: unknown): never => {
+    this.waitingRound = null;
+    this.endRounds();
+    throw error;
+  };
 
   /** A write failed: report it and retry until it succeeds; nothing that depends on it may happen first. */
   private async retryPersist(batch: PersistBatch, firstCause: unknown): Promise<void> {
@@ -632,7 +727,7 @@ export class RaftNode {
     }
   }
 
-  private sendAll(messages: Message[]): void {
+  private sendAll(messages: readonly Message[]): void {
     for (const m of messages) this.opts.send(m.to, m);
   }
 
@@ -670,7 +765,7 @@ export class RaftNode {
    * Applies committed entries in order. Synchronous unless seed-style `apply` listeners must call
    * back, in which case each entry waits for them (returns the promise of that work).
    */
-  private applyEntries(entries: Entry[]): Promise<void> | undefined {
+  private applyEntries(entries: readonly Entry[]): Promise<void> | undefined {
     const listeners = this.events.events.apply;
     if (listeners !== undefined && listeners.length > 0) return this.applyEntriesWithListeners(entries);
     for (const entry of entries) {
@@ -680,7 +775,7 @@ export class RaftNode {
     return undefined;
   }
 
-  private async applyEntriesWithListeners(entries: Entry[]): Promise<void> {
+  private async applyEntriesWithListeners(entries: readonly Entry[]): Promise<void> {
     for (const entry of entries) {
       if (this.skipDuplicate(entry)) continue;
       const outcome = this.applyToStateMachine(entry);
@@ -861,7 +956,7 @@ export class RaftNode {
     const now = core.status();
     this.lastStatus = now;
     if (now.leader !== prev.leader && now.leader !== null)
-      queueMicrotask(() => {
+      microtask(() => {
         if (!this.running) return;
         this.retryInflight();
         this.retryReads();
@@ -899,9 +994,17 @@ function applyFailed(cause: unknown): ProposalRefusedError {
   );
 }
 
-function emptyReady(): Ready {
-  return { entries: [], earlyMessages: [], messages: [], committedEntries: [], readStates: [] };
-}
+/** A round with nothing from the protocol (only a compaction to write). */
+const EMPTY_READY: Ready = Object.freeze({
+  entries: [],
+  earlyMessages: [],
+  messages: [],
+  committedEntries: [],
+  readStates: [],
+});
+
+/** How a stage of a round ended (see `RaftNode.process`). */
+type RoundOutcome = 'done' | 'waiting' | 'stopped';
 
 function toPersistBatch(rd: Ready, compaction: Snapshot | null): PersistBatch | null {
   const batch: PersistBatch = {};

@@ -122,6 +122,25 @@ function checkSnapshot(s: Snapshot, what: string): string | null {
   return null;
 }
 
+const NO_ENTRIES: readonly Entry[] = Object.freeze([]);
+
+/** The term at `i` in a log made of a base (snapshot), `keepOld` stored entries and `entries` from `first`. */
+function termAfter(
+  i: number,
+  base: number,
+  baseTerm: number,
+  entries: readonly Entry[],
+  first: number,
+  stored: readonly Entry[],
+  storedBase: number,
+  keepOld: number,
+): number | undefined {
+  if (i === base) return baseTerm;
+  if (i < base) return undefined;
+  if (i >= first) return entries[i - first]?.term;
+  return i - storedBase - 1 < keepOld ? stored[i - storedBase - 1]?.term : undefined;
+}
+
 /** Returns why `batch` cannot be applied to `disk`, or null. Reads only; mutates nothing. */
 function validate(disk: Disk, batch: PersistBatch): string | null {
   const oldBase = disk.snapshot?.meta.index ?? 0;
@@ -129,15 +148,8 @@ function validate(disk: Disk, batch: PersistBatch): string | null {
   let baseTerm = disk.snapshot?.meta.term ?? 0;
   let last = oldBase + disk.entries.length;
   let keepOld = disk.entries.length; // how many stored entries survive steps 1 and 2
-  const entries = batch.entries ?? [];
+  const entries = batch.entries ?? NO_ENTRIES;
   const first = entries[0]?.index ?? Number.POSITIVE_INFINITY;
-
-  const termAt = (i: number): number | undefined => {
-    if (i === base) return baseTerm;
-    if (i < base) return undefined;
-    if (i >= first) return entries[i - first]?.term;
-    return i - oldBase - 1 < keepOld ? disk.entries[i - oldBase - 1]?.term : undefined;
-  };
 
   // 1. snapshot from the leader: the log restarts after it.
   if (batch.snapshot !== undefined) {
@@ -165,7 +177,7 @@ function validate(disk: Disk, batch: PersistBatch): string | null {
   if (entries.length > 0) {
     if (first <= base) return `entries start at ${first}, at or below the snapshot index ${base}`;
     if (first > last + 1) return `entries start at ${first}, leaving a gap after the last index ${last}`;
-    const prevTerm = termAt(first - 1);
+    const prevTerm = termAfter(first - 1, base, baseTerm, entries, first, disk.entries, oldBase, keepOld);
     const firstTerm = (entries[0] as Entry).term;
     if (prevTerm !== undefined && firstTerm < prevTerm) {
       return `entry ${first} has term ${firstTerm}, below the term ${prevTerm} of the entry before it`;
@@ -181,7 +193,7 @@ function validate(disk: Disk, batch: PersistBatch): string | null {
     const { index, term } = batch.compaction.meta;
     if (index < base) return `compaction at ${index} is behind the snapshot at ${base}`;
     if (index > last) return `compaction at ${index} is beyond the last index ${last}`;
-    const stored = termAt(index);
+    const stored = termAfter(index, base, baseTerm, entries, first, disk.entries, oldBase, keepOld);
     if (stored !== undefined && stored !== term) {
       return `compaction at ${index} has term ${term} but the entry there has term ${stored}`;
     }

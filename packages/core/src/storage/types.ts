@@ -12,7 +12,7 @@ import type { Entry, HardState, Snapshot } from '../protocol/types.js';
  */
 export interface PersistBatch {
   snapshot?: Snapshot;
-  entries?: Entry[];
+  entries?: readonly Entry[];
   compaction?: Snapshot;
   hardState?: HardState;
 }
