@@ -967,6 +967,9 @@ export class RaftCore {
     if (!pr) return false;
     let sent = false;
     while (!pr.isPaused(this.cfg.maxInflight)) {
+      // Nothing new to send: stop, unless an empty append is wanted (it still serves as a probe or
+      // carries a new commit index).
+      if (pr.next > this.log.lastIndex() && (sent || !sendIfEmpty)) return sent;
       const prevIndex = pr.next - 1;
       const prevTerm = this.log.term(prevIndex);
       if (prevTerm === undefined) {
@@ -980,8 +983,6 @@ export class RaftCore {
         this.cfg.maxEntriesPerAppend,
         this.cfg.maxBytesPerAppend,
       );
-      // An empty append still serves as a probe or carries a new commit index.
-      if (entries.length === 0 && (sent || !sendIfEmpty)) return sent;
       const last = entries.length > 0 ? entries[entries.length - 1]!.index : prevIndex;
       const commit = this.log.committed;
       this.send({

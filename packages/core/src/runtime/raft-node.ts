@@ -214,10 +214,10 @@ export class RaftNode {
 
   propose(
     command: unknown,
-    options: { timeoutMs?: number; signal?: AbortSignalLike } = {},
+    options?: { timeoutMs?: number; signal?: AbortSignalLike },
   ): Promise<ProposeResult> {
     if (!this.running) return Promise.reject(new NodeStoppedError());
-    if (options.signal?.aborted) {
+    if (options?.signal?.aborted) {
       return Promise.reject(
         new ProposalRefusedError('the proposal was aborted before it was sent', 'ABORTED'),
       );
@@ -245,8 +245,8 @@ export class RaftNode {
       );
     }
     const seq = ++this.seq;
-    const timeout = options.timeoutMs ?? this.opts.tuning.proposalTimeout;
-    const promise = this.proposals.add(seq, timeout, options.signal);
+    const timeout = options?.timeoutMs ?? this.opts.tuning.proposalTimeout;
+    const promise = this.proposals.add(seq, timeout, options?.signal);
     const entry: ProposedEntry = { kind: 'command', data, client: this.opts.clientId, seq };
     this.enqueue(entry, encoded.length);
     return promise;
@@ -691,7 +691,8 @@ export class RaftNode {
 
   private readonly afterApply = (rd: Ready): RoundOutcome => {
     if (!this.running) return 'stopped';
-    for (const rs of rd.readStates) this.onReadState(rs);
+    const readStates = rd.readStates;
+    for (let i = 0; i < readStates.length; i++) this.onReadState(readStates[i]!);
     this.maybeCompact();
     this.reportStatusChanges();
     return 'done';
@@ -728,7 +729,12 @@ export class RaftNode {
   }
 
   private sendAll(messages: readonly Message[]): void {
-    for (const m of messages) this.opts.send(m.to, m);
+    // Indexed loops on the commit path: a Ready's arrays are of two kinds (fresh, or the shared frozen
+    // empty one), and over both a for-of is not optimized into a plain loop (it allocated per step).
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      this.opts.send(m.to, m);
+    }
   }
 
   private armTimer(): void {
@@ -768,7 +774,8 @@ export class RaftNode {
   private applyEntries(entries: readonly Entry[]): Promise<void> | undefined {
     const listeners = this.events.events.apply;
     if (listeners !== undefined && listeners.length > 0) return this.applyEntriesWithListeners(entries);
-    for (const entry of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
       if (!this.skipDuplicate(entry)) this.finishApply(entry, this.applyToStateMachine(entry));
     }
     this.afterApplyBatch();
