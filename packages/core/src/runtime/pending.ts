@@ -45,6 +45,8 @@ export class PendingRequests<K, T> {
     private readonly clock: Clock,
     private readonly what: string,
     private readonly timeoutError?: (key: K) => RaftError | null,
+    /** Called once a waiter is settled, however (the owner may keep more about it than this table). */
+    private readonly onSettled?: (key: K) => void,
   ) {}
 
   /** Waits for `key`, at most `timeoutMs`. */
@@ -106,6 +108,7 @@ export class PendingRequests<K, T> {
     if (!w) return undefined;
     this.waiters.delete(key);
     if (w.abort && w.signal) w.signal.removeEventListener('abort', w.abort);
+    this.onSettled?.(key);
     // The sweep timer stays armed even when nothing waits: it then fires once and stops, which is
     // cheaper than clearing and setting a timer around every request.
     return w;

@@ -108,11 +108,17 @@ export class RaftNode {
   constructor(opts: RaftNodeOptions) {
     this.opts = opts;
     this.id = opts.id;
-    // A proposal that timed out without ever being sent was refused, not of unknown outcome.
-    this.proposals = new PendingRequests(opts.clock, 'the proposal', (seq) =>
-      this.inflight.get(seq)?.attempts === 0
-        ? new ProposalRefusedError('no leader was known before the proposal timed out', 'NO_LEADER')
-        : null,
+    this.proposals = new PendingRequests(
+      opts.clock,
+      'the proposal',
+      // A proposal that timed out without ever being sent was refused, not of unknown outcome.
+      (seq) =>
+        this.inflight.get(seq)?.attempts === 0
+          ? new ProposalRefusedError('no leader was known before the proposal timed out', 'NO_LEADER')
+          : null,
+      // A settled proposal is never retried: forget it at once (under load, thousands of records
+      // would otherwise wait for the next timer, long enough to reach the old generation).
+      (seq) => this.inflight.delete(seq),
     );
     // A read has no effect, so a read that timed out was simply not served: safe to retry.
     this.transfers = new TransferWaiters(opts.clock);
@@ -198,7 +204,6 @@ export class RaftNode {
     for (const seq of seqs) {
       const p = this.inflight.get(seq);
       if (!p) continue;
-      this.inflight.delete(seq);
       // Sent once and refused: it will never apply. Sent more often: an earlier copy may still commit.
       this.proposals.settleError(
         seq,
@@ -464,11 +469,8 @@ export class RaftNode {
     const leader = core.leader;
     if (leader === null) return;
     const retry: InflightProposal[] = [];
-    for (const [seq, p] of this.inflight) {
-      if (!this.proposals.has(seq)) {
-        this.inflight.delete(seq);
-        continue;
-      }
+    // Settled proposals are no longer here (see the constructor): every one left still waits.
+    for (const p of this.inflight.values()) {
       const leaderChanged = p.leader !== leader || p.term !== core.term;
       const stale = now >= p.retryAt;
       if (leaderChanged || stale) retry.push(p);
