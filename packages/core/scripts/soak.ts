@@ -1,7 +1,8 @@
 /**
  * Runs the seeded chaos scenario for many seeds: `pnpm soak --seeds 5000 [--from 1] [--nodes 5]
- * [--duration 3000]`, or replays one: `pnpm soak --seed 123`. Exits non-zero on the first failure
- * and prints its seed and how to replay it.
+ * [--duration 3000] [--membership]`, or replays one: `pnpm soak --seed 123 [--membership]`.
+ * `--membership` adds membership churn and leadership transfers (Raft core II). Exits non-zero on the
+ * first failure and prints its seed and how to replay it.
  */
 import { parseArgs } from 'node:util';
 import { runChaos } from '../src/testing/index.js';
@@ -13,6 +14,7 @@ const { values } = parseArgs({
     from: { type: 'string', default: '1' },
     nodes: { type: 'string', default: '5' },
     duration: { type: 'string', default: '3000' },
+    membership: { type: 'boolean', default: false },
   },
 });
 
@@ -23,7 +25,13 @@ let steps = 0;
 let acknowledged = 0;
 for (let seed = from; seed < from + count; seed++) {
   try {
-    const report = await runChaos({ seed, nodes: Number(values.nodes), durationMs: Number(values.duration) });
+    const report = await runChaos({
+      seed,
+      nodes: Number(values.nodes),
+      durationMs: Number(values.duration),
+      membership: values.membership,
+      replay: `pnpm soak --seed {seed} --nodes ${values.nodes} --duration ${values.duration}${values.membership ? ' --membership' : ''}`,
+    });
     steps += report.steps;
     acknowledged += report.acknowledged;
     if (values.seed !== undefined) console.log(report);
