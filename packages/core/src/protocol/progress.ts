@@ -29,8 +29,15 @@ export class Progress {
   heartbeatAckedAt = Number.NEGATIVE_INFINITY;
   /** When the leader last heard from this follower (for `memberTimeout`). */
   lastResponseAt = 0;
-  /** `match` at the previous heartbeat answer: unchanged means a replicate stream stalled. */
-  matchAtHeartbeat = -1;
+  /**
+   * The send time of the latest heartbeat, and the last index sent before it. Links deliver in order,
+   * so when that heartbeat's answer arrives every append sent before it has been answered: a `match`
+   * still below `sentBeforeHeartbeat` then means an append or its answer was lost.
+   */
+  heartbeatSentAt = Number.NEGATIVE_INFINITY;
+  sentBeforeHeartbeat = 0;
+  /** Snapshot state: `snapshotOffset` at the previous heartbeat answer (unchanged: a chunk was lost). */
+  snapshotOffsetAtHeartbeat = -1;
   /** The leader's commit index moved past what this follower was last sent (see RaftCore.flushDeferred). */
   commitOwed = false;
 
@@ -57,7 +64,6 @@ export class Progress {
   becomeSnapshot(snapshotIndex: number): void {
     this.resetState('snapshot');
     this.pendingSnapshot = snapshotIndex;
-    this.snapshotOffset = 0;
   }
 
   private resetState(state: ProgressState): void {
@@ -65,6 +71,7 @@ export class Progress {
     this.probeSent = false;
     this.pendingSnapshot = 0;
     this.snapshotOffset = 0;
+    this.snapshotOffsetAtHeartbeat = -1;
     this.inflight.length = 0;
   }
 

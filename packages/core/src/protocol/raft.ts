@@ -1,4 +1,5 @@
 import { splitByBytes } from './entry-size.js';
+import { ForwardedDecisions } from './forwarded.js';
 import { RaftLog } from './log.js';
 import { allMembers, configFingerprint, Membership, membershipDistance } from './membership.js';
 import { Progress } from './progress.js';
@@ -129,6 +130,8 @@ export class RaftCore {
   vote: NodeId | null;
   role: RaftRole = 'follower';
   leader: NodeId | null = null;
+  /** Elections this node started (a pre-vote and the vote after it count once), for the seed's events. */
+  electionsStarted = 0;
 
   private now = 0;
   /** A follower or candidate starts an election at this time. */
@@ -147,6 +150,17 @@ export class RaftCore {
   private pendingConfIndex = 0;
   private transferee: NodeId | null = null;
   private transferDeadline = NO_DEADLINE;
+  /**
+   * This leader told a follower to campaign (TimeoutNow) in its term. That follower's vote requests
+   * ignore the voters' leases (thesis 3.10), and it may still win after our transfer deadline passed,
+   * so this leader serves no lease read for the rest of its term.
+   */
+  private timeoutNowSent = false;
+
+  /** Leader: forwarded proposals already decided in this term (see ForwardedDecisions). */
+  private readonly forwarded = new ForwardedDecisions();
+  /** Leader: members removed by an uncommitted configuration that still get appends (see syncProgressWithConfig). */
+  private departing = 0;
 
   private readonly readOnly = new ReadOnlyQueue();
   /** Reads are waiting for a heartbeat round (sent once per turn by `flushDeferred`). */
@@ -272,7 +286,12 @@ export class RaftCore {
   transferLeader(to: NodeId, now = this.now): ProposeOutcome {
     this.now = Math.max(this.now, now);
     if (this.role !== 'leader') return refuse('NOT_LEADER', 'only the leader can transfer leadership');
-    if (to === this.id) return ACCEPTED;
+    if (to === this.id) {
+      // A transfer back to the leader itself ends one in progress (etcd's TestLeaderTransferBack).
+      this.transferee = null;
+      this.transferDeadline = NO_DEADLINE;
+      return ACCEPTED;
+    }
     if (!this.membership.isVoter(to)) return refuse('NOT_VOTER', `${to} is not a voter`);
     this.transferee = to;
     // Give up after an election timeout so the cluster does not stay without proposals for long.
@@ -508,6 +527,8 @@ export class RaftCore {
    */
   private campaign(kind: 'timeout' | 'election' | 'transfer'): void {
     const transfer = kind === 'transfer';
+    // A won pre-vote goes on with the same election; a timeout or a transfer starts a new one.
+    if (kind !== 'election') this.electionsStarted++;
     if (this.cfg.preVote && kind === 'timeout') {
       this.becomePreCandidate();
     } else {
@@ -614,9 +635,12 @@ export class RaftCore {
     this.leader = this.id;
     this.transferee = null;
     this.transferDeadline = NO_DEADLINE;
+    this.timeoutNowSent = false;
     this.heartbeatDue = this.now + this.cfg.heartbeatInterval;
     this.checkQuorumDue = this.now + this.cfg.electionTimeout;
     this.progress = new Map();
+    this.departing = 0;
+    this.forwarded.clear();
     for (const id of allMembers(this.membership.config)) this.addProgress(id);
     this.progressChanged();
     // Thesis 4.1 (errata): no configuration change until an entry of this term is committed; the
@@ -633,6 +657,8 @@ export class RaftCore {
     this.checkQuorumDue = NO_DEADLINE;
     this.transferee = null;
     this.transferDeadline = NO_DEADLINE;
+    this.forwarded.clear();
+    this.departing = 0;
     this.progress = new Map();
     this.progressChanged();
     // Reads waiting on this leader cannot be confirmed any more: refuse them so callers retry.
@@ -768,6 +794,13 @@ export class RaftCore {
   }
 
   private handleSnapshotChunk(m: SnapshotMessage): void {
+    if (m.meta.index <= this.log.committed) {
+      // We already hold all it covers (say, our answer to its last chunk was lost): say so at once
+      // rather than ask for the whole snapshot again.
+      this.receiver.reset();
+      this.replyAppend(m.from, this.log.committed);
+      return;
+    }
     const result = this.receiver.receive(m);
     if (result.kind === 'continue') {
       this.sendSnapshotResponse(m.from, 0, result.offset, false);
@@ -817,8 +850,12 @@ export class RaftCore {
       );
     }
     let config = this.membership.config;
+    let changes = 0;
     for (const e of entries) {
       if (e.kind !== 'config') continue;
+      // Two changes in one batch would both take effect uncommitted: majorities of the first and the
+      // last configuration need not overlap (thesis 4.1). A forwarded batch may hold anything.
+      if (++changes > 1) return refuse('CONFIG_PENDING', 'one configuration change at a time');
       // Thesis 4.1: one configuration change at a time, and (errata) only after this leader has
       // committed an entry of its own term.
       if (this.pendingConfIndex > this.log.committed || this.log.term(this.log.committed) !== this.term) {
@@ -838,7 +875,12 @@ export class RaftCore {
   }
 
   /** Proposals a follower forwarded (as the seed does): append them, or tell the proposer why not. */
-  private handleForwardedProposal(from: NodeId, entries: ProposedEntry[]): void {
+  private handleForwardedProposal(from: NodeId, proposed: ProposedEntry[]): void {
+    // Only the first copy of a proposal gets a decision in a term (duplicates, resends).
+    const entries = proposed.filter(
+      (e) => e.client === undefined || e.seq === undefined || this.forwarded.firstSight(e.client, e.seq),
+    );
+    if (entries.length === 0) return;
     const refusal = this.checkProposal(entries);
     if (refusal === null) {
       this.appendProposals(entries);
@@ -878,6 +920,8 @@ export class RaftCore {
     if (!this.cfg.promoteLearners || !pr.isLearner || pr.state !== 'replicate' || this.transferee !== null)
       return;
     if (pr.match + this.cfg.learnerCatchUpLag < this.log.lastIndex()) return;
+    // No other change may be pending; so neither is the removal of this learner, whose progress
+    // (see syncProgressWithConfig) outlives it only until that removal commits.
     if (this.pendingConfIndex > this.log.committed || this.log.term(this.log.committed) !== this.term) return;
     const { voters, learners } = this.membership.config;
     const promoted: ClusterConfig = { voters: [...voters, id], learners: learners.filter((l) => l !== id) };
@@ -905,7 +949,12 @@ export class RaftCore {
     this.broadcastAppend();
   }
 
-  /** Progress entries follow the configuration: new members get one, removed ones lose theirs. */
+  /**
+   * Progress entries follow the configuration: new members get one at once. A removed member keeps
+   * its own until the removal commits (as in etcd), so it is sent the entry that removes it and then
+   * the commit index: it learns that it left (its `leave()` resolves, it stops campaigning). Its
+   * answers no longer count towards any quorum, which only ever looks at the configuration's voters.
+   */
   private syncProgressWithConfig(): void {
     const config = this.membership.config;
     const members = new Set(allMembers(config));
@@ -914,7 +963,18 @@ export class RaftCore {
       if (pr) pr.isLearner = !config.voters.includes(id);
       else this.addProgress(id);
     }
-    for (const id of [...this.progress.keys()]) if (!members.has(id)) this.progress.delete(id);
+    const removalCommitted = this.membership.index <= this.log.committed;
+    this.departing = 0;
+    for (const id of [...this.progress.keys()]) {
+      if (members.has(id)) continue;
+      if (!removalCommitted) {
+        this.departing++;
+        continue;
+      }
+      // Its last append: the commit index that tells it the removal is final.
+      this.sendAppend(id, true);
+      this.progress.delete(id);
+    }
     this.progressChanged();
   }
 
@@ -932,7 +992,9 @@ export class RaftCore {
   private addProgress(id: NodeId): void {
     const pr = new Progress(this.log.lastIndex() + 1, !this.membership.isVoter(id));
     if (id === this.id) pr.match = this.log.stabled;
-    pr.recentActive = true;
+    // Only the leader itself counts as active for check-quorum until a follower answers (as etcd
+    // does): a leader cut off right after its election steps down after one election timeout.
+    pr.recentActive = id === this.id;
     pr.lastResponseAt = this.now;
     this.progress.set(id, pr);
   }
@@ -953,6 +1015,8 @@ export class RaftCore {
         commit: Math.min(pr.match, this.log.committed),
         sentAt: this.now,
       };
+      pr.heartbeatSentAt = this.now;
+      pr.sentBeforeHeartbeat = pr.next - 1;
       if (context !== undefined) m.context = context;
       this.send(m);
     }
@@ -1043,15 +1107,23 @@ export class RaftCore {
   private handleHeartbeatResponse(m: HeartbeatResponseMessage, pr: Progress): void {
     // The follower is alive: let a paused probe go again, and resend what it lacks.
     pr.probeSent = false;
-    if (m.sentAt !== undefined && m.sentAt > pr.heartbeatAckedAt) pr.heartbeatAckedAt = m.sentAt;
+    // A confused peer may echo a time we never sent: never let it extend the lease into the future.
+    if (m.sentAt !== undefined && m.sentAt > pr.heartbeatAckedAt)
+      pr.heartbeatAckedAt = Math.min(m.sentAt, this.now);
     if (pr.state === 'snapshot') {
-      this.sendSnapshotChunk(m.from, pr);
+      // Chunks go one at a time, each sent when the previous one is answered. Only when no answer
+      // moved the offset for a whole heartbeat round was a chunk (or its answer) lost: send it again.
+      // Resending on every heartbeat would start one more stream per heartbeat.
+      if (pr.snapshotOffset === pr.snapshotOffsetAtHeartbeat) this.sendSnapshotChunk(m.from, pr);
+      pr.snapshotOffsetAtHeartbeat = pr.snapshotOffset;
     } else if (pr.match < this.log.lastIndex()) {
       // In replicate state an append whose answer never came (lost on the way) would stall the
-      // follower: when its match has not moved for a whole heartbeat round, probe again.
-      const stalled = pr.state === 'replicate' && pr.match === pr.matchAtHeartbeat;
+      // follower. The answer to a heartbeat comes after the answers to every append sent before it,
+      // so if those did not bring `match` up to what was sent, one was lost: probe again. (A follower
+      // with a slow disk answers late but in order, and is not mistaken for a lost one.)
+      const stalled =
+        pr.state === 'replicate' && m.sentAt === pr.heartbeatSentAt && pr.match < pr.sentBeforeHeartbeat;
       if (stalled) pr.becomeProbe();
-      pr.matchAtHeartbeat = pr.match;
       // Even an empty append is worth sending (etcd does the same): at next - 1 it is a probe that
       // either collects a lost acknowledgement or is rejected and starts the repair, in one round trip.
       this.sendAppend(m.from, true);
@@ -1067,6 +1139,9 @@ export class RaftCore {
       pr.becomeProbe();
       return;
     }
+    // A second answer for the same chunk (a duplicate, or the answer to a resent chunk): that offset's
+    // chunk is already on its way.
+    if (m.offset === pr.snapshotOffset) return;
     pr.snapshotOffset = m.offset;
     this.sendSnapshotChunk(m.from, pr);
   }
@@ -1081,6 +1156,7 @@ export class RaftCore {
     const firstOfTerm = this.log.term(this.log.committed) !== this.term;
     this.log.commitTo(index);
     if (firstOfTerm) this.onFirstCommitOfTerm();
+    if (this.departing > 0 && this.membership.index <= index) this.syncProgressWithConfig();
     this.maybeFinishRemoval();
     return true;
   }
@@ -1131,6 +1207,7 @@ export class RaftCore {
   }
 
   private sendTimeoutNow(to: NodeId): void {
+    this.timeoutNowSent = true;
     this.send({ type: 'timeoutNow', from: this.id, to, term: this.term });
   }
 
@@ -1196,7 +1273,7 @@ export class RaftCore {
    * the election timeout, minus a margin for clocks running at different rates (`leaseClockDrift`).
    */
   private inLeaderLease(): boolean {
-    if (!this.cfg.checkQuorum || this.transferee !== null) return false;
+    if (!this.cfg.checkQuorum || this.transferee !== null || this.timeoutNowSent) return false;
     const leaseStart = committedIndex(this.membership.config.voters, (id) =>
       id === this.id ? this.now : (this.progress.get(id)?.heartbeatAckedAt ?? Number.NEGATIVE_INFINITY),
     );
