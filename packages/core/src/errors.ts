@@ -1,8 +1,8 @@
 /**
  * Typed errors. Callers can tell apart: the cluster refused the request (`ProposalRefusedError`), the
  * outcome is not known in time (`OutcomeUnknownError`: it may still commit), the node is stopped
- * (`NodeStoppedError`, a refusal), bad input from the network (`InvalidMessageError`) and storage
- * failures (`StorageError`).
+ * (`NodeStoppedError`, a refusal), bad input from the network (`InvalidMessageError`), storage
+ * failures (`StorageError`) and application code that threw (`ApplicationError`).
  */
 export class RaftError extends Error {
   override name = 'RaftError';
@@ -56,6 +56,29 @@ export class StorageError extends RaftError {
   override name = 'StorageError';
   constructor(message: string, code = 'STORAGE', options?: { cause?: unknown }) {
     super(code, message, options);
+  }
+}
+
+/** A transport failed to send a message (reported on the `error` event; Raft resends what matters). */
+export class TransportError extends RaftError {
+  override name = 'TransportError';
+  constructor(message: string, cause?: unknown) {
+    super('SEND_FAILED', message, { cause });
+  }
+}
+
+/**
+ * Code of the application threw: an event listener (or an `apply` listener called back with an
+ * error), or the state machine's `snapshot()`. The node caught it and went on: such code cannot stop
+ * entries from being applied or the timers from running. `where` says which code it was.
+ */
+export class ApplicationError extends RaftError {
+  override name = 'ApplicationError';
+  /** Which code failed: `'updated' listener`, `'apply' listener`, `stateMachine.snapshot()`, ... */
+  readonly where: string;
+  constructor(where: string, cause: unknown) {
+    super('APPLICATION', `${where} failed: ${String(cause)}`, { cause });
+    this.where = where;
   }
 }
 

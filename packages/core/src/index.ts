@@ -1,5 +1,6 @@
 export { RaftInterface, type RaftOptions } from './api/raft-interface.js';
 export {
+  ApplicationError,
   ConfigurationError,
   InvalidMessageError,
   NodeStoppedError,
@@ -7,6 +8,7 @@ export {
   ProposalRefusedError,
   RaftError,
   StorageError,
+  TransportError,
 } from './errors.js';
 export { type RaftConfig, RaftCore, type RaftInit, type RaftStatus, type Ready } from './protocol/raft.js';
 export type * from './protocol/types.js';

@@ -87,7 +87,7 @@ describe('MemoryStorage', () => {
     ]);
   });
 
-  it('rejects every call after close, and injected failures write nothing', async () => {
+  it('refuses writes after close until load() opens it again; injected failures write nothing', async () => {
     const storage = new MemoryStorage();
     storage.failNextPersist();
     await expect(storage.persist({ hardState: hs(1, null, 0) })).rejects.toMatchObject({ code: 'INJECTED' });
@@ -95,8 +95,10 @@ describe('MemoryStorage', () => {
     await storage.persist({ hardState: hs(1, null, 0) });
     await storage.close();
     expect(storage.closed).toBe(true);
-    await expect(storage.load()).rejects.toBeInstanceOf(StorageError);
     await expect(storage.persist({ hardState: hs(2, null, 0) })).rejects.toMatchObject({ code: 'CLOSED' });
+    expect(storage.hardState).toEqual(hs(1, null, 0));
     expect(await storage.reopen().load()).toMatchObject({ hardState: hs(1, null, 0) });
+    expect(await storage.load()).toMatchObject({ hardState: hs(1, null, 0) });
+    expect(storage.closed).toBe(false);
   });
 });

@@ -1,11 +1,7 @@
-import {
-  ConfigurationError,
-  InvalidMessageError,
-  NodeStoppedError,
-  ProposalRefusedError,
-} from '../errors.js';
+import { ConfigurationError, InvalidMessageError, NodeStoppedError, TransportError } from '../errors.js';
 import type { ClusterConfig, Message, NodeId, RaftRole } from '../protocol/types.js';
 import { validateMessage } from '../protocol/validate.js';
+import { checkIdentity, checkTiming, checkTuning } from '../runtime/check-options.js';
 import { type Clock, type RandomSource, seededRandom, systemClock } from '../runtime/clock.js';
 import type { RaftEventName, RaftEvents } from '../runtime/events.js';
 import { DEFAULT_TUNING, type RaftTuning, type StateMachine } from '../runtime/options.js';
@@ -27,7 +23,10 @@ export interface RaftOptions extends Partial<RaftTuning> {
   /** Injected time and randomness (the simulator uses virtual ones). */
   clock?: Clock;
   random?: RandomSource;
-  /** A stable id for this node's proposals; defaults to `address` plus a random suffix. */
+  /**
+   * Names this node's proposals in the client sessions (exactly-once); defaults to `address`. A random
+   * suffix is added at every start: sequence numbers start over with each instance.
+   */
   clientId?: string;
 }
 
@@ -43,9 +42,19 @@ export class RaftInterface implements MessageSink {
   private node: RaftNode | null = null;
   private stopped = false;
 
+  private readonly tuning: RaftTuning;
+
+  /** Throws `ConfigurationError` for bad options (the timing getters are checked by `start()`). */
   constructor(address: string, options: RaftOptions = {}) {
     if (typeof address !== 'string' || address.length === 0)
       throw new ConfigurationError('address must be a non-empty string');
+    checkIdentity(address, options.peers, options.clientId);
+    const tuning: RaftTuning = { ...DEFAULT_TUNING };
+    for (const key of Object.keys(DEFAULT_TUNING) as (keyof RaftTuning)[]) {
+      if (options[key] !== undefined) (tuning as unknown as Record<string, unknown>)[key] = options[key];
+    }
+    checkTuning(tuning);
+    this.tuning = tuning;
     this.address = address;
     this.options = options;
     this.random = options.random ?? seededRandom(Math.floor(Math.random() * 2 ** 32));
@@ -110,25 +119,31 @@ export class RaftInterface implements MessageSink {
       this.instanceFor(to).write(message);
     } catch (error) {
       // A peer that cannot be reached is a lost message; Raft retries. Report it and go on.
-      this.node?.events.emit(
-        'error',
-        new ProposalRefusedError(`sending to ${to} failed: ${String(error)}`, 'SEND_FAILED', {
-          cause: error,
-        }),
-      );
+      this.node?.events.emit('error', new TransportError(`sending to ${to} failed: ${String(error)}`, error));
     }
   }
 
   // ------------------------------------------------------------ lifecycle
 
-  async start(): Promise<void> {
-    if (this.node) throw new ConfigurationError('start() was already called');
+  /** Loads storage and starts taking part. A second call rejects. */
+  start(): Promise<void> {
+    if (this.starting) return Promise.reject(new ConfigurationError('start() was already called'));
+    this.starting = this.startOnce();
+    return this.starting;
+  }
+
+  /** The one start, while and after it runs (stop() waits for a start still loading storage). */
+  private starting: Promise<void> | null = null;
+
+  private async startOnce(): Promise<void> {
     if (this.stopped) throw new NodeStoppedError();
     const opts = this.options;
-    const tuning: RaftTuning = { ...DEFAULT_TUNING };
-    for (const key of Object.keys(DEFAULT_TUNING) as (keyof RaftTuning)[]) {
-      if (opts[key] !== undefined) (tuning as unknown as Record<string, unknown>)[key] = opts[key];
-    }
+    const timing = {
+      heartbeatFrequency: this.heartbeatFrequency,
+      heartbeatTimeout: this.heartbeatTimeout,
+      electionTimeout: this.electionTimeout,
+    };
+    checkTiming(timing);
     const node = new RaftNode({
       id: this.address,
       peers: opts.peers ?? [],
@@ -138,12 +153,14 @@ export class RaftInterface implements MessageSink {
       clock: opts.clock ?? systemClock,
       random: this.random,
       timing: {
-        electionTimeout: this.heartbeatTimeout,
-        heartbeatInterval: this.heartbeatFrequency,
+        electionTimeout: timing.heartbeatTimeout,
+        heartbeatInterval: timing.heartbeatFrequency,
         candidateTimeout: () => this.electionTimeout,
       },
-      tuning,
-      clientId: opts.clientId ?? `${this.address}~${Math.floor(this.random() * 2 ** 48).toString(36)}`,
+      tuning: this.tuning,
+      // A fresh suffix per start: sequence numbers start over with every instance, and must not be
+      // taken for retries of the previous instance's proposals.
+      clientId: `${opts.clientId ?? this.address}~${Math.floor(this.random() * 2 ** 48).toString(36)}`,
       messageTimeout: (to: string) => {
         try {
           return this.instanceFor(to).messageTimeout;
@@ -156,6 +173,11 @@ export class RaftInterface implements MessageSink {
     for (const [type, handlers] of this.earlyListeners)
       for (const h of handlers) node.events.on(type, h as never);
     this.earlyListeners.clear();
+    // A removed peer's connection is released (`NodeInstance.close`: when the peer leaves the cluster).
+    node.events.on('leave', (id) => {
+      this.instances.get(id)?.close();
+      this.instances.delete(id);
+    });
     this.node = node;
     await this.options.transport?.open(this);
     await node.start();
@@ -164,6 +186,9 @@ export class RaftInterface implements MessageSink {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // A start still loading storage finishes first, so that it cannot start the node after this.
+    // (Not awaited otherwise: a leader's stop() begins its leadership transfer at once.)
+    if (this.node && !this.node.isRunning) await this.starting?.catch(() => undefined);
     await this.node?.stop();
     for (const instance of this.instances.values()) instance.close();
     this.instances.clear();
@@ -174,7 +199,7 @@ export class RaftInterface implements MessageSink {
 
   /** Resolves once the command is committed and applied on this node, with what `apply` returned. */
   propose(command: unknown, opts?: { timeoutMs?: number; signal?: AbortSignalLike }): Promise<ProposeResult> {
-    return this.running().propose(command, opts);
+    return this.whenRunning((node) => node.propose(command, opts));
   }
 
   /**
@@ -183,10 +208,12 @@ export class RaftInterface implements MessageSink {
    * applied here; call it on any member (followers forward to the leader).
    */
   join(address: string, opts?: { timeoutMs?: number }): Promise<void> {
-    return this.running().changeMembership((c) => {
-      if (c.voters.includes(address) || c.learners.includes(address)) return null;
-      return { voters: [...c.voters], learners: [...c.learners, address] };
-    }, opts?.timeoutMs);
+    return this.whenRunning((node) =>
+      node.changeMembership((c) => {
+        if (c.voters.includes(address) || c.learners.includes(address)) return null;
+        return { voters: [...c.voters], learners: [...c.learners, address] };
+      }, opts?.timeoutMs),
+    );
   }
 
   /**
@@ -194,13 +221,15 @@ export class RaftInterface implements MessageSink {
    * once the change commits (thesis 4.2.2).
    */
   leave(address: string, opts?: { timeoutMs?: number }): Promise<void> {
-    return this.running().changeMembership((c) => {
-      if (!c.voters.includes(address) && !c.learners.includes(address)) return null;
-      return {
-        voters: c.voters.filter((v) => v !== address),
-        learners: c.learners.filter((l) => l !== address),
-      };
-    }, opts?.timeoutMs);
+    return this.whenRunning((node) =>
+      node.changeMembership((c) => {
+        if (!c.voters.includes(address) && !c.learners.includes(address)) return null;
+        return {
+          voters: c.voters.filter((v) => v !== address),
+          learners: c.learners.filter((l) => l !== address),
+        };
+      }, opts?.timeoutMs),
+    );
   }
 
   /**
@@ -208,12 +237,12 @@ export class RaftInterface implements MessageSink {
    * meanwhile. Resolves when the target leads; rejects if it does not within an election timeout.
    */
   transferLeadership(to?: string): Promise<void> {
-    return this.running().transferLeadership(to);
+    return this.whenRunning((node) => node.transferLeadership(to));
   }
 
   /** Linearizable read barrier (thesis 6.4). */
   read(opts?: { timeoutMs?: number }): Promise<{ index: number }> {
-    return this.running().read(opts);
+    return this.whenRunning((node) => node.read(opts));
   }
 
   // ------------------------------------------------------------ events
@@ -222,11 +251,7 @@ export class RaftInterface implements MessageSink {
 
   /** Subscribe to an event; returns a function that unsubscribes. */
   listen<K extends RaftEventName>(type: K, handler: RaftEvents[K]): () => void {
-    if (this.node) {
-      const unbind = this.node.events.on(type, handler);
-      this.unbinders.set(handler, unbind);
-      return unbind;
-    }
+    if (this.node) return this.node.events.on(type, handler);
     let set = this.earlyListeners.get(type);
     if (!set) {
       set = new Set();
@@ -236,20 +261,14 @@ export class RaftInterface implements MessageSink {
     return () => this.unlisten(type, handler);
   }
 
+  /** Removes `handler` from the listeners of `type` (every time it was added there). */
   unlisten<K extends RaftEventName>(type: K, handler: RaftEvents[K]): void {
     this.earlyListeners.get(type)?.delete(handler as (...args: never[]) => void);
-    const unbind = this.unbinders.get(handler);
-    if (unbind) {
-      unbind();
-      this.unbinders.delete(handler);
-    } else if (this.node) {
-      const list = this.node.events.events[type] as unknown[] | undefined;
-      const i = list?.indexOf(handler) ?? -1;
-      if (list && i >= 0) list.splice(i, 1);
-    }
+    const events = this.node?.events.events;
+    const list = events?.[type];
+    // A new array, as nanoevents' own unsubscribe does: an emit in progress keeps iterating the old one.
+    if (events && list) events[type] = list.filter((h) => h !== handler) as typeof list;
   }
-
-  private readonly unbinders = new Map<unknown, () => void>();
 
   // ------------------------------------------------------------ state
 
@@ -285,8 +304,9 @@ export class RaftInterface implements MessageSink {
     return this.node;
   }
 
-  protected running(): RaftNode {
-    if (!this.node) throw new ConfigurationError('call start() first');
-    return this.node;
+  /** Runs an operation on the node; one called before `start()` rejects (operations never throw). */
+  private whenRunning<T>(operation: (node: RaftNode) => Promise<T>): Promise<T> {
+    if (!this.node) return Promise.reject(new ConfigurationError('call start() first'));
+    return operation(this.node);
   }
 }

@@ -68,10 +68,14 @@ function nextTurn(): (callback: () => void) => void {
   };
 }
 
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
 /** The real clock: `performance.now()` where available (monotonic), else `Date.now()`. */
 export const systemClock: Clock = {
   now: typeof performance !== 'undefined' ? () => performance.now() : () => Date.now(),
-  setTimer: (delayMs, callback) => setTimeout(callback, Math.max(0, delayMs)),
+  // setTimeout takes a longer delay than 2^31 - 1 ms for 1 ms: such a timer fires early instead, and
+  // every user of the clock re-checks its deadline when a timer fires.
+  setTimer: (delayMs, callback) => setTimeout(callback, Math.min(MAX_TIMER_DELAY, Math.max(0, delayMs))),
   clearTimer: (handle) => clearTimeout(handle),
   defer: nextTurn(),
 };

@@ -1,4 +1,4 @@
-import { OutcomeUnknownError, type RaftError } from '../errors.js';
+import { OutcomeUnknownError, ProposalRefusedError, type RaftError } from '../errors.js';
 import type { Clock } from './clock.js';
 
 /** What `propose()` resolves with. */
@@ -55,10 +55,13 @@ export class PendingRequests<K, T> {
       const deadline = this.clock.now() + timeoutMs;
       const waiter: Waiter<T> = { resolve, reject, deadline, timeoutMs, accepted: false };
       if (signal) {
+        // Aborted before it left this node, it can never take effect; after, it still may.
         const abort = () =>
           this.settleError(
             key,
-            new OutcomeUnknownError(`${this.what} was aborted; it may still take effect`, 'ABORTED'),
+            waiter.accepted
+              ? new OutcomeUnknownError(`${this.what} was aborted; it may still take effect`, 'ABORTED')
+              : new ProposalRefusedError(`${this.what} was aborted before it was sent`, 'ABORTED'),
           );
         waiter.abort = abort;
         waiter.signal = signal;

@@ -1,5 +1,6 @@
-import { createNanoEvents, type Emitter } from 'nanoevents';
+import type { Emitter } from 'nanoevents';
 import {
+  ApplicationError,
   ConfigurationError,
   NodeStoppedError,
   OutcomeUnknownError,
@@ -26,7 +27,8 @@ import { unreachableVoterToRemove } from './member-timeout.js';
 import { microtask } from './microtask.js';
 import { protocolConfig, type RaftTuning, type StateMachine } from './options.js';
 import { type AbortSignalLike, PendingRequests, type ProposeResult } from './pending.js';
-import { type SessionSnapshot, SessionTable } from './sessions.js';
+import { createSafeEmitter } from './safe-emitter.js';
+import { type AppliedRecord, type SessionSnapshot, SessionTable } from './sessions.js';
 import { TransferWaiters } from './transfer-waiters.js';
 
 /** What a snapshot's `data` holds: the state machine's state and the client sessions (thesis 6.3). */
@@ -78,7 +80,7 @@ const STORAGE_RETRY_MS = 200;
  */
 export class RaftNode {
   readonly id: NodeId;
-  readonly events: Emitter<RaftEvents> = createNanoEvents<RaftEvents>();
+  readonly events: Emitter<RaftEvents> = createSafeEmitter();
   private readonly opts: RaftNodeOptions;
   private core: RaftCore | null = null;
 
@@ -136,6 +138,7 @@ export class RaftNode {
     const { opts } = this;
     const state = await opts.storage.load();
     if (state.snapshot) this.restoreStateMachine(state.snapshot);
+    this.lastConfig = state.snapshot?.meta.config ?? { voters: [...opts.peers], learners: [] };
     this.lastApplied = state.snapshot?.meta.index ?? 0;
     this.lastSnapshotIndex = this.lastApplied;
     this.core = new RaftCore(protocolConfig(opts.id, opts.tuning, opts.timing, opts.random), {
@@ -249,8 +252,13 @@ export class RaftNode {
         ),
       );
     }
+    let timeout: number;
+    try {
+      timeout = timeoutOf(options?.timeoutMs, this.opts.tuning.proposalTimeout);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const seq = ++this.seq;
-    const timeout = options?.timeoutMs ?? this.opts.tuning.proposalTimeout;
     const promise = this.proposals.add(seq, timeout, options?.signal);
     const entry: ProposedEntry = { kind: 'command', data, client: this.opts.clientId, seq };
     this.enqueue(entry, encoded.length);
@@ -266,12 +274,23 @@ export class RaftNode {
     change: (config: ClusterConfig) => ClusterConfig | null,
     timeoutMs?: number,
   ): Promise<void> {
-    const deadline = this.opts.clock.now() + (timeoutMs ?? this.opts.tuning.proposalTimeout);
+    const deadline = this.opts.clock.now() + timeoutOf(timeoutMs, this.opts.tuning.proposalTimeout);
+    const waitHeartbeat = () =>
+      new Promise<void>((resolve) => this.opts.clock.setTimer(this.opts.timing.heartbeatInterval, resolve));
     for (;;) {
       if (!this.running) throw new NodeStoppedError();
-      const current = this.core!.membership.config;
+      const membership = this.core!.membership;
+      const current = membership.config;
       const next = change(current);
-      if (next === null) return;
+      if (next === null) {
+        // Nothing to change in the latest configuration. It takes effect when appended (thesis 4.1),
+        // so it may not be committed yet, and may still be truncated away: done only once it applied here.
+        if (membership.index <= this.lastApplied) return;
+        if (this.opts.clock.now() >= deadline)
+          throw new OutcomeUnknownError('the configuration change did not apply in time', 'TIMEOUT');
+        await waitHeartbeat();
+        continue;
+      }
       // The base fingerprint makes a late duplicate of this change harmless (see ClusterConfig.base).
       next.base = configFingerprint(current);
       const seq = ++this.seq;
@@ -286,9 +305,7 @@ export class RaftNode {
           error instanceof ProposalRefusedError &&
           (error.code === 'CONFIG_PENDING' || error.code === 'CONFIG_STALE');
         if (!transient || this.opts.clock.now() >= deadline) throw error;
-        await new Promise<void>((resolve) =>
-          this.opts.clock.setTimer(this.opts.timing.heartbeatInterval, resolve),
-        );
+        await waitHeartbeat();
       }
     }
   }
@@ -366,11 +383,19 @@ export class RaftNode {
   /** Linearizable read barrier (thesis 6.4): resolves once everything committed before the call is applied here. */
   read(options: { timeoutMs?: number } = {}): Promise<{ index: number }> {
     if (!this.running) return Promise.reject(new NodeStoppedError());
+    let timeout: number;
+    try {
+      timeout = timeoutOf(options.timeoutMs, this.opts.tuning.proposalTimeout);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const context = `${this.opts.clientId}:${++this.readCounter}`;
-    const timeout = options.timeoutMs ?? this.opts.tuning.proposalTimeout;
     const promise = this.reads.add(context, timeout);
     const outcome = this.core!.readIndex(context, this.opts.clock.now());
-    if (!outcome.ok) {
+    if (!outcome.ok && outcome.code === 'NO_LEADER') {
+      // As a proposal does, a read made while no leader is known waits for one (up to its timeout).
+      this.readsInflight.set(context, { retryAt: Number.NEGATIVE_INFINITY, leader: null });
+    } else if (!outcome.ok) {
       this.reads.settleError(context, new ProposalRefusedError(outcome.reason, outcome.code));
     } else {
       this.reads.markAccepted(context);
@@ -391,7 +416,7 @@ export class RaftNode {
   }
 
   /** Reads waiting for their read index: where they were sent, so a lost request can be sent again. */
-  private readonly readsInflight = new Map<string, { retryAt: number; leader: NodeId }>();
+  private readonly readsInflight = new Map<string, { retryAt: number; leader: NodeId | null }>();
 
   /**
    * Asks again for read indexes not answered within an election timeout or whose leader changed (the
@@ -433,11 +458,45 @@ export class RaftNode {
 
   /** An arrow function, so that queuing it allocates nothing per proposal. */
   private readonly flushProposals = (): void => {
-    const entries = this.proposalQueue;
+    const queued = this.proposalQueue;
     const lengths = this.proposalLengths;
     this.proposalQueue = [];
     this.proposalLengths = [];
-    if (!this.running || entries.length === 0) return;
+    if (!this.running || queued.length === 0) return;
+    if (queued.every(this.isPendingCommand)) this.proposeBatch(queued, lengths);
+    else this.proposeSeparately(queued, lengths);
+    this.afterInput(true);
+  };
+
+  /** A command still waiting for its outcome: the common case, where a turn's proposals go as one batch. */
+  private readonly isPendingCommand = (e: ProposedEntry): boolean =>
+    e.kind !== 'config' && this.proposals.has(e.seq!);
+
+  /**
+   * A turn with an aborted proposal or a configuration change in it. A proposal settled while it was
+   * queued (aborted) is never sent. A configuration change goes alone: its refusal (CONFIG_PENDING,
+   * CONFIG_STALE) must not take the turn's commands with it.
+   */
+  private proposeSeparately(queued: ProposedEntry[], lengths: readonly (number | undefined)[]): void {
+    const commands: ProposedEntry[] = [];
+    const commandLengths: (number | undefined)[] = [];
+    const changes: ProposedEntry[] = [];
+    for (let i = 0; i < queued.length; i++) {
+      const e = queued[i]!;
+      if (!this.proposals.has(e.seq!)) continue;
+      if (e.kind === 'config') {
+        changes.push(e);
+      } else {
+        commands.push(e);
+        commandLengths.push(lengths[i]);
+      }
+    }
+    if (commands.length > 0) this.proposeBatch(commands, commandLengths);
+    for (const change of changes) this.proposeBatch([change], NO_LENGTHS);
+  }
+
+  /** Hands one batch to the protocol and records, per proposal, where it went (or why it was refused). */
+  private proposeBatch(entries: ProposedEntry[], lengths: readonly (number | undefined)[]): void {
     const core = this.core!;
     const outcome = core.propose(entries, this.opts.clock.now(), lengths);
     const leader = outcome.ok ? (outcome.forwardedTo ?? this.id) : null;
@@ -454,8 +513,7 @@ export class RaftNode {
         this.proposals.settleError(e.seq!, new ProposalRefusedError(outcome.reason, outcome.code));
       }
     }
-    this.afterInput(true);
-  };
+  }
 
   /**
    * Re-sends proposals that may have been lost: forwarded ones not applied after an election timeout
@@ -468,19 +526,33 @@ export class RaftNode {
     const now = this.opts.clock.now();
     const leader = core.leader;
     if (leader === null) return;
-    const retry: InflightProposal[] = [];
+    const commands: InflightProposal[] = [];
+    const changes: InflightProposal[] = [];
     // Settled proposals are no longer here (see the constructor): every one left still waits.
     for (const p of this.inflight.values()) {
       const leaderChanged = p.leader !== leader || p.term !== core.term;
       const stale = now >= p.retryAt;
-      if (leaderChanged || stale) retry.push(p);
+      if (leaderChanged || stale) (p.entry.kind === 'config' ? changes : commands).push(p);
     }
-    if (retry.length === 0) return;
+    // As in flushProposals: commands in one batch, each configuration change alone.
+    if (commands.length > 0) this.resend(commands, now);
+    for (const change of changes) this.resend([change], now);
+  }
+
+  private resend(retry: InflightProposal[], now: number): void {
+    const core = this.core!;
     const outcome = core.propose(
       retry.map((p) => p.entry),
       now,
     );
-    if (!outcome.ok) return;
+    if (!outcome.ok) {
+      // Refused here, by this node as leader. One never sent before is simply refused; one sent
+      // before may still apply from an earlier copy, so it waits (and is retried) until its timeout.
+      for (const p of retry)
+        if (p.attempts === 0)
+          this.proposals.settleError(p.entry.seq!, new ProposalRefusedError(outcome.reason, outcome.code));
+      return;
+    }
     const sentTo = outcome.forwardedTo ?? this.id;
     const retryAt = this.retryAt(sentTo);
     for (const p of retry) {
@@ -700,11 +772,16 @@ export class RaftNode {
     return 'done';
   };
 
-  /** A snapshot install or an apply listener threw: end the rounds and let the error surface. */
-  private readonly onRoundFailed = (error: unknown): never => {
+  /**
+   * A round's wait failed: the state machine could not restore a snapshot from the leader. Nothing
+   * after it can be applied on a state of unknown shape, so the node stops (as a crash would; a
+   * restart loads the snapshot again) and says why on the `error` event.
+   */
+  private readonly onRoundFailed = (error: unknown): void => {
     this.waitingRound = null;
+    this.events.emit('error', new ApplicationError('stateMachine.restore()', error));
+    this.halt();
     this.endRounds();
-    throw error;
   };
 
   /** A write failed: report it and retry until it succeeds; nothing that depends on it may happen first. */
@@ -805,9 +882,19 @@ export class RaftNode {
     const earlier = this.sessions.lookup(client, seq);
     if (earlier === false) return false;
     this.lastApplied = entry.index;
-    const record = earlier === true ? { index: entry.index, term: entry.term, result: undefined } : earlier;
-    if (client === this.opts.clientId) this.proposals.resolve(seq, record);
+    this.sessions.expire(entry.index);
+    if (client === this.opts.clientId) {
+      if (earlier === true)
+        this.proposals.resolve(seq, { index: entry.index, term: entry.term, result: undefined });
+      else this.settleProposal(seq, earlier);
+    }
     return true;
+  }
+
+  /** The proposer's promise gets what the (first) application gave: its result, or the state machine's throw. */
+  private settleProposal(seq: number, record: AppliedRecord): void {
+    if (record.error === undefined) this.proposals.resolve(seq, record);
+    else this.proposals.settleError(seq, applyFailed(record.error));
   }
 
   /** Runs a command through the state machine. A throw is deterministic (every node throws alike). */
@@ -826,16 +913,16 @@ export class RaftNode {
   /** Records an applied entry: session table, membership events, the proposer's promise, `updated`. */
   private finishApply(entry: Entry, { result, failure }: { result: unknown; failure: unknown }): void {
     this.lastApplied = entry.index;
-    if (entry.kind === 'config') this.reportMembership(entry);
+    this.sessions.expire(entry.index);
+    if (entry.kind === 'config') this.reportMembership(entry.data as ClusterConfig);
     const { client, seq } = entry;
     if (client !== undefined && seq !== undefined) {
-      // One object serves as the session record and as what propose() resolves with.
-      const record = { index: entry.index, term: entry.term, result };
+      // One object serves as the session record and as what propose() resolves with. A throw of the
+      // state machine is recorded too, so a retry is answered alike on every node.
+      const record: AppliedRecord = { index: entry.index, term: entry.term, result };
+      if (failure !== undefined) record.error = String(failure);
       this.sessions.record(client, seq, record);
-      if (client === this.opts.clientId) {
-        if (failure === undefined) this.proposals.resolve(seq, record);
-        else this.proposals.settleError(seq, applyFailed(failure));
-      }
+      if (client === this.opts.clientId) this.settleProposal(seq, record);
     }
     const updated = this.events.events.updated;
     if (entry.kind === 'command' && updated !== undefined && updated.length > 0)
@@ -843,7 +930,6 @@ export class RaftNode {
   }
 
   private afterApplyBatch(): void {
-    this.sessions.expire(this.lastApplied);
     this.releaseReads();
   }
 
@@ -857,21 +943,21 @@ export class RaftNode {
         listeners.map(
           (listener) =>
             new Promise<void>((resolve) => {
-              listener(seedEntry, entry.index, (err?: unknown) => {
-                if (err) errors.push(err);
+              try {
+                listener(seedEntry, entry.index, (err?: unknown) => {
+                  if (err) errors.push(err);
+                  resolve();
+                });
+              } catch (err) {
+                errors.push(err);
                 resolve();
-              });
+              }
             }),
         ),
       );
       if (errors.length === 0 || !this.running) return;
       // The entry is committed: it must be applied before anything after it. Report and retry.
-      this.events.emit(
-        'error',
-        new StorageError(`an apply listener failed: ${String(errors[0])}`, 'APPLY_LISTENER', {
-          cause: errors[0],
-        }),
-      );
+      this.events.emit('error', new ApplicationError("'apply' listener", errors[0]));
       await new Promise<void>((resolve) => this.opts.clock.setTimer(STORAGE_RETRY_MS, resolve));
     }
   }
@@ -890,19 +976,24 @@ export class RaftNode {
   private async installSnapshot(snapshot: Snapshot): Promise<void> {
     this.restoreStateMachine(snapshot);
     const listeners = this.events.events.refresh ?? [];
+    const given = { meta: snapshot.meta, data: (snapshot.data as SnapshotData | null)?.state ?? null };
     await Promise.all(
       listeners.map(
         (listener) =>
-          new Promise<void>((resolve) =>
-            listener(() => resolve(), {
-              meta: snapshot.meta,
-              data: (snapshot.data as SnapshotData | null)?.state ?? null,
-            }),
-          ),
+          new Promise<void>((resolve) => {
+            try {
+              listener(() => resolve(), given);
+            } catch (error) {
+              // A listener that throws cannot hold up applying for good: report it and go on.
+              this.events.emit('error', new ApplicationError("'refresh' listener", error));
+              resolve();
+            }
+          }),
       ),
     );
     this.lastApplied = snapshot.meta.index;
     this.lastSnapshotIndex = snapshot.meta.index;
+    this.reportMembership(snapshot.meta.config);
     this.releaseReads();
   }
 
@@ -914,15 +1005,20 @@ export class RaftNode {
     const index = this.lastApplied;
     const term = core.log.term(index);
     if (term === undefined) return;
+    this.lastSnapshotIndex = index;
+    let state: unknown = null;
+    try {
+      // A copy, detached from the live state the state machine goes on changing.
+      if (stateMachine) state = cloneJson(stateMachine.snapshot());
+    } catch (error) {
+      // No compaction this time (the log keeps growing until a later snapshot works).
+      this.events.emit('error', new ApplicationError('stateMachine.snapshot()', error));
+      return;
+    }
     const snapshot: Snapshot = {
       meta: { index, term, config: core.configAt(index) },
-      data: {
-        // A copy, detached from the live state the state machine goes on changing.
-        state: stateMachine ? cloneJson(stateMachine.snapshot()) : null,
-        sessions: this.sessions.toSnapshot(),
-      } satisfies SnapshotData,
+      data: { state, sessions: this.sessions.toSnapshot() } satisfies SnapshotData,
     };
-    this.lastSnapshotIndex = index;
     core.compact(snapshot, tuning.snapshotTrailingEntries);
     this.compaction = snapshot;
   }
@@ -961,32 +1057,46 @@ export class RaftNode {
   private reportStatusChanges(): void {
     const prev = this.lastStatus!;
     const core = this.core!;
-    if (prev.role === core.role && prev.term === core.term && prev.leader === core.leader) return;
+    const elections = core.electionsStarted;
+    if (
+      prev.role === core.role &&
+      prev.term === core.term &&
+      prev.leader === core.leader &&
+      elections === this.electionsReported
+    )
+      return;
     const now = core.status();
     this.lastStatus = now;
+    // Once per election, a pre-vote and the vote after it included; also for a candidate that tries again.
+    const newElection = elections !== this.electionsReported;
+    this.electionsReported = elections;
     if (now.leader !== prev.leader && now.leader !== null)
       microtask(() => {
         if (!this.running) return;
         this.retryInflight();
         this.retryReads();
       });
+    if (newElection && prev.role === 'follower') this.events.emit('heartbeat timeout');
+    if (newElection) this.events.emit('start election');
     if (prev.role === now.role) return;
-    if (prev.role === 'follower' && (now.role === 'precandidate' || now.role === 'candidate')) {
-      this.events.emit('heartbeat timeout');
-    }
-    if (now.role === 'precandidate' || now.role === 'candidate') this.events.emit('start election');
     this.events.emit('state changed', now.role, prev.role);
     if (now.role === 'leader') this.events.emit('leader');
     else if (now.role === 'candidate') this.events.emit('candidate');
     else if (now.role === 'follower') this.events.emit('follower');
   }
 
-  private lastConfig: ClusterConfig | null = null;
+  /** `RaftCore.electionsStarted` when events were last reported. */
+  private electionsReported = 0;
 
-  /** `join` and `leave` fire on every member when a configuration entry applies. */
-  private reportMembership(entry: Entry): void {
-    const next = entry.data as ClusterConfig;
-    const prev = this.lastConfig ?? this.core!.configAt(entry.index - 1);
+  /** The configuration as of the last applied entry (what `join` and `leave` events were reported against). */
+  private lastConfig: ClusterConfig = { voters: [], learners: [] };
+
+  /**
+   * `join` and `leave` fire on every member when a configuration applies: from a configuration entry,
+   * or from a snapshot installed from the leader (which may skip several changes at once).
+   */
+  private reportMembership(next: ClusterConfig): void {
+    const prev = this.lastConfig;
     const before = new Set([...prev.voters, ...prev.learners]);
     const after = new Set([...next.voters, ...next.learners]);
     for (const id of after) if (!before.has(id)) this.events.emit('join', id);
@@ -995,6 +1105,7 @@ export class RaftNode {
   }
 }
 
+/** The state machine threw on the command: it did so on every node alike, and the command is not applied again. */
 function applyFailed(cause: unknown): ProposalRefusedError {
   return new ProposalRefusedError(
     `the state machine rejected the command: ${String(cause)}`,
@@ -1002,6 +1113,17 @@ function applyFailed(cause: unknown): ProposalRefusedError {
     { cause },
   );
 }
+
+/** A request's own `timeoutMs`, or the default. */
+function timeoutOf(requested: number | undefined, fallback: number): number {
+  if (requested === undefined) return fallback;
+  if (typeof requested !== 'number' || !Number.isFinite(requested) || requested <= 0)
+    throw new ConfigurationError(`timeoutMs must be a positive number of ms, not ${String(requested)}`);
+  return requested;
+}
+
+/** No known encoded lengths (measured when needed). */
+const NO_LENGTHS: readonly (number | undefined)[] = Object.freeze([]);
 
 /** A round with nothing from the protocol (only a compaction to write). */
 const EMPTY_READY: Ready = Object.freeze({

@@ -5,11 +5,15 @@
  * makes the same apply-or-skip decision for every entry.
  */
 
+import { SEQUENCE_WINDOW } from '../protocol/forwarded.js';
+
 /** What the table remembers of one applied command, so a retry can be answered with it. */
 export interface AppliedRecord {
   index: number;
   term: number;
   result: unknown;
+  /** Set when the state machine threw on the command (what it threw, as a string). */
+  error?: string;
 }
 
 interface Session {
@@ -37,7 +41,7 @@ export interface SessionLimits {
 }
 
 export const DEFAULT_SESSION_LIMITS: SessionLimits = {
-  window: 65_536,
+  window: SEQUENCE_WINDOW,
   results: 256,
   expiryEntries: 1_000_000,
 };
@@ -50,9 +54,11 @@ export type SessionSnapshot = [
   lastIndex: number,
 ][];
 
+/** Sessions are checked for expiry at every index that is a multiple of this. */
+const EXPIRY_STRIDE = 1024;
+
 export class SessionTable {
   private sessions = new Map<string, Session>();
-  private lastExpiryCheck = 0;
 
   constructor(private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS) {}
 
@@ -88,16 +94,20 @@ export class SessionTable {
     }
     s.above.add(seq);
     // Advance the floor over the contiguous run, and past anything too far behind the window.
+    const before = s.floor;
     const minFloor = seq - this.limits.window;
     if (s.floor < minFloor) s.floor = minFloor;
     while (s.above.has(s.floor + 1)) s.floor++;
-    if (s.above.size > 0) for (const q of s.above) if (q <= s.floor) s.above.delete(q);
+    if (s.floor !== before) dropUpTo(s.above, before, s.floor);
   }
 
-  /** Forgets clients idle for `expiryEntries` entries. Deterministic: driven by the applied index. */
+  /**
+   * Forgets clients idle for `expiryEntries` entries. Called for every applied entry; it only looks
+   * at fixed log positions (every 1024th index), so every node forgets a client at the same entry
+   * however its apply batches fell, and a retry is applied or skipped alike everywhere.
+   */
   expire(appliedIndex: number): void {
-    if (appliedIndex - this.lastExpiryCheck < 1024) return;
-    this.lastExpiryCheck = appliedIndex;
+    if (appliedIndex % EXPIRY_STRIDE !== 0) return;
     for (const [client, s] of this.sessions) {
       if (appliedIndex - s.lastIndex > this.limits.expiryEntries) this.sessions.delete(client);
     }
@@ -120,7 +130,6 @@ export class SessionTable {
 
   restore(snapshot: SessionSnapshot | undefined): void {
     this.sessions = new Map();
-    this.lastExpiryCheck = 0;
     for (const [client, floor, above, results, lastIndex] of snapshot ?? []) {
       const s = newSession();
       s.floor = floor;
@@ -133,6 +142,15 @@ export class SessionTable {
       }
       this.sessions.set(client, s);
     }
+  }
+}
+
+/** Removes the numbers in (from, to] from `set`, by whichever is shorter: the range or the set. */
+function dropUpTo(set: Set<number>, from: number, to: number): void {
+  if (to - from <= set.size) {
+    for (let q = from + 1; q <= to; q++) set.delete(q);
+  } else {
+    for (const q of set) if (q <= to) set.delete(q);
   }
 }
 

@@ -42,8 +42,9 @@ export class MemoryStorage implements RaftStorage {
     return handle;
   }
 
+  /** Loads the stored state; on a closed handle it opens it again first (a restart over the same object). */
   async load(): Promise<PersistedState> {
-    this.#checkOpen();
+    this.#closed = false;
     const d = this.#disk;
     return structuredClone({ hardState: d.hardState, snapshot: d.snapshot, entries: d.entries });
   }

@@ -32,7 +32,10 @@ export interface PersistedState {
 export interface RaftStorage {
   load(): Promise<PersistedState>;
   persist(batch: PersistBatch): Promise<void>;
-  /** Releases connections and handles. The storage is not used after this. */
+  /**
+   * Releases connections and handles. A later `load()` opens the storage again, with its data: a
+   * node restarted over the same storage object (DESIGN.md section 3).
+   */
   close?(): Promise<void>;
 }
 

@@ -296,6 +296,19 @@ export function runStorageTests(
       );
     });
 
+    test('load() after close() opens the same handle again, with its data (restart over one object)', async (open) => {
+      const storage = await open();
+      await storage.persist({ entries: range(1, 3, 1), hardState: hard(1, 'n1', 2) });
+      await storage.close?.();
+      assertEqual(
+        await storage.load(),
+        { hardState: hard(1, 'n1', 2), snapshot: null, entries: range(1, 3, 1) },
+        'load after close',
+      );
+      await storage.persist({ entries: range(4, 4, 1), hardState: hard(1, 'n1', 3) });
+      assertEqual((await storage.load()).entries, range(1, 4, 1), 'persist after reopening');
+    });
+
     it('stores with different names are independent', async () => {
       const a = `${options.prefix ?? 'webraft-conformance'}-${run}-${testCounter++}`;
       const b = `${options.prefix ?? 'webraft-conformance'}-${run}-${testCounter++}`;
