@@ -546,4 +546,66 @@ describe('runtime and API regressions', () => {
     expect(sim.raft(lagging).state).toBe('stopped');
     await sim.stop();
   });
+
+  it('a follower whose committed proposal reaches it inside a snapshot resolves it from the session table', async () => {
+    const sim = new Simulation({
+      seed: 21,
+      nodes: ['n1', 'n2', 'n3'],
+      tuning: { snapshotThreshold: 5, snapshotTrailingEntries: 0 },
+    });
+    await sim.start();
+    const leader = await sim.waitForLeader();
+    const follower = sim.ids.find((id) => id !== leader)!;
+    // The follower's forwarded proposal gets through; nothing comes back to it until the leader
+    // has compacted the entry away.
+    sim.network.filter = (from, to, m) =>
+      !(from === leader && to === follower) || (m as { type: string }).type === 'heartbeat';
+    const { command, result } = sim.propose(follower, { timeoutMs: 5_000 });
+    const outcome = track(result);
+    await sim.runUntil(
+      () => sim.stateMachine(leader).applied.includes(command),
+      2_000,
+      'applied on the leader',
+    );
+    for (let i = 0; i < 10; i++) sim.propose(leader);
+    await sim.runFor(500);
+    expect(sim.raft(leader).raftNode.protocol.log.snapshotIndex).toBeGreaterThan(0);
+    sim.network.filter = undefined;
+    await sim.runUntil(() => outcome.state() !== 'pending', 4_000, 'the proposal settling');
+    expect(outcome.state(), String(outcome.error())).toBe('fulfilled');
+    expect(sim.stateMachine(follower).applied.filter((c) => c === command)).toHaveLength(1);
+    await sim.stop();
+  });
+
+  it('a proposal refused by the leader it was resent to (same leader, same term) is a refusal, not an unknown outcome', async () => {
+    const h = new Harness();
+    const peers = ['a', 'b', 'c'];
+    // No check-quorum: the leader keeps leading while cut off, so its entry stays uncommitted.
+    const nodes = peers.map((id) => h.make(id, { peers, maxUncommittedEntries: 1, checkQuorum: false }));
+    for (const n of nodes) await n.start();
+    await h.runUntil(() => nodes.some((n) => n.state === 'leader'), 3_000, 'a leader');
+    const leader = nodes.find((n) => n.state === 'leader')!;
+    const follower = nodes.find((n) => n !== leader)!;
+    await h.runUntil(() => follower.lastApplied >= 1, 1_000, 'the no-op applied');
+    // From now on the leader hears only forwarded proposals and answers only refusals.
+    let proposes = 0;
+    h.net.filter = (from, to, payload) => {
+      const type = (payload as { type: string }).type;
+      if (from === follower.address && to === leader.address && type === 'propose') return ++proposes > 1;
+      if (from === leader.address && to === follower.address)
+        return type === 'proposeRefused' || type === 'heartbeat';
+      return false;
+    };
+    const local = track(leader.propose({ n: 'local' }, { timeoutMs: 5_000 }));
+    await settle();
+    // The first copy is lost; the runtime sends it again after the leader's messageTimeout, to the
+    // same leader in the same term, which refuses it: one entry is uncommitted already.
+    const forwarded = track(follower.propose({ n: 'forwarded' }, { timeoutMs: 5_000 }));
+    await h.runUntil(() => forwarded.state() !== 'pending', 4_000, 'the forwarded proposal');
+    expect(proposes).toBeGreaterThanOrEqual(2);
+    expect(forwarded.error()).toBeInstanceOf(ProposalRefusedError);
+    expect((forwarded.error() as ProposalRefusedError).code).toBe('UNCOMMITTED_LIMIT');
+    expect(local.state(), String(local.error())).toBe('pending');
+    for (const n of nodes) n.raftNode.crash();
+  });
 });

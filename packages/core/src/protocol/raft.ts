@@ -1,5 +1,5 @@
 import { splitByBytes } from './entry-size.js';
-import { ForwardedDecisions } from './forwarded.js';
+import { ACCEPTED_DECISION, type ForwardedDecision, ForwardedDecisions } from './forwarded.js';
 import { RaftLog } from './log.js';
 import { allMembers, configFingerprint, Membership, membershipDistance } from './membership.js';
 import { Progress } from './progress.js';
@@ -876,17 +876,29 @@ export class RaftCore {
 
   /** Proposals a follower forwarded (as the seed does): append them, or tell the proposer why not. */
   private handleForwardedProposal(from: NodeId, proposed: ProposedEntry[]): void {
-    // Only the first copy of a proposal gets a decision in a term (duplicates, resends).
-    const entries = proposed.filter(
-      (e) => e.client === undefined || e.seq === undefined || this.forwarded.firstSight(e.client, e.seq),
-    );
-    if (entries.length === 0) return;
-    const refusal = this.checkProposal(entries);
-    if (refusal === null) {
-      this.appendProposals(entries);
-      return;
+    // Only the first copy of a proposal gets a decision in a term; later copies (duplicates, resends)
+    // get the same one: dropped when it was appended, refused again when it was refused.
+    const fresh: ProposedEntry[] = [];
+    for (const e of proposed) {
+      const earlier =
+        e.client === undefined || e.seq === undefined ? undefined : this.forwarded.decided(e.client, e.seq);
+      if (earlier === undefined) fresh.push(e);
+      else if (!earlier.accepted) this.sendRefusal(from, [e], earlier.code, earlier.reason);
     }
-    if (refusal.ok) return;
+    if (fresh.length === 0) return;
+    const refusal = this.checkProposal(fresh);
+    const decision: ForwardedDecision =
+      refusal === null || refusal.ok
+        ? ACCEPTED_DECISION
+        : { accepted: false, code: refusal.code, reason: refusal.reason };
+    for (const e of fresh)
+      if (e.client !== undefined && e.seq !== undefined) this.forwarded.record(e.client, e.seq, decision);
+    if (decision.accepted) this.appendProposals(fresh);
+    else this.sendRefusal(from, fresh, decision.code, decision.reason);
+  }
+
+  /** Tells the proposer that these forwarded entries will never be appended (one message per client). */
+  private sendRefusal(to: NodeId, entries: ProposedEntry[], code: string, reason: string): void {
     const byClient = new Map<string, number[]>();
     for (const e of entries) {
       if (e.client === undefined || e.seq === undefined) continue;
@@ -898,16 +910,7 @@ export class RaftCore {
       seqs.push(e.seq);
     }
     for (const [client, seqs] of byClient) {
-      this.send({
-        type: 'proposeRefused',
-        from: this.id,
-        to: from,
-        term: this.term,
-        client,
-        seqs,
-        code: refusal.code,
-        reason: refusal.reason,
-      });
+      this.send({ type: 'proposeRefused', from: this.id, to, term: this.term, client, seqs, code, reason });
     }
   }
 

@@ -44,8 +44,14 @@ interface InflightProposal {
   retryAt: number;
   leader: NodeId | null;
   term: number;
-  /** How many times it was sent: once sent twice, a refusal no longer proves it will not apply. */
+  /** How many times it was sent (0: held, no leader was known). */
   attempts: number;
+  /**
+   * A later attempt went to another leader or term than the first. A leader decides once per term on
+   * each forwarded proposal (ForwardedDecisions), so while every attempt went to one leader in one
+   * term its refusal is final; after that, an earlier copy may still commit elsewhere.
+   */
+  retargeted: boolean;
 }
 
 export interface RaftNodeOptions {
@@ -207,10 +213,9 @@ export class RaftNode {
     for (const seq of seqs) {
       const p = this.inflight.get(seq);
       if (!p) continue;
-      // Sent once and refused: it will never apply. Sent more often: an earlier copy may still commit.
       this.proposals.settleError(
         seq,
-        p.attempts === 1
+        !p.retargeted
           ? new ProposalRefusedError(`the leader refused the proposal: ${reason}`, code)
           : new OutcomeUnknownError(
               `the leader refused a retry of the proposal (${reason}); an earlier attempt may still apply`,
@@ -505,10 +510,10 @@ export class RaftNode {
     for (const e of entries) {
       if (outcome.ok) {
         this.proposals.markAccepted(e.seq!);
-        this.inflight.set(e.seq!, { entry: e, retryAt, leader, term, attempts: 1 });
+        this.inflight.set(e.seq!, { entry: e, retryAt, leader, term, attempts: 1, retargeted: false });
       } else if (outcome.code === 'NO_LEADER') {
         // No leader yet (start-up, election under way): hold it and send it once one is known.
-        this.inflight.set(e.seq!, { entry: e, retryAt, leader, term, attempts: 0 });
+        this.inflight.set(e.seq!, { entry: e, retryAt, leader, term, attempts: 0, retargeted: false });
       } else {
         this.proposals.settleError(e.seq!, new ProposalRefusedError(outcome.reason, outcome.code));
       }
@@ -557,6 +562,7 @@ export class RaftNode {
     const retryAt = this.retryAt(sentTo);
     for (const p of retry) {
       if (p.attempts === 0) this.proposals.markAccepted(p.entry.seq!);
+      else if (p.leader !== sentTo || p.term !== core.term) p.retargeted = true;
       p.retryAt = retryAt;
       p.leader = sentTo;
       p.term = core.term;
@@ -975,6 +981,7 @@ export class RaftNode {
   /** A snapshot from the leader replaced our log: restore the state, and let seed-style users reload theirs. */
   private async installSnapshot(snapshot: Snapshot): Promise<void> {
     this.restoreStateMachine(snapshot);
+    this.settleProposalsIn(snapshot);
     const listeners = this.events.events.refresh ?? [];
     const given = { meta: snapshot.meta, data: (snapshot.data as SnapshotData | null)?.state ?? null };
     await Promise.all(
@@ -995,6 +1002,28 @@ export class RaftNode {
     this.lastSnapshotIndex = snapshot.meta.index;
     this.reportMembership(snapshot.meta.config);
     this.releaseReads();
+  }
+
+  /**
+   * Proposals of ours that the snapshot's state already holds: their entries were applied on the
+   * leader's side of the snapshot and will never be applied here. They are answered from the session
+   * table the snapshot carries (thesis 6.3) instead of waiting for a retry to come back as a duplicate.
+   */
+  private settleProposalsIn(snapshot: Snapshot): void {
+    for (const seq of [...this.inflight.keys()]) {
+      const earlier = this.sessions.lookup(this.opts.clientId, seq);
+      if (earlier === false) continue;
+      if (earlier === true) {
+        // Applied, but its result is no longer kept: at or before the snapshot's index.
+        this.proposals.resolve(seq, {
+          index: snapshot.meta.index,
+          term: snapshot.meta.term,
+          result: undefined,
+        });
+      } else {
+        this.settleProposal(seq, earlier);
+      }
+    }
   }
 
   /** Paper section 7: snapshot the state machine and compact the log once it grew by `snapshotThreshold`. */

@@ -205,7 +205,7 @@ describe('forwarded proposals get one decision per term', () => {
     expect(net.sentWhere((m) => m.type === 'proposeRefused')).toEqual([]);
   });
 
-  it('a late copy of a refused proposal is dropped too: the refusal stays true', () => {
+  it('a late copy of a refused proposal is refused again, never appended: the refusal stays true', () => {
     const net = Network.of(IDS, { maxUncommittedEntries: 1 });
     net.campaign('a');
     const a = net.core('a');
@@ -227,6 +227,16 @@ describe('forwarded proposals get one decision per term', () => {
     net.inject(forwarded(a.term, 2));
     net.deliverAll();
     expect(copiesOf(net, 'p2')).toBe(0);
+    // The same answer again (the first may have been lost): the proposer may report a refusal.
+    expect(
+      ofType(
+        net.sentWhere((m) => m.type === 'proposeRefused'),
+        'proposeRefused',
+      ),
+    ).toMatchObject([
+      { client: 'b~1', seqs: [2], code: 'UNCOMMITTED_LIMIT' },
+      { client: 'b~1', seqs: [2], code: 'UNCOMMITTED_LIMIT' },
+    ]);
     // A new term is a new decision: the proposer's retry after a leader change is taken.
     net.campaign('b');
     net.campaign('a');
