@@ -33,7 +33,10 @@ export class RaftLog {
       log.snapshotIndex = snapshotMeta.index;
       log.snapshotTerm = snapshotMeta.term;
     }
-    log.entries = entries;
+    // Copied into a packed array, element by element: storage may hand back a holey one (structuredClone
+    // makes them, even of []; Array.from and spread keep them holey), every entry appended later would
+    // keep it holey, and the appends sliced from it would take JSON.stringify's slow path.
+    for (const e of entries) log.entries.push(e);
     log.stabled = log.lastIndex();
     // A persisted commit beyond what the log holds cannot be trusted for applying.
     log.committed = Math.min(Math.max(commit, log.snapshotIndex), log.lastIndex());

@@ -1,5 +1,6 @@
 import { splitByBytes } from './entry-size.js';
 import { RaftLog } from './log.js';
+import { makeEntry } from './make-entry.js';
 import { allMembers, configFingerprint, Membership, membershipDistance } from './membership.js';
 import { Progress } from './progress.js';
 import { committedIndex, hasQuorum, voteOutcome } from './quorum.js';
@@ -890,11 +891,7 @@ export class RaftCore {
     for (let i = 0; i < proposed.length; i++) {
       const p = proposed[i]!;
       index += 1;
-      const e: Entry = { index, term: this.term, kind: p.kind };
-      if (p.data !== undefined) e.data = p.data;
-      if (p.client !== undefined) e.client = p.client;
-      if (p.seq !== undefined) e.seq = p.seq;
-      entries[i] = e;
+      entries[i] = makeEntry(index, this.term, p.kind, p.data, p.client, p.seq);
       if (p.kind === 'config') {
         this.pendingConfIndex = index;
         this.membership.append(index, p.data as ClusterConfig);

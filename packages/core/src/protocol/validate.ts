@@ -10,6 +10,7 @@
  * one value to the checks and another to the protocol.
  */
 import { InvalidMessageError } from '../errors.js';
+import { makeEntry, makeProposedEntry } from './make-entry.js';
 import type {
   ClusterConfig,
   Entry,
@@ -199,9 +200,12 @@ function parseMessage(
       const entries: ProposedEntry[] = [];
       for (let i = 0; i < n; i++) {
         const fields = readObject((raw as unknown[])[i], base, i);
-        const entry: ProposedEntry = { kind: readKind(fields.kind, base, i) };
-        readEntryBody(budget, fields, base, i, entry);
-        entries.push(entry);
+        const kind = readKind(fields.kind, base, i);
+        grow(budget, ENTRY_OVERHEAD, base, i, '');
+        const data = readEntryData(budget, fields.data, kind, base, i);
+        const client = readEntryClient(budget, fields.client, base, i);
+        const seq = fields.seq === undefined ? undefined : readIndex(fields.seq, base, i, 'seq');
+        entries.push(makeProposedEntry(kind, data, client, seq));
       }
       return { type: t, from: expected.from, to: expected.to, term, entries };
     }
@@ -266,10 +270,13 @@ function readLogEntries(budget: Budget, raw: unknown, index: number, logTerm: nu
       );
     }
     previousTerm = entryTerm;
+    const kind = readKind(fields.kind, base, i);
+    grow(budget, ENTRY_OVERHEAD, base, i, '');
+    const data = readEntryData(budget, fields.data, kind, base, i);
+    const client = readEntryClient(budget, fields.client, base, i);
+    const seq = fields.seq === undefined ? undefined : readIndex(fields.seq, base, i, 'seq');
     // A fresh object with a fixed key order (one hidden class for the hot path).
-    const entry: Entry = { index: entryIndex, term: entryTerm, kind: readKind(fields.kind, base, i) };
-    readEntryBody(budget, fields, base, i, entry);
-    entries.push(entry);
+    entries.push(makeEntry(entryIndex, entryTerm, kind, data, client, seq));
   }
   return entries;
 }
@@ -295,33 +302,29 @@ function readKind(kind: unknown, base: string, i: number): EntryKind {
   return refuse(`${base}[${i}].kind must be 'command', 'noop' or 'config', got ${describe(kind)}`);
 }
 
-/** Fills in what log entries and proposals share: data and the exactly-once bookkeeping. */
-function readEntryBody(budget: Budget, fields: Fields, base: string, i: number, entry: ProposedEntry): void {
-  grow(budget, ENTRY_OVERHEAD, base, i, '');
-  const data = fields.data;
-  if (entry.kind === 'config') {
-    // A configuration takes effect as soon as it is appended (thesis 4.1): it must be sound on arrival.
-    entry.data = readConfig(budget, data, `${base}[${i}].data`);
-  } else if (data !== undefined) {
-    try {
-      budget.size += measureJson(data, budget.limits.maxPayloadChars - budget.size);
-    } catch (e) {
-      if (Rejection.is(e)) refuse(`${base}[${i}].data${e.reason}`);
-      throw e;
-    }
-    entry.data = data;
+/** The `data` of a log entry or proposal: a sound configuration, or any JSON within the budget. */
+function readEntryData(budget: Budget, data: unknown, kind: EntryKind, base: string, i: number): unknown {
+  // A configuration takes effect as soon as it is appended (thesis 4.1): it must be sound on arrival.
+  if (kind === 'config') return readConfig(budget, data, `${base}[${i}].data`);
+  if (data === undefined) return undefined;
+  try {
+    budget.size += measureJson(data, budget.limits.maxPayloadChars - budget.size);
+  } catch (e) {
+    if (Rejection.is(e)) refuse(`${base}[${i}].data${e.reason}`);
+    throw e;
   }
-  const client = fields.client;
-  if (client !== undefined) {
-    const max = budget.limits.maxIdLength;
-    if (typeof client !== 'string' || client.length > max) {
-      refuse(`${base}[${i}].client must be a string of at most ${max} characters, got ${describe(client)}`);
-    }
-    grow(budget, client.length, base, i, 'client');
-    entry.client = client;
+  return data;
+}
+
+/** The proposer of a log entry or proposal (exactly-once bookkeeping), when it names one. */
+function readEntryClient(budget: Budget, client: unknown, base: string, i: number): string | undefined {
+  if (client === undefined) return undefined;
+  const max = budget.limits.maxIdLength;
+  if (typeof client !== 'string' || client.length > max) {
+    refuse(`${base}[${i}].client must be a string of at most ${max} characters, got ${describe(client)}`);
   }
-  const seq = fields.seq;
-  if (seq !== undefined) entry.seq = readIndex(seq, base, i, 'seq');
+  grow(budget, client.length, base, i, 'client');
+  return client;
 }
 
 function readSnapshotMeta(budget: Budget, value: unknown, term: number): SnapshotMeta {

@@ -1,5 +1,6 @@
 import { StorageError } from '../errors.js';
 import { cloneJson } from '../protocol/clone-json.js';
+import { makeEntry } from '../protocol/make-entry.js';
 import type { Entry, HardState, Snapshot } from '../protocol/types.js';
 import { EMPTY_HARD_STATE, type PersistBatch, type PersistedState, type RaftStorage } from './types.js';
 
@@ -270,9 +271,6 @@ function copyBatch(batch: PersistBatch): PersistBatch {
 }
 
 function copyEntry(e: Entry): Entry {
-  const c: Entry = { index: e.index, term: e.term, kind: e.kind };
-  if (e.data !== undefined) c.data = cloneJson(e.data);
-  if (e.client !== undefined) c.client = e.client;
-  if (e.seq !== undefined) c.seq = e.seq;
-  return c;
+  const data = e.data === undefined ? undefined : cloneJson(e.data);
+  return makeEntry(e.index, e.term, e.kind, data, e.client, e.seq);
 }
