@@ -135,7 +135,8 @@ export class RaftLog {
         // Leader completeness (5.4) guarantees this cannot happen with a correct leader.
         throw new Error(`log conflict at ${conflict} below the commit index ${this.committed}`);
       }
-      this.truncateFrom(conflict);
+      // Past our last index there is nothing to drop (the common case: new entries, appended).
+      if (conflict <= this.lastIndex()) this.truncateFrom(conflict);
       const start = conflict - (prevIndex + 1);
       for (let i = start; i < entries.length; i++) this.entries.push(entries[i]!);
     }

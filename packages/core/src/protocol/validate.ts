@@ -74,7 +74,12 @@ export const DEFAULT_MESSAGE_LIMITS: Readonly<MessageLimits> = Object.freeze({
 const MESSAGE_OVERHEAD = 256;
 const ENTRY_OVERHEAD = 112;
 
-const KNOWN_TYPES: ReadonlySet<unknown> = new Set<MessageType>(MESSAGE_TYPES);
+/**
+ * Each message type to its string constant. A parsed `type` is a fresh string, which every comparison
+ * with a literal (the protocol makes several per message) compares character by character; the
+ * constant, like the literals, is internalized and compares by identity.
+ */
+const MESSAGE_TYPE_CONSTANTS: ReadonlyMap<unknown, MessageType> = new Map(MESSAGE_TYPES.map((t) => [t, t]));
 
 /**
  * Returns `payload` as a Message when it is well-formed and was sent by `expected.from` to
@@ -105,8 +110,7 @@ function parseMessage(
   }
   const p = payload as Fields;
   const type = p.type;
-  if (!KNOWN_TYPES.has(type)) refuse(`unknown message type ${describe(type)}`);
-  const t = type as MessageType;
+  const t = MESSAGE_TYPE_CONSTANTS.get(type) ?? refuse(`unknown message type ${describe(type)}`);
 
   // The transport stamps who sent it: a node cannot speak as another (or to another) by saying so.
   const from = p.from;
@@ -297,8 +301,11 @@ function readSentAt(
   message.sentAt = value;
 }
 
+/** The kind as its string constant, not the parsed string (see MESSAGE_TYPE_CONSTANTS). */
 function readKind(kind: unknown, base: string, i: number): EntryKind {
-  if (kind === 'command' || kind === 'noop' || kind === 'config') return kind;
+  if (kind === 'command') return 'command';
+  if (kind === 'noop') return 'noop';
+  if (kind === 'config') return 'config';
   return refuse(`${base}[${i}].kind must be 'command', 'noop' or 'config', got ${describe(kind)}`);
 }
 

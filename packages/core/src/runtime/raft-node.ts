@@ -97,9 +97,9 @@ export class RaftNode {
   private proposalQueue: ProposedEntry[] = [];
   /** Encoded length of each queued proposal's data (known for commands, measured later otherwise). */
   private proposalLengths: (number | undefined)[] = [];
-  private readonly inflight = new Map<number, InflightProposal>();
   private readonly sessions = new SessionTable();
-  private readonly proposals: PendingRequests<number, ProposeResult>;
+  /** Proposals waiting to apply; once sent, each keeps its `InflightProposal` for retries. */
+  private readonly proposals: PendingRequests<number, ProposeResult, InflightProposal>;
   private readCounter = 0;
   private readonly reads: PendingRequests<string, { index: number }>;
   /** Reads confirmed at an index not yet applied here. */
@@ -112,13 +112,10 @@ export class RaftNode {
       opts.clock,
       'the proposal',
       // A proposal that timed out without ever being sent was refused, not of unknown outcome.
-      (seq) =>
-        this.inflight.get(seq)?.attempts === 0
+      (_seq, inflight) =>
+        inflight?.attempts === 0
           ? new ProposalRefusedError('no leader was known before the proposal timed out', 'NO_LEADER')
           : null,
-      // A settled proposal is never retried: forget it at once (under load, thousands of records
-      // would otherwise wait for the next timer, long enough to reach the old generation).
-      (seq) => this.inflight.delete(seq),
     );
     // A read has no effect, so a read that timed out was simply not served: safe to retry.
     this.transfers = new TransferWaiters(opts.clock);
@@ -202,7 +199,7 @@ export class RaftNode {
   private onProposeRefused(client: string, seqs: number[], code: string, reason: string): void {
     if (client !== this.opts.clientId) return;
     for (const seq of seqs) {
-      const p = this.inflight.get(seq);
+      const p = this.proposals.stateOf(seq);
       if (!p) continue;
       // Sent once and refused: it will never apply. Sent more often: an earlier copy may still commit.
       this.proposals.settleError(
@@ -445,11 +442,10 @@ export class RaftNode {
     const term = core.term;
     for (const e of entries) {
       if (outcome.ok) {
-        this.proposals.markAccepted(e.seq!);
-        this.inflight.set(e.seq!, { entry: e, retryAt, leader, term, attempts: 1 });
+        this.proposals.track(e.seq!, { entry: e, retryAt, leader, term, attempts: 1 }, true);
       } else if (outcome.code === 'NO_LEADER') {
         // No leader yet (start-up, election under way): hold it and send it once one is known.
-        this.inflight.set(e.seq!, { entry: e, retryAt, leader, term, attempts: 0 });
+        this.proposals.track(e.seq!, { entry: e, retryAt, leader, term, attempts: 0 }, false);
       } else {
         this.proposals.settleError(e.seq!, new ProposalRefusedError(outcome.reason, outcome.code));
       }
@@ -463,14 +459,14 @@ export class RaftNode {
    * makes a retry that duplicates an entry harmless: it is applied once (thesis 6.3).
    */
   private retryInflight(): void {
-    if (this.inflight.size === 0) return;
+    if (this.proposals.size === 0) return;
     const core = this.core!;
     const now = this.opts.clock.now();
     const leader = core.leader;
     if (leader === null) return;
     const retry: InflightProposal[] = [];
-    // Settled proposals are no longer here (see the constructor): every one left still waits.
-    for (const p of this.inflight.values()) {
+    // Settled proposals are no longer there: every one left still waits.
+    for (const p of this.proposals.states()) {
       const leaderChanged = p.leader !== leader || p.term !== core.term;
       const stale = now >= p.retryAt;
       if (leaderChanged || stale) retry.push(p);

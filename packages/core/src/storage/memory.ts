@@ -263,7 +263,8 @@ function apply(disk: Disk, batch: PersistBatch): void {
  */
 function copyBatch(batch: PersistBatch): PersistBatch {
   const copy: PersistBatch = {};
-  if (batch.hardState) copy.hardState = { ...batch.hardState };
+  const hs = batch.hardState;
+  if (hs) copy.hardState = { term: hs.term, vote: hs.vote, commit: hs.commit };
   if (batch.snapshot) copy.snapshot = structuredClone(batch.snapshot);
   if (batch.compaction) copy.compaction = structuredClone(batch.compaction);
   if (batch.entries) copy.entries = batch.entries.map(copyEntry);
