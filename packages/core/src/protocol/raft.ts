@@ -331,28 +331,34 @@ export class RaftCore {
 
   /** Collects what the runtime must do. Call `advance(ready)` once it is persisted. */
   ready(maxApply = 4096): Ready {
-    // Empty parts are one shared frozen array: a Ready is built several times per commit.
+    const entries = this.log.unstableEntries();
+    // Term and vote must be durable before anything that depends on them is sent (Figure 2). The
+    // commit index need not be durable at all: it rides along with writes that happen anyway.
+    const commitMoved = this.prevHardState.commit !== this.log.committed;
+    let hardState: HardState | undefined;
+    if (
+      this.hardStateChanged() ||
+      (commitMoved && (entries.length > 0 || this.log.pendingSnapshot !== null))
+    ) {
+      hardState = { term: this.term, vote: this.vote, commit: this.log.committed };
+      this.prevHardState = hardState;
+    }
+    let snapshot: Snapshot | undefined;
+    if (this.log.pendingSnapshot && !this.snapshotHandedOut) {
+      snapshot = this.log.pendingSnapshot;
+      this.snapshotHandedOut = true;
+    }
+    // One literal with every part (absent ones undefined), so that every Ready has one hidden class;
+    // empty parts are one shared frozen array. A Ready is built several times per commit.
     const rd: Ready = {
-      entries: this.log.unstableEntries(),
+      hardState,
+      entries,
+      snapshot,
       earlyMessages: this.earlyMsgs.length > 0 ? this.earlyMsgs : NOTHING,
       messages: this.msgs.length > 0 ? this.msgs : NOTHING,
       committedEntries: this.log.nextCommitted(maxApply),
       readStates: this.readStates.length > 0 ? this.readStates : NOTHING,
     };
-    // Term and vote must be durable before anything that depends on them is sent (Figure 2). The
-    // commit index need not be durable at all: it rides along with writes that happen anyway.
-    const commitMoved = this.prevHardState.commit !== this.log.committed;
-    if (
-      this.hardStateChanged() ||
-      (commitMoved && (rd.entries.length > 0 || this.log.pendingSnapshot !== null))
-    ) {
-      rd.hardState = { term: this.term, vote: this.vote, commit: this.log.committed };
-      this.prevHardState = rd.hardState;
-    }
-    if (this.log.pendingSnapshot && !this.snapshotHandedOut) {
-      rd.snapshot = this.log.pendingSnapshot;
-      this.snapshotHandedOut = true;
-    }
     const applied = rd.committedEntries;
     if (applied.length > 0) this.log.applying = applied[applied.length - 1]!.index;
     if (this.msgs.length > 0) this.msgs = [];
@@ -1031,7 +1037,8 @@ export class RaftCore {
       pr.becomeProbe();
       pr.becomeReplicate();
     }
-    if (this.maybeCommit()) this.owCommitToAll();
+    // A match at or below the commit index cannot move it (the second acknowledgement of an entry).
+    if (pr.match > this.log.committed && this.maybeCommit()) this.owCommitToAll();
     this.sendAppend(m.from, false);
     if (m.from === this.transferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
     if (pr.isLearner) this.maybePromoteLearner(m.from, pr);

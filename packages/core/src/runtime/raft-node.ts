@@ -586,8 +586,10 @@ export class RaftNode {
     const core = this.core!;
     let outcome: RoundOutcome = 'done';
     try {
-      while (outcome === 'done' && this.running && (core.hasReady() || this.compaction)) {
-        outcome = this.startRound(core.hasReady() ? core.ready(this.opts.tuning.maxApplyBatch) : EMPTY_READY);
+      while (outcome === 'done' && this.running) {
+        const hasReady = core.hasReady();
+        if (!hasReady && this.compaction === null) break;
+        outcome = this.startRound(hasReady ? core.ready(this.opts.tuning.maxApplyBatch) : EMPTY_READY);
       }
     } catch (error) {
       this.endRounds();
@@ -1001,7 +1003,9 @@ function applyFailed(cause: unknown): ProposalRefusedError {
 
 /** A round with nothing from the protocol (only a compaction to write). */
 const EMPTY_READY: Ready = Object.freeze({
+  hardState: undefined,
   entries: [],
+  snapshot: undefined,
   earlyMessages: [],
   messages: [],
   committedEntries: [],

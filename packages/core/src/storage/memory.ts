@@ -262,13 +262,14 @@ function apply(disk: Disk, batch: PersistBatch): void {
  * of a commit); snapshots, which are rare and may be large, with `structuredClone`.
  */
 function copyBatch(batch: PersistBatch): PersistBatch {
-  const copy: PersistBatch = {};
-  const hs = batch.hardState;
-  if (hs) copy.hardState = { term: hs.term, vote: hs.vote, commit: hs.commit };
-  if (batch.snapshot) copy.snapshot = structuredClone(batch.snapshot);
-  if (batch.compaction) copy.compaction = structuredClone(batch.compaction);
-  if (batch.entries) copy.entries = batch.entries.map(copyEntry);
-  return copy;
+  const { snapshot, entries, compaction, hardState: hs } = batch;
+  // One literal with every part (absent ones undefined): one hidden class for every copy.
+  return {
+    snapshot: snapshot ? structuredClone(snapshot) : undefined,
+    entries: entries ? entries.map(copyEntry) : undefined,
+    compaction: compaction ? structuredClone(compaction) : undefined,
+    hardState: hs ? { term: hs.term, vote: hs.vote, commit: hs.commit } : undefined,
+  };
 }
 
 function copyEntry(e: Entry): Entry {
