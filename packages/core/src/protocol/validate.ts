@@ -331,6 +331,21 @@ function readEntryClient(budget: Budget, client: unknown, base: string, i: numbe
     refuse(`${base}[${i}].client must be a string of at most ${max} characters, got ${describe(client)}`);
   }
   grow(budget, client.length, base, i, 'client');
+  return sameClientString(client);
+}
+
+/** The last client id read, handed out again for an equal one (see `sameClientString`). */
+let lastClient = '';
+
+/**
+ * Every entry parsed from the network carries its own copy of its proposer's id, and the followers'
+ * logs and storage would keep one string per entry; the session table would hash each one anew and
+ * compare it with its key character by character. Consecutive entries nearly always come from the
+ * same proposer: one string object serves them all (strings are values, so nothing can tell).
+ */
+function sameClientString(client: string): string {
+  if (client === lastClient) return lastClient;
+  lastClient = client;
   return client;
 }
 
