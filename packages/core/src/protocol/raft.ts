@@ -748,16 +748,7 @@ export class RaftCore {
   }
 
   private replyAppend(to: NodeId, index: number): void {
-    this.send({
-      type: 'appendResponse',
-      from: this.id,
-      to,
-      term: this.term,
-      index,
-      reject: false,
-      hintIndex: 0,
-      hintTerm: 0,
-    });
+    this.send({ type: 'appendResponse', from: this.id, to, term: this.term, index, reject: false });
   }
 
   private handleHeartbeat(m: HeartbeatMessage): void {
@@ -1024,7 +1015,10 @@ export class RaftCore {
   private handleAppendResponse(m: AppendResponseMessage, pr: Progress): void {
     if (m.reject) {
       // Fast backtracking (paper 5.3): jump to the last index where the follower's log can match.
-      const probe = m.hintTerm > 0 ? this.log.findConflictByTerm(m.hintIndex, m.hintTerm).index : m.hintIndex;
+      // A validated rejection always carries both hints.
+      const hintIndex = m.hintIndex ?? 0;
+      const hintTerm = m.hintTerm ?? 0;
+      const probe = hintTerm > 0 ? this.log.findConflictByTerm(hintIndex, hintTerm).index : hintIndex;
       if (pr.maybeDecrTo(m.index, probe)) {
         if (pr.state === 'replicate') pr.becomeProbe();
         this.sendAppend(m.from, true);

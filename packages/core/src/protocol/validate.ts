@@ -139,8 +139,15 @@ function parseMessage(
     case 'appendResponse': {
       const index = readIndex(p.index, t, -1, 'index');
       const reject = readBoolean(p.reject, t, 'reject');
-      const hintIndex = readIndex(p.hintIndex, t, -1, 'hintIndex');
-      const hintTerm = readTerm(p.hintTerm, t, -1, 'hintTerm');
+      // The hints (where the follower's log could match) come as a pair and are required on a
+      // rejection; an acknowledgement may leave both out.
+      const rawHintIndex = p.hintIndex;
+      const rawHintTerm = p.hintTerm;
+      if (!reject && rawHintIndex === undefined && rawHintTerm === undefined) {
+        return { type: t, from: expected.from, to: expected.to, term, index, reject };
+      }
+      const hintIndex = readIndex(rawHintIndex, t, -1, 'hintIndex');
+      const hintTerm = readTerm(rawHintTerm, t, -1, 'hintTerm');
       return { type: t, from: expected.from, to: expected.to, term, index, reject, hintIndex, hintTerm };
     }
     case 'heartbeat': {
