@@ -142,6 +142,15 @@ describe('validateMessage accepts well-formed messages', () => {
     expect(Object.keys(entry)).toEqual(['index', 'term', 'kind']);
   });
 
+  it('accepts an acknowledgement without hints, and keeps none', () => {
+    const ack = sample('appendResponse');
+    delete ack.hintIndex;
+    delete ack.hintTerm;
+    const message = validateMessage(ack, EXPECTED);
+    expect(message).toEqual(ack);
+    expect(Object.keys(message)).toEqual(['type', 'from', 'to', 'term', 'index', 'reject']);
+  });
+
   it('accepts the boundaries', () => {
     expect(validateMessage(mutated('timeoutNow', 'term', MAX - 1), EXPECTED).term).toBe(MAX - 1);
     expect(validateMessage(mutated('readIndexResponse', 'index', -1), EXPECTED)).toMatchObject({ index: -1 });
@@ -528,6 +537,21 @@ describe('validateMessage refuses', () => {
       'appendResponse.hintTerm 2^53',
       () => mutated('appendResponse', 'hintTerm', MAX + 1),
       'appendResponse.hintTerm',
+    ],
+    [
+      'a rejection without hints',
+      () => {
+        const m = mutated('appendResponse', 'reject', true);
+        delete m.hintIndex;
+        delete m.hintTerm;
+        return m;
+      },
+      'appendResponse.hintIndex',
+    ],
+    [
+      'an acknowledgement with half the hints',
+      () => mutated('appendResponse', 'hintIndex', DELETE),
+      'appendResponse.hintIndex',
     ],
     // heartbeats
     ['heartbeat.commit missing', () => mutated('heartbeat', 'commit', DELETE), 'heartbeat.commit'],

@@ -19,13 +19,24 @@ export function cloneJson<T>(value: T): T {
   }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return structuredClone(value);
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const child = cloneJson((value as Record<string, unknown>)[key]);
-    // JSON.parse makes "__proto__" an own key; an assignment would set the copy's prototype instead.
-    if (key === '__proto__')
-      Object.defineProperty(out, key, { value: child, enumerable: true, writable: true, configurable: true });
-    else out[key] = child;
+  // The spread copies the object in one step, with its hidden class (adding keys one by one to an
+  // empty object looks up a map transition per key, in the runtime once the site sees many shapes),
+  // and defines an own `__proto__` key as a property rather than setting the prototype. Then only
+  // values that are not primitives need a copy of their own.
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  const keys = Object.keys(out);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const child = out[key];
+    if (!isCopiedBySpread(child)) out[key] = cloneJson(child);
   }
   return out as T;
+}
+
+/** Primitives a shallow copy already holds (functions, symbols and bigints go through `cloneJson` to be refused). */
+function isCopiedBySpread(value: unknown): boolean {
+  const kind = typeof value;
+  return (
+    value === null || kind === 'string' || kind === 'number' || kind === 'boolean' || kind === 'undefined'
+  );
 }

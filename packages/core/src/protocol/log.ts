@@ -33,7 +33,10 @@ export class RaftLog {
       log.snapshotIndex = snapshotMeta.index;
       log.snapshotTerm = snapshotMeta.term;
     }
-    log.entries = entries;
+    // Copied into a packed array, element by element: storage may hand back a holey one (structuredClone
+    // makes them, even of []; Array.from and spread keep them holey), every entry appended later would
+    // keep it holey, and the appends sliced from it would take JSON.stringify's slow path.
+    for (const e of entries) log.entries.push(e);
     log.stabled = log.lastIndex();
     // A persisted commit beyond what the log holds cannot be trusted for applying.
     log.committed = Math.min(Math.max(commit, log.snapshotIndex), log.lastIndex());
@@ -132,7 +135,8 @@ export class RaftLog {
         // Leader completeness (5.4) guarantees this cannot happen with a correct leader.
         throw new Error(`log conflict at ${conflict} below the commit index ${this.committed}`);
       }
-      this.truncateFrom(conflict);
+      // Past our last index there is nothing to drop (the common case: new entries, appended).
+      if (conflict <= this.lastIndex()) this.truncateFrom(conflict);
       const start = conflict - (prevIndex + 1);
       for (let i = start; i < entries.length; i++) this.entries.push(entries[i]!);
     }

@@ -1,6 +1,7 @@
 import { splitByBytes } from './entry-size.js';
 import { ACCEPTED_DECISION, type ForwardedDecision, ForwardedDecisions } from './forwarded.js';
 import { RaftLog } from './log.js';
+import { makeEntry } from './make-entry.js';
 import { allMembers, configFingerprint, Membership, membershipDistance } from './membership.js';
 import { Progress } from './progress.js';
 import { committedIndex, hasQuorum, voteOutcome } from './quorum.js';
@@ -349,28 +350,34 @@ export class RaftCore {
 
   /** Collects what the runtime must do. Call `advance(ready)` once it is persisted. */
   ready(maxApply = 4096): Ready {
-    // Empty parts are one shared frozen array: a Ready is built several times per commit.
+    const entries = this.log.unstableEntries();
+    // Term and vote must be durable before anything that depends on them is sent (Figure 2). The
+    // commit index need not be durable at all: it rides along with writes that happen anyway.
+    const commitMoved = this.prevHardState.commit !== this.log.committed;
+    let hardState: HardState | undefined;
+    if (
+      this.hardStateChanged() ||
+      (commitMoved && (entries.length > 0 || this.log.pendingSnapshot !== null))
+    ) {
+      hardState = { term: this.term, vote: this.vote, commit: this.log.committed };
+      this.prevHardState = hardState;
+    }
+    let snapshot: Snapshot | undefined;
+    if (this.log.pendingSnapshot && !this.snapshotHandedOut) {
+      snapshot = this.log.pendingSnapshot;
+      this.snapshotHandedOut = true;
+    }
+    // One literal with every part (absent ones undefined), so that every Ready has one hidden class;
+    // empty parts are one shared frozen array. A Ready is built several times per commit.
     const rd: Ready = {
-      entries: this.log.unstableEntries(),
+      hardState,
+      entries,
+      snapshot,
       earlyMessages: this.earlyMsgs.length > 0 ? this.earlyMsgs : NOTHING,
       messages: this.msgs.length > 0 ? this.msgs : NOTHING,
       committedEntries: this.log.nextCommitted(maxApply),
       readStates: this.readStates.length > 0 ? this.readStates : NOTHING,
     };
-    // Term and vote must be durable before anything that depends on them is sent (Figure 2). The
-    // commit index need not be durable at all: it rides along with writes that happen anyway.
-    const commitMoved = this.prevHardState.commit !== this.log.committed;
-    if (
-      this.hardStateChanged() ||
-      (commitMoved && (rd.entries.length > 0 || this.log.pendingSnapshot !== null))
-    ) {
-      rd.hardState = { term: this.term, vote: this.vote, commit: this.log.committed };
-      this.prevHardState = rd.hardState;
-    }
-    if (this.log.pendingSnapshot && !this.snapshotHandedOut) {
-      rd.snapshot = this.log.pendingSnapshot;
-      this.snapshotHandedOut = true;
-    }
     const applied = rd.committedEntries;
     if (applied.length > 0) this.log.applying = applied[applied.length - 1]!.index;
     if (this.msgs.length > 0) this.msgs = [];
@@ -767,16 +774,7 @@ export class RaftCore {
   }
 
   private replyAppend(to: NodeId, index: number): void {
-    this.send({
-      type: 'appendResponse',
-      from: this.id,
-      to,
-      term: this.term,
-      index,
-      reject: false,
-      hintIndex: 0,
-      hintTerm: 0,
-    });
+    this.send({ type: 'appendResponse', from: this.id, to, term: this.term, index, reject: false });
   }
 
   private handleHeartbeat(m: HeartbeatMessage): void {
@@ -937,11 +935,7 @@ export class RaftCore {
     for (let i = 0; i < proposed.length; i++) {
       const p = proposed[i]!;
       index += 1;
-      const e: Entry = { index, term: this.term, kind: p.kind };
-      if (p.data !== undefined) e.data = p.data;
-      if (p.client !== undefined) e.client = p.client;
-      if (p.seq !== undefined) e.seq = p.seq;
-      entries[i] = e;
+      entries[i] = makeEntry(index, this.term, p.kind, p.data, p.client, p.seq);
       if (p.kind === 'config') {
         this.pendingConfIndex = index;
         this.membership.append(index, p.data as ClusterConfig);
@@ -1088,7 +1082,10 @@ export class RaftCore {
   private handleAppendResponse(m: AppendResponseMessage, pr: Progress): void {
     if (m.reject) {
       // Fast backtracking (paper 5.3): jump to the last index where the follower's log can match.
-      const probe = m.hintTerm > 0 ? this.log.findConflictByTerm(m.hintIndex, m.hintTerm).index : m.hintIndex;
+      // A validated rejection always carries both hints.
+      const hintIndex = m.hintIndex ?? 0;
+      const hintTerm = m.hintTerm ?? 0;
+      const probe = hintTerm > 0 ? this.log.findConflictByTerm(hintIndex, hintTerm).index : hintIndex;
       if (pr.maybeDecrTo(m.index, probe)) {
         if (pr.state === 'replicate') pr.becomeProbe();
         this.sendAppend(m.from, true);
@@ -1101,7 +1098,8 @@ export class RaftCore {
       pr.becomeProbe();
       pr.becomeReplicate();
     }
-    if (this.maybeCommit()) this.owCommitToAll();
+    // A match at or below the commit index cannot move it (the second acknowledgement of an entry).
+    if (pr.match > this.log.committed && this.maybeCommit()) this.owCommitToAll();
     this.sendAppend(m.from, false);
     if (m.from === this.transferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
     if (pr.isLearner) this.maybePromoteLearner(m.from, pr);

@@ -79,14 +79,15 @@ export interface AppendMessage extends MessageBase {
 /**
  * Reply to AppendEntries. On success `index` is the last index now known to match the leader.
  * On rejection `index` is the `index` that was probed and (`hintIndex`, `hintTerm`) tell the leader
- * where the follower's log could match (fast backtracking, paper 5.3 last paragraphs).
+ * where the follower's log could match (fast backtracking, paper 5.3 last paragraphs). The hints are
+ * sent with rejections only: an acknowledgement, the most frequent message of all, needs none.
  */
 export interface AppendResponseMessage extends MessageBase {
   type: 'appendResponse';
   index: number;
   reject: boolean;
-  hintIndex: number;
-  hintTerm: number;
+  hintIndex?: number;
+  hintTerm?: number;
 }
 
 /** Heartbeats are empty appends without the consistency check; they carry a commit bounded by the match. */

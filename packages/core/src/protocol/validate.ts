@@ -10,6 +10,7 @@
  * one value to the checks and another to the protocol.
  */
 import { InvalidMessageError } from '../errors.js';
+import { makeEntry, makeProposedEntry } from './make-entry.js';
 import type {
   ClusterConfig,
   Entry,
@@ -73,7 +74,12 @@ export const DEFAULT_MESSAGE_LIMITS: Readonly<MessageLimits> = Object.freeze({
 const MESSAGE_OVERHEAD = 256;
 const ENTRY_OVERHEAD = 112;
 
-const KNOWN_TYPES: ReadonlySet<unknown> = new Set<MessageType>(MESSAGE_TYPES);
+/**
+ * Each message type to its string constant. A parsed `type` is a fresh string, which every comparison
+ * with a literal (the protocol makes several per message) compares character by character; the
+ * constant, like the literals, is internalized and compares by identity.
+ */
+const MESSAGE_TYPE_CONSTANTS: ReadonlyMap<unknown, MessageType> = new Map(MESSAGE_TYPES.map((t) => [t, t]));
 
 /**
  * Returns `payload` as a Message when it is well-formed and was sent by `expected.from` to
@@ -104,8 +110,7 @@ function parseMessage(
   }
   const p = payload as Fields;
   const type = p.type;
-  if (!KNOWN_TYPES.has(type)) refuse(`unknown message type ${describe(type)}`);
-  const t = type as MessageType;
+  const t = MESSAGE_TYPE_CONSTANTS.get(type) ?? refuse(`unknown message type ${describe(type)}`);
 
   // The transport stamps who sent it: a node cannot speak as another (or to another) by saying so.
   const from = p.from;
@@ -134,8 +139,15 @@ function parseMessage(
     case 'appendResponse': {
       const index = readIndex(p.index, t, -1, 'index');
       const reject = readBoolean(p.reject, t, 'reject');
-      const hintIndex = readIndex(p.hintIndex, t, -1, 'hintIndex');
-      const hintTerm = readTerm(p.hintTerm, t, -1, 'hintTerm');
+      // The hints (where the follower's log could match) come as a pair and are required on a
+      // rejection; an acknowledgement may leave both out.
+      const rawHintIndex = p.hintIndex;
+      const rawHintTerm = p.hintTerm;
+      if (!reject && rawHintIndex === undefined && rawHintTerm === undefined) {
+        return { type: t, from: expected.from, to: expected.to, term, index, reject };
+      }
+      const hintIndex = readIndex(rawHintIndex, t, -1, 'hintIndex');
+      const hintTerm = readTerm(rawHintTerm, t, -1, 'hintTerm');
       return { type: t, from: expected.from, to: expected.to, term, index, reject, hintIndex, hintTerm };
     }
     case 'heartbeat': {
@@ -199,9 +211,12 @@ function parseMessage(
       const entries: ProposedEntry[] = [];
       for (let i = 0; i < n; i++) {
         const fields = readObject((raw as unknown[])[i], base, i);
-        const entry: ProposedEntry = { kind: readKind(fields.kind, base, i) };
-        readEntryBody(budget, fields, base, i, entry);
-        entries.push(entry);
+        const kind = readKind(fields.kind, base, i);
+        grow(budget, ENTRY_OVERHEAD, base, i, '');
+        const data = readEntryData(budget, fields.data, kind, base, i);
+        const client = readEntryClient(budget, fields.client, base, i);
+        const seq = fields.seq === undefined ? undefined : readIndex(fields.seq, base, i, 'seq');
+        entries.push(makeProposedEntry(kind, data, client, seq));
       }
       return { type: t, from: expected.from, to: expected.to, term, entries };
     }
@@ -266,10 +281,13 @@ function readLogEntries(budget: Budget, raw: unknown, index: number, logTerm: nu
       );
     }
     previousTerm = entryTerm;
+    const kind = readKind(fields.kind, base, i);
+    grow(budget, ENTRY_OVERHEAD, base, i, '');
+    const data = readEntryData(budget, fields.data, kind, base, i);
+    const client = readEntryClient(budget, fields.client, base, i);
+    const seq = fields.seq === undefined ? undefined : readIndex(fields.seq, base, i, 'seq');
     // A fresh object with a fixed key order (one hidden class for the hot path).
-    const entry: Entry = { index: entryIndex, term: entryTerm, kind: readKind(fields.kind, base, i) };
-    readEntryBody(budget, fields, base, i, entry);
-    entries.push(entry);
+    entries.push(makeEntry(entryIndex, entryTerm, kind, data, client, seq));
   }
   return entries;
 }
@@ -290,38 +308,52 @@ function readSentAt(
   message.sentAt = value;
 }
 
+/** The kind as its string constant, not the parsed string (see MESSAGE_TYPE_CONSTANTS). */
 function readKind(kind: unknown, base: string, i: number): EntryKind {
-  if (kind === 'command' || kind === 'noop' || kind === 'config') return kind;
+  if (kind === 'command') return 'command';
+  if (kind === 'noop') return 'noop';
+  if (kind === 'config') return 'config';
   return refuse(`${base}[${i}].kind must be 'command', 'noop' or 'config', got ${describe(kind)}`);
 }
 
-/** Fills in what log entries and proposals share: data and the exactly-once bookkeeping. */
-function readEntryBody(budget: Budget, fields: Fields, base: string, i: number, entry: ProposedEntry): void {
-  grow(budget, ENTRY_OVERHEAD, base, i, '');
-  const data = fields.data;
-  if (entry.kind === 'config') {
-    // A configuration takes effect as soon as it is appended (thesis 4.1): it must be sound on arrival.
-    entry.data = readConfig(budget, data, `${base}[${i}].data`);
-  } else if (data !== undefined) {
-    try {
-      budget.size += measureJson(data, budget.limits.maxPayloadChars - budget.size);
-    } catch (e) {
-      if (Rejection.is(e)) refuse(`${base}[${i}].data${e.reason}`);
-      throw e;
-    }
-    entry.data = data;
+/** The `data` of a log entry or proposal: a sound configuration, or any JSON within the budget. */
+function readEntryData(budget: Budget, data: unknown, kind: EntryKind, base: string, i: number): unknown {
+  // A configuration takes effect as soon as it is appended (thesis 4.1): it must be sound on arrival.
+  if (kind === 'config') return readConfig(budget, data, `${base}[${i}].data`);
+  if (data === undefined) return undefined;
+  try {
+    budget.size += measureJson(data, budget.limits.maxPayloadChars - budget.size);
+  } catch (e) {
+    if (Rejection.is(e)) refuse(`${base}[${i}].data${e.reason}`);
+    throw e;
   }
-  const client = fields.client;
-  if (client !== undefined) {
-    const max = budget.limits.maxIdLength;
-    if (typeof client !== 'string' || client.length > max) {
-      refuse(`${base}[${i}].client must be a string of at most ${max} characters, got ${describe(client)}`);
-    }
-    grow(budget, client.length, base, i, 'client');
-    entry.client = client;
+  return data;
+}
+
+/** The proposer of a log entry or proposal (exactly-once bookkeeping), when it names one. */
+function readEntryClient(budget: Budget, client: unknown, base: string, i: number): string | undefined {
+  if (client === undefined) return undefined;
+  const max = budget.limits.maxIdLength;
+  if (typeof client !== 'string' || client.length > max) {
+    refuse(`${base}[${i}].client must be a string of at most ${max} characters, got ${describe(client)}`);
   }
-  const seq = fields.seq;
-  if (seq !== undefined) entry.seq = readIndex(seq, base, i, 'seq');
+  grow(budget, client.length, base, i, 'client');
+  return sameClientString(client);
+}
+
+/** The last client id read, handed out again for an equal one (see `sameClientString`). */
+let lastClient = '';
+
+/**
+ * Every entry parsed from the network carries its own copy of its proposer's id, and the followers'
+ * logs and storage would keep one string per entry; the session table would hash each one anew and
+ * compare it with its key character by character. Consecutive entries nearly always come from the
+ * same proposer: one string object serves them all (strings are values, so nothing can tell).
+ */
+function sameClientString(client: string): string {
+  if (client === lastClient) return lastClient;
+  lastClient = client;
+  return client;
 }
 
 function readSnapshotMeta(budget: Budget, value: unknown, term: number): SnapshotMeta {

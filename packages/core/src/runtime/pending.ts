@@ -9,13 +9,15 @@ export interface ProposeResult {
   result: unknown;
 }
 
-interface Waiter<T> {
+interface Waiter<T, S> {
   resolve(value: T): void;
   reject(error: unknown): void;
   deadline: number;
   timeoutMs: number;
   /** Whether the request left this node (so a failure means the outcome is unknown, not refused). */
   accepted: boolean;
+  /** What the owner keeps about the request while it waits (see `track`). */
+  state: S | undefined;
   abort?: () => void;
   signal?: AbortSignalLike;
 }
@@ -31,9 +33,14 @@ export interface AbortSignalLike {
  * Promises waiting for something keyed (a proposal by its client sequence number, a read by its
  * context), each with a deadline. One timer serves them all (a timer per request cost more than the
  * rest of a commit): it fires at the earliest deadline and sweeps.
+ *
+ * Each request can carry a state `S` of its owner's (say, where it was sent, for a retry), which goes
+ * when the request settles. One table instead of a second one by the same key: every request costs
+ * a Map insertion and deletion, and with one request at a time each deletion empties the Map, which
+ * V8 then shrinks, allocating a new table.
  */
-export class PendingRequests<K, T> {
-  private readonly waiters = new Map<K, Waiter<T>>();
+export class PendingRequests<K, T, S = never> {
+  private readonly waiters = new Map<K, Waiter<T, S>>();
   private timer: unknown = undefined;
   private timerAt = Number.POSITIVE_INFINITY;
 
@@ -44,16 +51,21 @@ export class PendingRequests<K, T> {
   constructor(
     private readonly clock: Clock,
     private readonly what: string,
-    private readonly timeoutError?: (key: K) => RaftError | null,
-    /** Called once a waiter is settled, however (the owner may keep more about it than this table). */
-    private readonly onSettled?: (key: K) => void,
+    private readonly timeoutError?: (key: K, state: S | undefined) => RaftError | null,
   ) {}
 
   /** Waits for `key`, at most `timeoutMs`. */
   add(key: K, timeoutMs: number, signal?: AbortSignalLike): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const deadline = this.clock.now() + timeoutMs;
-      const waiter: Waiter<T> = { resolve, reject, deadline, timeoutMs, accepted: false };
+      const waiter: Waiter<T, S> = {
+        resolve,
+        reject,
+        deadline,
+        timeoutMs,
+        accepted: false,
+        state: undefined,
+      };
       if (signal) {
         // Aborted before it left this node, it can never take effect; after, it still may.
         const abort = () =>
@@ -85,6 +97,25 @@ export class PendingRequests<K, T> {
     if (w) w.accepted = true;
   }
 
+  /** Keeps `state` with the request until it settles, and whether it left this node. */
+  track(key: K, state: S, accepted: boolean): void {
+    const w = this.waiters.get(key);
+    if (!w) return;
+    w.state = state;
+    if (accepted) w.accepted = true;
+  }
+
+  stateOf(key: K): S | undefined {
+    return this.waiters.get(key)?.state;
+  }
+
+  /** The states of the requests still waiting that have one. */
+  states(): S[] {
+    const states: S[] = [];
+    for (const w of this.waiters.values()) if (w.state !== undefined) states.push(w.state);
+    return states;
+  }
+
   resolve(key: K, value: T): boolean {
     const w = this.take(key);
     if (!w) return false;
@@ -106,12 +137,11 @@ export class PendingRequests<K, T> {
     this.disarm();
   }
 
-  private take(key: K): Waiter<T> | undefined {
+  private take(key: K): Waiter<T, S> | undefined {
     const w = this.waiters.get(key);
     if (!w) return undefined;
     this.waiters.delete(key);
     if (w.abort && w.signal) w.signal.removeEventListener('abort', w.abort);
-    this.onSettled?.(key);
     // The sweep timer stays armed even when nothing waits: it then fires once and stops, which is
     // cheaper than clearing and setting a timer around every request.
     return w;
@@ -138,7 +168,7 @@ export class PendingRequests<K, T> {
     for (const [key, w] of [...this.waiters]) {
       if (w.deadline <= now) {
         const error =
-          this.timeoutError?.(key) ??
+          this.timeoutError?.(key, w.state) ??
           new OutcomeUnknownError(
             `${this.what} timed out after ${w.timeoutMs} ms; it may still take effect`,
             'TIMEOUT',

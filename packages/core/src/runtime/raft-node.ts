@@ -105,9 +105,9 @@ export class RaftNode {
   private proposalQueue: ProposedEntry[] = [];
   /** Encoded length of each queued proposal's data (known for commands, measured later otherwise). */
   private proposalLengths: (number | undefined)[] = [];
-  private readonly inflight = new Map<number, InflightProposal>();
   private readonly sessions = new SessionTable();
-  private readonly proposals: PendingRequests<number, ProposeResult>;
+  /** Proposals waiting to apply; once sent, each keeps its `InflightProposal` for retries. */
+  private readonly proposals: PendingRequests<number, ProposeResult, InflightProposal>;
   private readCounter = 0;
   private readonly reads: PendingRequests<string, { index: number }>;
   /** Reads confirmed at an index not yet applied here. */
@@ -120,13 +120,10 @@ export class RaftNode {
       opts.clock,
       'the proposal',
       // A proposal that timed out without ever being sent was refused, not of unknown outcome.
-      (seq) =>
-        this.inflight.get(seq)?.attempts === 0
+      (_seq, inflight) =>
+        inflight?.attempts === 0
           ? new ProposalRefusedError('no leader was known before the proposal timed out', 'NO_LEADER')
           : null,
-      // A settled proposal is never retried: forget it at once (under load, thousands of records
-      // would otherwise wait for the next timer, long enough to reach the old generation).
-      (seq) => this.inflight.delete(seq),
     );
     // A read has no effect, so a read that timed out was simply not served: safe to retry.
     this.transfers = new TransferWaiters(opts.clock);
@@ -211,7 +208,7 @@ export class RaftNode {
   private onProposeRefused(client: string, seqs: number[], code: string, reason: string): void {
     if (client !== this.opts.clientId) return;
     for (const seq of seqs) {
-      const p = this.inflight.get(seq);
+      const p = this.proposals.stateOf(seq);
       if (!p) continue;
       this.proposals.settleError(
         seq,
@@ -509,11 +506,18 @@ export class RaftNode {
     const term = core.term;
     for (const e of entries) {
       if (outcome.ok) {
-        this.proposals.markAccepted(e.seq!);
-        this.inflight.set(e.seq!, { entry: e, retryAt, leader, term, attempts: 1, retargeted: false });
+        this.proposals.track(
+          e.seq!,
+          { entry: e, retryAt, leader, term, attempts: 1, retargeted: false },
+          true,
+        );
       } else if (outcome.code === 'NO_LEADER') {
         // No leader yet (start-up, election under way): hold it and send it once one is known.
-        this.inflight.set(e.seq!, { entry: e, retryAt, leader, term, attempts: 0, retargeted: false });
+        this.proposals.track(
+          e.seq!,
+          { entry: e, retryAt, leader, term, attempts: 0, retargeted: false },
+          false,
+        );
       } else {
         this.proposals.settleError(e.seq!, new ProposalRefusedError(outcome.reason, outcome.code));
       }
@@ -526,15 +530,15 @@ export class RaftNode {
    * makes a retry that duplicates an entry harmless: it is applied once (thesis 6.3).
    */
   private retryInflight(): void {
-    if (this.inflight.size === 0) return;
+    if (this.proposals.size === 0) return;
     const core = this.core!;
     const now = this.opts.clock.now();
     const leader = core.leader;
     if (leader === null) return;
     const commands: InflightProposal[] = [];
     const changes: InflightProposal[] = [];
-    // Settled proposals are no longer here (see the constructor): every one left still waits.
-    for (const p of this.inflight.values()) {
+    // Settled proposals are no longer there: every one left still waits.
+    for (const p of this.proposals.states()) {
       const leaderChanged = p.leader !== leader || p.term !== core.term;
       const stale = now >= p.retryAt;
       if (leaderChanged || stale) (p.entry.kind === 'config' ? changes : commands).push(p);
@@ -668,8 +672,10 @@ export class RaftNode {
     const core = this.core!;
     let outcome: RoundOutcome = 'done';
     try {
-      while (outcome === 'done' && this.running && (core.hasReady() || this.compaction)) {
-        outcome = this.startRound(core.hasReady() ? core.ready(this.opts.tuning.maxApplyBatch) : EMPTY_READY);
+      while (outcome === 'done' && this.running) {
+        const hasReady = core.hasReady();
+        if (!hasReady && this.compaction === null) break;
+        outcome = this.startRound(hasReady ? core.ready(this.opts.tuning.maxApplyBatch) : EMPTY_READY);
       }
     } catch (error) {
       this.endRounds();
@@ -1010,7 +1016,8 @@ export class RaftNode {
    * table the snapshot carries (thesis 6.3) instead of waiting for a retry to come back as a duplicate.
    */
   private settleProposalsIn(snapshot: Snapshot): void {
-    for (const seq of [...this.inflight.keys()]) {
+    for (const p of this.proposals.states()) {
+      const seq = p.entry.seq!;
       const earlier = this.sessions.lookup(this.opts.clientId, seq);
       if (earlier === false) continue;
       if (earlier === true) {
@@ -1156,7 +1163,9 @@ const NO_LENGTHS: readonly (number | undefined)[] = Object.freeze([]);
 
 /** A round with nothing from the protocol (only a compaction to write). */
 const EMPTY_READY: Ready = Object.freeze({
+  hardState: undefined,
   entries: [],
+  snapshot: undefined,
   earlyMessages: [],
   messages: [],
   committedEntries: [],

@@ -69,7 +69,8 @@ export class SessionTable {
   lookup(client: string, seq: number): AppliedRecord | boolean {
     const s = this.sessions.get(client);
     if (!s) return false;
-    if (seq <= s.floor || s.above.has(seq)) {
+    // `above` is empty unless proposals applied out of order: skip the Set lookup then.
+    if (seq <= s.floor || (s.above.size > 0 && s.above.has(seq))) {
       const slot = seq % this.limits.results;
       return s.resultSeqs[slot] === seq ? s.results[slot]! : true;
     }

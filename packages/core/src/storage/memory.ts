@@ -1,5 +1,6 @@
 import { StorageError } from '../errors.js';
 import { cloneJson } from '../protocol/clone-json.js';
+import { makeEntry } from '../protocol/make-entry.js';
 import type { Entry, HardState, Snapshot } from '../protocol/types.js';
 import { EMPTY_HARD_STATE, type PersistBatch, type PersistedState, type RaftStorage } from './types.js';
 
@@ -262,18 +263,17 @@ function apply(disk: Disk, batch: PersistBatch): void {
  * of a commit); snapshots, which are rare and may be large, with `structuredClone`.
  */
 function copyBatch(batch: PersistBatch): PersistBatch {
-  const copy: PersistBatch = {};
-  if (batch.hardState) copy.hardState = { ...batch.hardState };
-  if (batch.snapshot) copy.snapshot = structuredClone(batch.snapshot);
-  if (batch.compaction) copy.compaction = structuredClone(batch.compaction);
-  if (batch.entries) copy.entries = batch.entries.map(copyEntry);
-  return copy;
+  const { snapshot, entries, compaction, hardState: hs } = batch;
+  // One literal with every part (absent ones undefined): one hidden class for every copy.
+  return {
+    snapshot: snapshot ? structuredClone(snapshot) : undefined,
+    entries: entries ? entries.map(copyEntry) : undefined,
+    compaction: compaction ? structuredClone(compaction) : undefined,
+    hardState: hs ? { term: hs.term, vote: hs.vote, commit: hs.commit } : undefined,
+  };
 }
 
 function copyEntry(e: Entry): Entry {
-  const c: Entry = { index: e.index, term: e.term, kind: e.kind };
-  if (e.data !== undefined) c.data = cloneJson(e.data);
-  if (e.client !== undefined) c.client = e.client;
-  if (e.seq !== undefined) c.seq = e.seq;
-  return c;
+  const data = e.data === undefined ? undefined : cloneJson(e.data);
+  return makeEntry(e.index, e.term, e.kind, data, e.client, e.seq);
 }

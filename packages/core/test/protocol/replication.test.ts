@@ -58,10 +58,11 @@ describe('row 14: a newer-term uncommitted tail the leader lacks is overwritten'
       // Then the new commit index (3, committed by a and c), in an empty append.
       [3, 4, [], 3],
     ]);
+    // Acknowledgements carry no hints.
     expect(fromB.map((m) => [m.reject, m.index, m.hintIndex, m.hintTerm])).toEqual([
       [true, 2, 1, 1],
-      [false, 3, 0, 0],
-      [false, 3, 0, 0],
+      [false, 3, undefined, undefined],
+      [false, 3, undefined, undefined],
     ]);
 
     expect(termsOf(b)).toEqual([1, 2, 4]);

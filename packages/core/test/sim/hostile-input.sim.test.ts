@@ -644,7 +644,14 @@ function breakTypeField(g: Gen, m: Loose): string {
       () => breakEntries(g, m, true),
       () => breakEntries(g, m, true),
     ],
-    appendResponse: [idx('index'), bool('reject'), idx('hintIndex'), trm('hintTerm')],
+    // The hints are required on a rejection only: an acknowledgement may leave them out (but not send
+    // them malformed).
+    appendResponse: [
+      idx('index'),
+      bool('reject'),
+      () => breakNumber(g, m, 'hintIndex', BAD_NUMBERS, m.reject === true),
+      () => breakNumber(g, m, 'hintTerm', BAD_TERMS, m.reject === true),
+    ],
     heartbeat: [idx('commit'), str('context', false), sentAt],
     heartbeatResponse: [str('context', false), sentAt],
     vote: [bool('preVote'), idx('index'), trm('logTerm'), aboveTerm('logTerm'), bool('transfer', false)],
