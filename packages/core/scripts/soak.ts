@@ -1,7 +1,8 @@
 /**
  * Runs the seeded chaos scenario for many seeds: `pnpm soak --seeds 5000 [--from 1] [--nodes 5]
- * [--duration 3000] [--membership]`, or replays one: `pnpm soak --seed 123 [--membership]`.
- * `--membership` adds membership churn and leadership transfers (Raft core II). Exits non-zero on the
+ * [--duration 3000] [--membership] [--slow-disk]`, or replays one: `pnpm soak --seed 123 [...]`.
+ * `--membership` adds membership churn and leadership transfers (Raft core II); `--slow-disk` makes
+ * every storage write take 5 to 40 virtual ms. Exits non-zero on the
  * first failure and prints its seed and how to replay it.
  */
 import { parseArgs } from 'node:util';
@@ -15,8 +16,12 @@ const { values } = parseArgs({
     nodes: { type: 'string', default: '5' },
     duration: { type: 'string', default: '3000' },
     membership: { type: 'boolean', default: false },
+    'slow-disk': { type: 'boolean', default: false },
   },
 });
+
+/** Writes of 5 to 40 virtual ms: truncations race with writes in flight. */
+const SLOW_DISK: [number, number] = [5, 40];
 
 const from = values.seed !== undefined ? Number(values.seed) : Number(values.from);
 const count = values.seed !== undefined ? 1 : Number(values.seeds);
@@ -30,7 +35,8 @@ for (let seed = from; seed < from + count; seed++) {
       nodes: Number(values.nodes),
       durationMs: Number(values.duration),
       membership: values.membership,
-      replay: `pnpm soak --seed {seed} --nodes ${values.nodes} --duration ${values.duration}${values.membership ? ' --membership' : ''}`,
+      ...(values['slow-disk'] ? { storageLatency: SLOW_DISK } : {}),
+      replay: `pnpm soak --seed {seed} --nodes ${values.nodes} --duration ${values.duration}${values.membership ? ' --membership' : ''}${values['slow-disk'] ? ' --slow-disk' : ''}`,
     });
     steps += report.steps;
     acknowledged += report.acknowledged;

@@ -609,4 +609,35 @@ describe('runtime and API regressions', () => {
     expect(local.state(), String(local.error())).toBe('pending');
     for (const n of nodes) n.raftNode.crash();
   });
+
+  it('a retry refused by a new leader while the first copy may still commit is an unknown outcome, and it does commit', async () => {
+    const sim = new Simulation({ seed: 22, nodes: ['n1', 'n2', 'n3'], tuning: { maxUncommittedEntries: 1 } });
+    await sim.start();
+    const first = await sim.waitForLeader();
+    const [proposer, next] = sim.ids.filter((id) => id !== first) as [string, string];
+    const type = (m: unknown) => (m as { type: string }).type;
+    // No acknowledgement reaches a leader, so nothing new commits; the proposer cannot win an election.
+    sim.network.filter = (from, to, m) =>
+      type(m) !== 'appendResponse' && !(from === proposer && type(m) === 'vote' && to === next);
+    const { command, result } = sim.propose(proposer, { timeoutMs: 5_000 });
+    const outcome = track(result);
+    await sim.runUntil(
+      () =>
+        sim.raft(next).raftNode.protocol.log.entries.some((e) => (e.data as { id?: string })?.id === command),
+      1_000,
+      'the entry on the next leader',
+    );
+    // The first leader is cut off; the next one holds the entry, uncommitted, and refuses the
+    // proposer's retry: with its own no-op, two entries are uncommitted.
+    sim.network.isolate(first, sim.ids);
+    await sim.runUntil(() => outcome.state() !== 'pending', 3_000, 'the proposal settling');
+    expect(sim.leader()).toBe(next);
+    expect(outcome.error()).toBeInstanceOf(OutcomeUnknownError);
+    expect((outcome.error() as OutcomeUnknownError).code).toBe('UNCOMMITTED_LIMIT');
+    // And the first copy commits once acknowledgements flow again.
+    sim.network.filter = null;
+    await sim.converge();
+    expect(sim.stateMachine(proposer).applied.filter((c) => c === command)).toHaveLength(1);
+    await sim.stop();
+  });
 });

@@ -1,7 +1,7 @@
 import { StorageError } from '../errors.js';
 import { cloneJson } from '../protocol/clone-json.js';
 import { makeEntry } from '../protocol/make-entry.js';
-import type { Entry, HardState, Snapshot } from '../protocol/types.js';
+import type { ClusterConfig, Entry, HardState, Snapshot } from '../protocol/types.js';
 import { EMPTY_HARD_STATE, type PersistBatch, type PersistedState, type RaftStorage } from './types.js';
 
 declare function structuredClone<T>(value: T): T;
@@ -115,6 +115,26 @@ export class MemoryStorage implements RaftStorage {
   /** Index of the last stored entry, or the snapshot index when no entry is stored. */
   get lastIndex(): number {
     return this.snapshotIndex + this.#disk.entries.length;
+  }
+  /** The stored term at `index`: the snapshot's at its index, undefined before it or beyond the log. */
+  termAt(index: number): number | undefined {
+    const d = this.#disk;
+    const base = d.snapshot?.meta.index ?? 0;
+    if (index === base) return d.snapshot?.meta.term ?? 0;
+    return d.entries[index - base - 1]?.term;
+  }
+  /**
+   * The configuration stored for `index`: the latest stored configuration entry at or before it, else
+   * the snapshot's (null when neither exists: the bootstrap configuration applies).
+   */
+  configAt(index: number): ClusterConfig | null {
+    const d = this.#disk;
+    const base = d.snapshot?.meta.index ?? 0;
+    for (let i = Math.min(index - base, d.entries.length) - 1; i >= 0; i--) {
+      const e = d.entries[i]!;
+      if (e.kind === 'config') return e.data as ClusterConfig;
+    }
+    return d.snapshot?.meta.config ?? null;
   }
   /** Number of stored entries (after the snapshot). */
   get entryCount(): number {

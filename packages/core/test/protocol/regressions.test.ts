@@ -327,3 +327,64 @@ describe('snapshot chunks for what a follower already has', () => {
     expect(answers.filter((m) => m.type === 'snapshotResponse')).toEqual([]);
   });
 });
+
+describe('durability across a truncation during a write', () => {
+  it('entries truncated while their write was in flight are not taken as durable; the new ones are written', () => {
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    const net = Network.of(ids);
+    net.campaign('a');
+    const a = net.core('a');
+    const b = net.core('b');
+    expect(a.log.committed).toBe(1);
+    // a appends x at 2 (term 1); only b gets it, and b's write of it is slow.
+    for (const other of ['c', 'd', 'e']) net.cut('a', other);
+    net.holdPersist('b');
+    a.propose([{ kind: 'command', data: 'x' }], net.now);
+    net.deliverAll();
+    expect(b.log.term(2)).toBe(1);
+    // c wins term 2 with d and e (their logs end at 1, as c's does) and sends its no-op for index 2.
+    net.cut('a', 'b');
+    net.campaign('c');
+    expect(net.core('c').role).toBe('leader');
+    net.deliverAll();
+    // b took c's entry in memory (truncating x), while x's write is still in flight.
+    expect(b.log.term(2)).toBe(net.core('c').term);
+    net.releasePersist('b');
+    // x's write completing must not count c's entry as written: it is written too before b acks it.
+    expect(net.durableOf('b').entries.map((e) => e.term)).toEqual([1, net.core('c').term]);
+    expect(net.core('c').progressOf('b')!.match).toBe(2);
+  });
+});
+
+describe('configuration change rules (thesis 4.1) and learners', () => {
+  it('a change that adds or removes two servers at once is refused (CONFIG_TOO_LARGE)', () => {
+    const net = Network.of(IDS);
+    net.campaign('a');
+    const a = net.core('a');
+    const outcome = a.propose(
+      [{ kind: 'config', data: { voters: [...IDS, 'd', 'e'], learners: [] } }],
+      net.now,
+    );
+    expect(outcome).toMatchObject({ ok: false, code: 'CONFIG_TOO_LARGE' });
+    const swap = a.propose([{ kind: 'config', data: { voters: ['a', 'b', 'd'], learners: [] } }], net.now);
+    expect(swap).toMatchObject({ ok: false, code: 'CONFIG_TOO_LARGE' });
+    expect(a.membership.config.voters).toEqual(IDS);
+  });
+
+  it('learners never count towards the commit quorum', () => {
+    const all = [...IDS, 'd', 'e'];
+    const net = new Network(all.map((id) => makeCore(id, IDS, { learners: ['d', 'e'] })));
+    net.campaign('a');
+    const a = net.core('a');
+    expect(a.role).toBe('leader');
+    const committed = a.log.committed;
+    // a reaches only the two learners: a majority of all five nodes, but not of the three voters.
+    net.cut('a', 'b');
+    net.cut('a', 'c');
+    a.propose([{ kind: 'command', data: 'x' }], net.now);
+    net.deliverAll();
+    expect(net.core('d').log.lastIndex()).toBe(a.log.lastIndex());
+    expect(net.core('e').log.lastIndex()).toBe(a.log.lastIndex());
+    expect(a.log.committed).toBe(committed);
+  });
+});

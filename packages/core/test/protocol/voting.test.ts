@@ -93,6 +93,9 @@ describe('voter rule (5.4.1): a vote is refused iff the voter log is more up to 
       const rd = b.ready();
       expect(ofType(rd.messages, 'voteResponse').map((m) => [m.term, m.reject])).toEqual([[6, !row.grant]]);
       expect(b.vote).toBe(row.grant ? 'a' : null);
+      // A grant changes the vote without changing the term: it must still be persisted before the
+      // answer goes out (it is in `messages`, sent after the write).
+      expect(rd.hardState).toEqual(row.grant ? { term: 6, vote: 'a', commit: 0 } : undefined);
     });
   }
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../src/testing/index.js';
-import { addFilter, countSent, nodeIds, replayFor, seedsOr } from './scenario-helpers.js';
+import { addFilter, countSent, forEachSeed, nodeIds, replayFor, seedsOr } from './scenario-helpers.js';
 
 // SCENARIOS.md row 7 (the labs' TestCount2B and TestBytes2B), counted in messages: a request and its
 // reply are two messages here, where the labs count one RPC. Timings are the seed's defaults order of
@@ -23,7 +23,7 @@ async function appliedEverywhere(sim: Simulation, index: number, what: string): 
 
 describe('row 7: message economy', () => {
   it('elects with few messages, on start and after the leader crashes', async () => {
-    for (const seed of seedsOr([71, 72, 73, 74, 75])) {
+    await forEachSeed(seedsOr([71, 72, 73, 74, 75]), 'economy.sim.test.ts', async (seed) => {
       const sim = newSim(seed);
       const count = countSent(sim);
       await sim.start();
@@ -46,11 +46,11 @@ describe('row 7: message economy', () => {
       await appliedEverywhere(sim, sim.status(leader2).commitIndex, 'the new no-op applied');
       expect(count.total(), `seed ${seed}: ${JSON.stringify([...count.byType])}`).toBeLessThanOrEqual(20);
       await sim.stop();
-    }
+    });
   });
 
   it('commits 12 entries proposed together with few messages', async () => {
-    for (const seed of seedsOr([76, 77, 78])) {
+    await forEachSeed(seedsOr([76, 77, 78]), 'economy.sim.test.ts', async (seed) => {
       const sim = newSim(seed);
       await sim.start();
       const leader = await sim.waitForLeader();
@@ -69,7 +69,7 @@ describe('row 7: message economy', () => {
       expect(count.count('append')).toBeLessThanOrEqual(6);
       expect(sim.stateMachine(leader).applied.slice(-12)).toEqual(proposals);
       await sim.stop();
-    }
+    });
   });
 
   it('sends only heartbeats and their replies while idle', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../src/testing/index.js';
 import {
+  forEachSeed,
   nodeIds,
   pickDistinct,
   replayFor,
@@ -28,7 +29,7 @@ function groupLeader(sim: Simulation, group: string[]): string | null {
 
 describe('row 1: initial election', () => {
   it('elects exactly one leader, all terms equal and >= 1, no new term while idle', async () => {
-    for (const seed of seedsOr([1, 2, 3, 4, 5])) {
+    await forEachSeed(seedsOr([1, 2, 3, 4, 5]), 'elections.sim.test.ts', async (seed) => {
       const ids = nodeIds(3);
       const sim = new Simulation({ seed, nodes: ids, replay });
       await sim.start();
@@ -52,7 +53,7 @@ describe('row 1: initial election', () => {
       });
       expect(groupLeader(sim, ids)).toBe(leader);
       await sim.stop();
-    }
+    });
   });
 });
 

@@ -5,6 +5,7 @@ import {
   commandAt,
   expectIdenticalLogs,
   flushMicrotasks,
+  forEachSeed,
   nodeIds,
   pickDistinct,
   replayFor,
@@ -176,7 +177,7 @@ describe('row 8: persistence', () => {
   });
 
   it('never loses an acknowledged entry when every node crashes right after the acknowledgement', async () => {
-    for (const seed of seedsOr([83, 84, 85])) {
+    await forEachSeed(seedsOr([83, 84, 85]), 'persistence.sim.test.ts', async (seed) => {
       const ids = nodeIds(3);
       // Slow storage: followers' writes are often in flight when the power goes.
       const sim = new Simulation({ seed, nodes: ids, storageLatency: [0, 8], replay });
@@ -202,7 +203,7 @@ describe('row 8: persistence', () => {
       sim.checkFinal();
       expect(sim.stateMachine(ids[0]!).applied).toEqual([...sim.acknowledged.keys()]);
       await sim.stop();
-    }
+    });
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import type { Entry, Message } from '../../src/protocol/types.js';
 import { type RandomSource, seededRandom } from '../../src/runtime/clock.js';
-import type { Simulation } from '../../src/testing/index.js';
+import { type Simulation, SimulationError } from '../../src/testing/index.js';
 
 /** The seed to use: `SEED` from the environment when set, else the test's fixed default. */
 export function seedOr(defaultSeed: number): number {
@@ -42,6 +42,26 @@ export function pickDistinct<T>(rnd: RandomSource, xs: readonly T[], k: number):
   const out: T[] = [];
   while (out.length < k && pool.length > 0) out.push(pool.splice(Math.floor(rnd() * pool.length), 1)[0]!);
   return out;
+}
+
+/**
+ * Runs `body` for each seed in turn. A failure of any kind names its seed and the command that replays
+ * it (a SimulationError already does; a plain `expect` would not).
+ */
+export async function forEachSeed(
+  seeds: readonly number[],
+  file: string,
+  body: (seed: number) => Promise<void>,
+): Promise<void> {
+  for (const seed of seeds) {
+    try {
+      await body(seed);
+    } catch (error) {
+      if (error instanceof SimulationError || !(error instanceof Error)) throw error;
+      error.message = `seed ${seed} (replay: SEED=${seed} pnpm vitest run packages/core/test/sim/${file}): ${error.message}`;
+      throw error;
+    }
+  }
 }
 
 /** Runs the simulation for `ms` virtual milliseconds, calling `check` after every single step. */

@@ -11,6 +11,11 @@ export interface ChaosOptions {
   snapshotThreshold?: number;
   /** Also add and remove members at random and transfer leadership (Raft core II). */
   membership?: boolean;
+  /**
+   * Virtual ms a storage write takes, [min, max] (default [0, 3]). Slow disks ([5, 40]) keep writes in
+   * flight while newer leaders truncate and rewrite what is being written.
+   */
+  storageLatency?: [number, number];
   replay?: string;
 }
 
@@ -41,7 +46,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     seed: opts.seed,
     nodes: initial,
     faults: { ...UNRELIABLE },
-    storageLatency: [0, 3],
+    storageLatency: opts.storageLatency ?? [0, 3],
     tuning: {
       snapshotThreshold: opts.snapshotThreshold ?? 40,
       snapshotTrailingEntries: 5,

@@ -74,6 +74,11 @@ export class InvariantChecker {
       : `state machine safety: ${node} applied ${id} at ${index}, another node applied ${prev}`;
   }
 
+  /** The command some node applied at `index`, if any did. */
+  commandAt(index: number): string | undefined {
+    return this.applied.get(index);
+  }
+
   check(nodes: ObservedNode[]): string[] {
     const problems: string[] = [];
     for (const n of nodes) this.checkNode(n, problems);
@@ -111,7 +116,7 @@ export class InvariantChecker {
       if (!known) {
         this.committed.set(i, { term: e.term, fingerprint: fp, seenInTerm: core.term });
         if (i > this.maxCommitted) this.maxCommitted = i;
-      } else if (known.fingerprint !== fp) {
+      } else if (known.term !== e.term || known.fingerprint !== fp) {
         problems.push(
           `committed entry changed: index ${i} was ${known.fingerprint} (term ${known.term}), ${id} has ${fp} (term ${e.term})`,
         );

@@ -1,3 +1,4 @@
+import type { ClusterConfig } from '../../protocol/types.js';
 import { MemoryStorage } from '../../storage/memory.js';
 import type { PersistBatch, PersistedState, RaftStorage } from '../../storage/types.js';
 import type { VirtualClock } from './virtual-clock.js';
@@ -10,6 +11,8 @@ export class SimStorage {
   private readonly durable = new MemoryStorage();
   private epoch = 0;
   writes = 0;
+  /** Sees each batch just before it reaches the disk (the simulator checks snapshots there). */
+  onWrite: ((batch: PersistBatch) => void) | null = null;
 
   constructor(
     private readonly clock: VirtualClock,
@@ -27,6 +30,7 @@ export class SimStorage {
             // The node crashed meanwhile: this write never reached the disk.
             if (epoch !== this.epoch) return;
             this.writes++;
+            this.onWrite?.(batch);
             this.durable.persist(batch).then(resolve, reject);
           });
         }),
@@ -41,5 +45,23 @@ export class SimStorage {
   /** What is on disk now (for invariant checks). */
   load(): Promise<PersistedState> {
     return this.durable.load();
+  }
+
+  /** The term on disk at `index` (see MemoryStorage.termAt). */
+  termAt(index: number): number | undefined {
+    return this.durable.termAt(index);
+  }
+
+  /** The configuration on disk for `index` (see MemoryStorage.configAt). */
+  configAt(index: number): ClusterConfig | null {
+    return this.durable.configAt(index);
+  }
+
+  get snapshotIndex(): number {
+    return this.durable.snapshotIndex;
+  }
+
+  get lastIndex(): number {
+    return this.durable.lastIndex;
   }
 }

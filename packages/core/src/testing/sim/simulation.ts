@@ -1,8 +1,11 @@
 import { RaftInterface, type RaftOptions } from '../../api/raft-interface.js';
+import { ProposalRefusedError } from '../../errors.js';
 import type { RaftStatus } from '../../protocol/raft.js';
+import type { ClusterConfig, Entry, Message } from '../../protocol/types.js';
 import { type RandomSource, seededRandom } from '../../runtime/clock.js';
 import type { RaftTuning } from '../../runtime/options.js';
 import type { ProposeResult } from '../../runtime/pending.js';
+import type { PersistBatch } from '../../storage/types.js';
 import { InvariantChecker } from './invariants.js';
 import { RecordingStateMachine } from './recording-state-machine.js';
 import { type NetworkFaults, RELIABLE, SimNetwork } from './sim-network.js';
@@ -46,6 +49,8 @@ interface SimNode {
   storage: SimStorage;
   raft: RaftInterface | null;
   sm: RecordingStateMachine;
+  /** The initial voters it was last started with (its configuration before any log entry). */
+  peers: string[];
 }
 
 declare const setImmediate: ((callback: () => void) => unknown) | undefined;
@@ -75,6 +80,10 @@ export class Simulation {
   private readonly replay: string;
   /** Command ids whose proposal resolved (acknowledged to the client), with their index. */
   readonly acknowledged = new Map<string, number>();
+  /** Command ids whose proposal was refused (ProposalRefusedError): none may ever be applied. */
+  readonly refused = new Set<string>();
+  /** Command ids some node applied. */
+  private readonly appliedCommands = new Set<string>();
   private commandCounter = 0;
   private violation: string | null = null;
   steps = 0;
@@ -84,7 +93,10 @@ export class Simulation {
     this.seed = opts.seed;
     this.random = seededRandom(opts.seed);
     this.network = new SimNetwork(this.clock, seededRandom(opts.seed ^ 0x5eed), opts.faults ?? RELIABLE);
-    this.network.onSend = (from, to, payload) => this.checker.observeSent(from, to, payload);
+    this.network.onSend = (from, to, payload) => {
+      this.checker.observeSent(from, to, payload);
+      this.checkAcknowledgementDurable(from, to, payload as Message);
+    };
     this.replay = opts.replay ?? 'SEED={seed} pnpm vitest run packages/core/test';
     for (const id of opts.nodes) this.addNode(id);
   }
@@ -99,7 +111,9 @@ export class Simulation {
       storage: new SimStorage(this.clock, () => min + storageRandom() * (max - min)),
       raft: null,
       sm: new RecordingStateMachine(() => undefined),
+      peers: [],
     };
+    node.storage.onWrite = (batch) => this.checkSnapshotWrite(node, batch);
     this.nodes.set(id, node);
   }
 
@@ -121,8 +135,11 @@ export class Simulation {
       const problem = this.checker.recordApply(id, cmd, index);
       if (problem) this.violation ??= problem;
       if (sm.applied.indexOf(cmd) !== sm.applied.length - 1) this.violation ??= `${id} applied ${cmd} twice`;
+      if (this.refused.has(cmd)) this.violation ??= `${id} applied ${cmd}, whose proposal was refused`;
+      this.appliedCommands.add(cmd);
     });
     node.sm = sm;
+    node.peers = [...peers];
     const electionTimeout = this.opts.electionTimeout ?? 100;
     const heartbeatInterval = this.opts.heartbeatInterval ?? 20;
     const nodeRandom = seededRandom(this.seed ^ hash(id) ^ 0x9e3779b9);
@@ -229,8 +246,21 @@ export class Simulation {
     const command = `c${++this.commandCounter}`;
     const result = this.raft(id).propose({ id: command }, options);
     result.then(
-      (r) => this.acknowledged.set(command, r.index),
-      () => undefined,
+      (r) => {
+        this.acknowledged.set(command, r.index);
+        // The index a proposal resolves with is where it was applied (a result of undefined means
+        // it was answered from a session record that no longer holds where).
+        const there = this.checker.commandAt(r.index);
+        if (r.result !== undefined && there !== undefined && there !== command)
+          this.violation ??= `${command} resolved at index ${r.index}, where ${there} was applied`;
+      },
+      (error) => {
+        if (!(error instanceof ProposalRefusedError) || error.code === 'APPLY_FAILED') return;
+        // Refused means it did not and will not take effect (README: exactly-once proposals).
+        this.refused.add(command);
+        if (this.appliedCommands.has(command))
+          this.violation ??= `${command} was refused (${error.code}) but has been applied`;
+      },
     );
     return { command, result };
   }
@@ -327,7 +357,55 @@ export class Simulation {
     if (this.violation) this.fail(this.violation);
     const observed = this.liveIds().map((id) => ({ id, core: this.raft(id).raftNode.protocol }));
     const problems = this.checker.check(observed);
+    for (const { id, core } of observed) {
+      // A configuration takes effect when appended and is undone when truncated (thesis 4.1): each
+      // node's must be the latest one in its log, else its snapshot's, else the bootstrap one.
+      const expected =
+        latestConfigEntry(core.log.entries) ??
+        (core.log.pendingSnapshot ?? core.snapshot)?.meta.config ??
+        bootstrapConfig(this.nodes.get(id)!.peers);
+      if (configKey(core.membership.config) !== configKey(expected))
+        problems.push(
+          `configuration: ${id} uses ${configKey(core.membership.config)} but its log says ${configKey(expected)}`,
+        );
+    }
     if (problems.length > 0) this.fail(problems.join('; '));
+  }
+
+  /**
+   * The persistence contract for entries (paper Figure 2): a node acknowledges entries only once they
+   * are on its disk. Checked when the acknowledgement is sent: the disk reaches its index, and holds
+   * there the term the leader has there (when the leader still leads that term).
+   */
+  private checkAcknowledgementDurable(from: string, to: string, m: Message): void {
+    if (m.type !== 'appendResponse' || m.reject) return;
+    const disk = this.nodes.get(from)?.storage;
+    if (!disk) return;
+    if (disk.lastIndex < m.index) {
+      this.violation ??= `durability: ${from} acknowledged up to ${m.index} with only ${disk.lastIndex} on disk`;
+      return;
+    }
+    const leader = this.nodes.get(to)?.raft?.raftNode;
+    if (!leader?.isRunning) return;
+    const core = leader.protocol;
+    if (core.role !== 'leader' || core.term !== m.term || m.index < disk.snapshotIndex) return;
+    const theirs = core.log.term(m.index);
+    const ours = disk.termAt(m.index);
+    if (theirs !== undefined && ours !== theirs)
+      this.violation ??= `durability: ${from} acknowledged ${m.index} (term ${theirs}) with term ${ours} on disk`;
+  }
+
+  /** A snapshot a node takes of itself describes its own durable log at that index: term and configuration. */
+  private checkSnapshotWrite(node: SimNode, batch: PersistBatch): void {
+    const snap = batch.compaction;
+    if (!snap || batch.snapshot) return;
+    const { index, term, config } = snap.meta;
+    const storedTerm = node.storage.termAt(index);
+    if (storedTerm !== undefined && storedTerm !== term)
+      this.violation ??= `snapshot: ${node.id} took a snapshot at ${index} with term ${term}, its log has ${storedTerm}`;
+    const stored = node.storage.configAt(index) ?? bootstrapConfig(node.peers);
+    if (configKey(stored) !== configKey(config))
+      this.violation ??= `snapshot: ${node.id} took a snapshot at ${index} with configuration ${configKey(config)}, its log has ${configKey(stored)}`;
   }
 
   /** One line per live node: role, term, leader, commit and applied indexes, log range. */
@@ -349,6 +427,23 @@ export class Simulation {
     for (const id of this.liveIds()) this.crash(id);
     await settle();
   }
+}
+
+function latestConfigEntry(entries: readonly Entry[]): ClusterConfig | undefined {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i]!;
+    if (e.kind === 'config') return e.data as ClusterConfig;
+  }
+  return undefined;
+}
+
+function bootstrapConfig(peers: string[]): ClusterConfig {
+  return { voters: peers, learners: [] };
+}
+
+/** A configuration's members, order aside. */
+function configKey(c: ClusterConfig): string {
+  return `voters ${[...c.voters].sort().join(',')} learners ${[...c.learners].sort().join(',')}`;
 }
 
 function hash(s: string): number {
