@@ -640,4 +640,35 @@ describe('runtime and API regressions', () => {
     expect(sim.stateMachine(proposer).applied.filter((c) => c === command)).toHaveLength(1);
     await sim.stop();
   });
+
+  it('a proposer that becomes leader and refuses its own retry keeps waiting: the first copy commits', async () => {
+    const sim = new Simulation({ seed: 23, nodes: ['n1', 'n2', 'n3'], tuning: { maxUncommittedEntries: 1 } });
+    await sim.start();
+    const first = await sim.waitForLeader();
+    const [proposer, other] = sim.ids.filter((id) => id !== first) as [string, string];
+    const type = (m: unknown) => (m as { type: string }).type;
+    // Nothing commits (no acknowledgement gets through), and only the proposer can win an election.
+    sim.network.filter = (from, _to, m) =>
+      type(m) !== 'appendResponse' && !(from === other && type(m) === 'vote');
+    const { command, result } = sim.propose(proposer, { timeoutMs: 5_000 });
+    const outcome = track(result);
+    await sim.runUntil(
+      () =>
+        sim
+          .raft(proposer)
+          .raftNode.protocol.log.entries.some((e) => (e.data as { id?: string })?.id === command),
+      1_000,
+      'the entry on the proposer',
+    );
+    // The proposer leads next. Its retry of its own proposal is refused by itself (two entries are
+    // uncommitted), but the first copy is in its log and may commit: the promise must keep waiting.
+    sim.network.isolate(first, sim.ids);
+    await sim.runUntil(() => sim.leader() === proposer, 2_000, 'the proposer leading');
+    await sim.runFor(300);
+    expect(outcome.state()).toBe('pending');
+    sim.network.filter = null;
+    await sim.runUntil(() => outcome.state() !== 'pending', 3_000, 'the proposal settling');
+    expect(outcome.state(), String(outcome.error())).toBe('fulfilled');
+    await sim.stop();
+  });
 });
