@@ -11,7 +11,13 @@ import { seededRandom } from '../src/runtime/clock.js';
 import type { StateMachine } from '../src/runtime/options.js';
 import { SessionTable } from '../src/runtime/sessions.js';
 import { MemoryStorage } from '../src/storage/memory.js';
-import { RecordingStateMachine, SimNetwork, Simulation, VirtualClock } from '../src/testing/index.js';
+import {
+  ClockDriver,
+  RecordingStateMachine,
+  SimNetwork,
+  Simulation,
+  VirtualClock,
+} from '../src/testing/index.js';
 import { MemoryNetwork } from '../src/transport/memory.js';
 import type { NodeInstance, Transport } from '../src/transport/types.js';
 import { addFilter, flushMicrotasks, track } from './sim/scenario-helpers.js';
@@ -42,7 +48,7 @@ class Log implements StateMachine {
  * A tiny deterministic harness: real RaftInterface nodes on a VirtualClock over a SimNetwork, with
  * MemoryStorage and options of the test's choosing (the Simulation fixes `clientId` per start).
  */
-class Harness {
+class Harness extends ClockDriver {
   readonly clock = new VirtualClock();
   readonly net = new SimNetwork(this.clock, seededRandom(1));
   readonly nodes = new Map<string, RaftInterface>();
@@ -75,23 +81,8 @@ class Harness {
     return true;
   }
 
-  async runFor(ms: number): Promise<void> {
-    const until = this.clock.now() + ms;
-    for (;;) {
-      const next = this.clock.peekTime();
-      if (next === undefined || next > until) break;
-      await this.step();
-    }
-    this.clock.advanceTo(until);
-  }
-
-  async runUntil(done: () => boolean, maxMs: number, what: string): Promise<void> {
-    const until = this.clock.now() + maxMs;
-    while (!done()) {
-      const next = this.clock.peekTime();
-      if (next === undefined || next > until) throw new Error(`${what} did not happen within ${maxMs} ms`);
-      await this.step();
-    }
+  protected timedOut(message: string): never {
+    throw new Error(message);
   }
 }
 

@@ -7,6 +7,7 @@ export {
   type LinearizabilityResult,
 } from './linearizability.js';
 export { type ChaosOptions, type ChaosReport, runChaos } from './sim/chaos.js';
+export { ClockDriver } from './sim/clock-driver.js';
 export { InvariantChecker } from './sim/invariants.js';
 export { RecordingStateMachine } from './sim/recording-state-machine.js';
 export {

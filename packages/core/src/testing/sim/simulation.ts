@@ -6,6 +6,7 @@ import { type RandomSource, seededRandom } from '../../runtime/clock.js';
 import type { RaftTuning } from '../../runtime/options.js';
 import type { ProposeResult } from '../../runtime/pending.js';
 import type { PersistBatch } from '../../storage/types.js';
+import { ClockDriver } from './clock-driver.js';
 import { InvariantChecker } from './invariants.js';
 import { RecordingStateMachine } from './recording-state-machine.js';
 import { type NetworkFaults, RELIABLE, SimNetwork } from './sim-network.js';
@@ -69,7 +70,7 @@ function settle(): Promise<void> {
  * virtual clock, a seeded unreliable network, storage that loses in-flight writes on a crash, and an
  * invariant check after every step. The same seed replays the same run.
  */
-export class Simulation {
+export class Simulation extends ClockDriver {
   readonly seed: number;
   readonly clock = new VirtualClock();
   readonly network: SimNetwork;
@@ -89,6 +90,7 @@ export class Simulation {
   steps = 0;
 
   constructor(opts: SimulationOptions) {
+    super();
     this.opts = opts;
     this.seed = opts.seed;
     this.random = seededRandom(opts.seed);
@@ -276,25 +278,9 @@ export class Simulation {
     return true;
   }
 
-  /** Runs every event up to `ms` virtual milliseconds from now. */
-  async runFor(ms: number): Promise<void> {
-    const until = this.clock.now() + ms;
-    for (;;) {
-      const next = this.clock.peekTime();
-      if (next === undefined || next > until) break;
-      await this.step();
-    }
-    this.clock.advanceTo(until);
-  }
-
-  /** Runs until `done()` holds; fails (with the seed) after `maxMs` virtual milliseconds. */
-  async runUntil(done: () => boolean, maxMs: number, what = 'the condition'): Promise<void> {
-    const until = this.clock.now() + maxMs;
-    while (!done()) {
-      const next = this.clock.peekTime();
-      if (next === undefined || next > until) this.fail(`${what} did not happen within ${maxMs} virtual ms`);
-      await this.step();
-    }
+  /** A wait that ran out of time fails with the seed, like any violation. */
+  protected timedOut(message: string): never {
+    this.fail(message);
   }
 
   /** Runs until some live node leads with a quorum behind it and has committed an entry of its term. */
