@@ -135,7 +135,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   await sim.converge(60_000);
   // Let pending proposals settle (acknowledged or timed out) before the final check.
   await sim.runFor(2_500);
-  // Liveness once healed: fresh proposals from every node commit.
+  // Liveness once healed: fresh proposals from every member commit. Members as a leader sees them:
+  // without one, memberIds() would be every live node, removed ones included.
+  await sim.waitForLeader(60_000);
   const fresh = sim.memberIds().map((id) => sim.propose(id, { timeoutMs: 5_000 }).command);
   await sim.runUntil(
     () => fresh.every((c) => sim.acknowledged.has(c)),
