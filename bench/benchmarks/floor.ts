@@ -49,7 +49,7 @@ export async function runFloor(spec: CaseSpec): Promise<ThroughputResult> {
       address: id,
       gotData(from: string, payload: unknown) {
         const m = payload as AppendLike;
-        back ??= transport.createInstance(from, sink);
+        back ??= transport.createInstance(from);
         const reply: ResponseLike = {
           type: 'appendResponse',
           from: id,
@@ -93,7 +93,7 @@ export async function runFloor(spec: CaseSpec): Promise<ThroughputResult> {
     },
   };
   await transport.open(leaderSink);
-  const instances = followerIds.map((to) => transport.createInstance(to, leaderSink));
+  const instances = followerIds.map((to) => transport.createInstance(to));
 
   let seq = 0;
   const issue = (): void => {

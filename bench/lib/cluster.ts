@@ -89,8 +89,8 @@ export function makeCluster(size: number, tuning: Partial<RaftTuning> = {}): Clu
     // Count what goes over the network and into storage, with wrappers (own properties shadowing the
     // prototype methods) that stopCounting() deletes.
     const createInstance = transport.createInstance;
-    transport.createInstance = (to, sink) => {
-      const instance = createInstance.call(transport, to, sink);
+    transport.createInstance = (to) => {
+      const instance = createInstance.call(transport, to);
       const write = instance.write.bind(instance);
       instance.write = (payload: unknown) => {
         const m = payload as { type?: string; entries?: unknown[] };

@@ -2,13 +2,20 @@ export { RaftInterface, type RaftOptions } from './api/raft-interface.js';
 export {
   ApplicationError,
   ConfigurationError,
+  FATAL_STORAGE_CODES,
+  InvalidCommandError,
   InvalidMessageError,
   NodeStoppedError,
   OutcomeUnknownError,
   ProposalRefusedError,
   RaftError,
+  StorageCorruptError,
   StorageError,
+  type StorageErrorCode,
+  StorageLostError,
+  StorageQuotaError,
   TransportError,
+  type TransportErrorCode,
 } from './errors.js';
 export { type RaftConfig, RaftCore, type RaftInit, type RaftStatus, type Ready } from './protocol/raft.js';
 export type * from './protocol/types.js';

@@ -90,7 +90,7 @@ describe('MemoryStorage', () => {
   it('refuses writes after close until load() opens it again; injected failures write nothing', async () => {
     const storage = new MemoryStorage();
     storage.failNextPersist();
-    await expect(storage.persist({ hardState: hs(1, null, 0) })).rejects.toMatchObject({ code: 'INJECTED' });
+    await expect(storage.persist({ hardState: hs(1, null, 0) })).rejects.toMatchObject({ code: 'IO' });
     expect(storage.hardState).toEqual(hs(0, null, 0));
     await storage.persist({ hardState: hs(1, null, 0) });
     await storage.close();

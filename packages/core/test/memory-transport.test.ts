@@ -52,7 +52,7 @@ function cluster() {
   for (const from of names) {
     const t = network.transport(from);
     t.open(sinks[from]);
-    for (const to of names) if (to !== from) instances[`${from}${to}`] = t.createInstance(to, sinks[from]);
+    for (const to of names) if (to !== from) instances[`${from}${to}`] = t.createInstance(to);
   }
   return { network, sinks, send };
 }
@@ -89,8 +89,8 @@ describe('MemoryNetwork', () => {
     };
     a.open(aSink);
     b.open(bSink);
-    toA = b.createInstance('a', bSink);
-    a.createInstance('b', aSink).write({ n: 1 });
+    toA = b.createInstance('a');
+    a.createInstance('b').write({ n: 1 });
     await network.flushed();
     expect(log).toEqual(['b got 1']);
     await network.flushed();
@@ -155,7 +155,7 @@ describe('MemoryNetwork', () => {
     expect(seen).toEqual(['b', 'a', 'b']);
     expect(aPeers).toEqual(['b', 'b']);
     expect(network.addresses.sort()).toEqual(['a', 'b']);
-    a.createInstance('b', sink('a')).write({ n: 7 });
+    a.createInstance('b').write({ n: 7 });
     await network.flushed();
     expect(bSink.got).toEqual(['a:7']);
   });
@@ -164,9 +164,11 @@ describe('MemoryNetwork', () => {
     const network = new MemoryNetwork();
     const t = network.transport('a');
     expect(() => t.open(sink('x'))).toThrow(ConfigurationError);
+    expect(() => t.createInstance('nobody')).toThrow(/open\(\) the transport/);
+    t.open(sink('a'));
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    const to = t.createInstance('nobody', sink('a'));
+    const to = t.createInstance('nobody');
     expect(() => to.write(cyclic)).toThrow(TypeError);
     expect(() => to.write(undefined)).toThrow(/not JSON-serializable/);
     expect(() => to.write({ n: 1 })).not.toThrow();
@@ -185,10 +187,25 @@ describe('MemoryNetwork', () => {
     });
     network.transport('b').open(good);
     const c = network.transport('c');
-    c.createInstance('a', sink('c')).write({ n: 1 });
-    c.createInstance('b', sink('c')).write({ n: 2 });
+    c.open(sink('c'));
+    c.createInstance('a').write({ n: 1 });
+    c.createInstance('b').write({ n: 2 });
     await network.flushed();
     expect(good.got).toEqual(['c:2']);
     expect(errors).toHaveLength(1);
+  });
+
+  it('reports a closed transport as gone to the others (onPeerGone), once', async () => {
+    const network = new MemoryNetwork();
+    const a = network.transport('a');
+    const b = network.transport('b');
+    a.open(sink('a'));
+    b.open(sink('b'));
+    const gone: string[] = [];
+    a.onPeerGone((address) => gone.push(address));
+    b.close();
+    b.close();
+    await network.flushed();
+    expect(gone).toEqual(['b']);
   });
 });

@@ -293,8 +293,8 @@ describe('runtime and API regressions', () => {
       const t = original(address);
       return {
         ...t,
-        createInstance: (to, sink): NodeInstance => {
-          const instance = t.createInstance(to, sink);
+        createInstance: (to): NodeInstance => {
+          const instance = t.createInstance(to);
           const close = instance.close.bind(instance);
           instance.close = () => {
             closed.push(`${address}->${to}`);

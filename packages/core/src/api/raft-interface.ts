@@ -54,7 +54,7 @@ export class RaftInterface implements MessageSink {
       if (options[key] !== undefined) (tuning as unknown as Record<string, unknown>)[key] = options[key];
     }
     checkTuning(tuning);
-    this.tuning = tuning;
+    this.tuning = fitToTransport(tuning, options.transport?.maxMessageChars);
     this.address = address;
     this.options = options;
     this.random = options.random ?? seededRandom(Math.floor(Math.random() * 2 ** 32));
@@ -84,7 +84,7 @@ export class RaftInterface implements MessageSink {
 
   /** Makes the NodeInstance for a peer. Override it, or pass `options.transport`. */
   createInstance(address: string): NodeInstance {
-    if (this.options.transport) return this.options.transport.createInstance(address, this);
+    if (this.options.transport) return this.options.transport.createInstance(address);
     throw new ConfigurationError('override createInstance() or pass options.transport');
   }
 
@@ -103,6 +103,16 @@ export class RaftInterface implements MessageSink {
       return;
     }
     node.receive(message);
+  }
+
+  /** A transport's own failure (a frame it dropped, a connection that failed): reported on `error`. */
+  reportError(error: TransportError): void {
+    const node = this.node;
+    if (!node?.isRunning) return;
+    node.events.emit(
+      'error',
+      error instanceof TransportError ? error : new TransportError(String(error), error, 'CONNECTION'),
+    );
   }
 
   private instanceFor(to: NodeId): NodeInstance {
@@ -310,3 +320,28 @@ export class RaftInterface implements MessageSink {
     return operation(this.node);
   }
 }
+
+/**
+ * Sizes appends, snapshot chunks and the largest command to what the transport carries in one message.
+ * An append holds at least one entry, so a command must fit a message with room for the envelope.
+ */
+function fitToTransport(tuning: RaftTuning, maxMessageChars: number | undefined): RaftTuning {
+  if (maxMessageChars === undefined) return tuning;
+  if (!Number.isSafeInteger(maxMessageChars) || maxMessageChars < 2 * MESSAGE_ENVELOPE_CHARS)
+    throw new ConfigurationError(
+      `transport.maxMessageChars must be an integer of at least ${2 * MESSAGE_ENVELOPE_CHARS}, not ${String(maxMessageChars)}`,
+    );
+  const room = maxMessageChars - MESSAGE_ENVELOPE_CHARS;
+  return {
+    ...tuning,
+    maxBytesPerAppend: Math.min(tuning.maxBytesPerAppend, room),
+    maxCommandBytes: Math.min(tuning.maxCommandBytes, room),
+    snapshotChunkSize: Math.min(tuning.snapshotChunkSize, room),
+  };
+}
+
+/**
+ * Characters a message needs besides its entries' or chunk's data: type, term, indexes, ids, and the
+ * per-entry fields of one entry. Generous, as ids may be up to `DEFAULT_MESSAGE_LIMITS.maxIdLength`.
+ */
+const MESSAGE_ENVELOPE_CHARS = 2048;

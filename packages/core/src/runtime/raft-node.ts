@@ -803,7 +803,7 @@ export class RaftNode {
       const error =
         cause instanceof StorageError
           ? cause
-          : new StorageError(`storage write failed: ${String(cause)}`, 'STORAGE', { cause });
+          : new StorageError(`storage write failed: ${String(cause)}`, 'IO', { cause });
       this.events.emit('error', error);
       if (!this.running) throw error;
       await new Promise<void>((resolve) => this.opts.clock.setTimer(STORAGE_RETRY_MS, resolve));

@@ -87,7 +87,7 @@ export class MemoryStorage implements RaftStorage {
   }
 
   /** Makes the next `persist` reject with `error` (writing nothing): for tests of storage failures. */
-  failNextPersist(error = new StorageError('injected storage failure', 'INJECTED')): void {
+  failNextPersist(error = new StorageError('injected storage failure', 'IO')): void {
     this.#injected = error;
   }
 

@@ -108,8 +108,8 @@ export function runTransportTests(
         const sb = new Recorder(pair.bAddress);
         await pair.a.open(sa);
         await pair.b.open(sb);
-        const ab = pair.a.createInstance(pair.bAddress, sa);
-        const ba = pair.b.createInstance(pair.aAddress, sb);
+        const ab = pair.a.createInstance(pair.bAddress);
+        const ba = pair.b.createInstance(pair.aAddress);
         await deliverEventually(ab, sb, 'warmup');
         await deliverEventually(ba, sa, 'warmup');
         const quiet = () => (pair.settle ? pair.settle() : nextTurn(quietMs));
@@ -184,7 +184,7 @@ export function runTransportTests(
     });
 
     test('writing to an unknown or closed peer does not throw', async ({ pair, sa, sb, ab, ba, quiet }) => {
-      const ghost = pair.a.createInstance(`webraft-no-such-peer-${Math.random().toString(36).slice(2)}`, sa);
+      const ghost = pair.a.createInstance(`webraft-no-such-peer-${Math.random().toString(36).slice(2)}`);
       for (let n = 0; n < 10; n++) ghost.write({ t: 'ghost', n });
       // a is not disturbed: a round trip still works.
       ab.write({ t: 'ping' });
@@ -289,7 +289,7 @@ export function runTransportTests(
           offB();
         }
         // Whatever the discovery, a peer's address is enough to reach it.
-        await deliverEventually(pair.a.createInstance(pair.bAddress, sa), sb, 'by-address');
+        await deliverEventually(pair.a.createInstance(pair.bAddress), sb, 'by-address');
         assertEqual(sb.tagged('by-address')[0]?.from, pair.aAddress, 'sender address');
       } finally {
         await pair.close();
@@ -305,7 +305,7 @@ export function runTransportTests(
       await b2.open(sb2);
       // The instance made before the reconnect still reaches the address, and the new end answers.
       await deliverEventually(ab, sb2, 'again');
-      await deliverEventually(b2.createInstance(pair.aAddress, sb2), sa, 'answer');
+      await deliverEventually(b2.createInstance(pair.aAddress), sa, 'answer');
       for (let n = 0; n < 20; n++) ab.write({ t: 'order-again', n });
       await arrival(sb2, 'order-again', 20);
       assertEqual(

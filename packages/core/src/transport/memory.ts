@@ -29,6 +29,7 @@ function macrotaskScheduler(): (callback: () => void) => void {
 export interface MemoryTransport extends Transport {
   readonly address: string;
   onPeer(listener: (address: string) => void): () => void;
+  onPeerGone(listener: (address: string) => void): () => void;
 }
 
 interface Endpoint {
@@ -36,6 +37,7 @@ interface Endpoint {
   sink: MessageSink | null;
   closed: boolean;
   peerListeners: Set<(address: string) => void>;
+  goneListeners: Set<(address: string) => void>;
 }
 
 interface Queued {
@@ -105,6 +107,7 @@ export class MemoryNetwork {
       sink: null,
       closed: false,
       peerListeners: new Set(),
+      goneListeners: new Set(),
     };
     endpoint.transport = {
       address,
@@ -118,7 +121,9 @@ export class MemoryNetwork {
         endpoint.sink = sink;
         network.#attach(address, endpoint);
       },
-      createInstance(to: string, sink: MessageSink): NodeInstance {
+      createInstance(to: string): NodeInstance {
+        const sink = endpoint.sink;
+        if (sink === null) throw new ConfigurationError(`open() the transport for ${address} first`);
         return new MemoryInstance(to, sink, (payload) => {
           if (!endpoint.closed) network.#send(address, to, payload);
         });
@@ -131,10 +136,16 @@ export class MemoryNetwork {
         }
         return () => void endpoint.peerListeners.delete(listener);
       },
+      onPeerGone(listener: (address: string) => void): () => void {
+        endpoint.goneListeners.add(listener);
+        return () => void endpoint.goneListeners.delete(listener);
+      },
       close(): void {
+        if (endpoint.closed) return;
         endpoint.closed = true;
         endpoint.peerListeners.clear();
-        if (network.#open.get(address) === endpoint) network.#open.delete(address);
+        endpoint.goneListeners.clear();
+        if (network.#open.get(address) === endpoint) network.#detach(address);
       },
     };
     return endpoint.transport;
@@ -203,6 +214,13 @@ export class MemoryNetwork {
       for (const listener of endpoint.peerListeners) this.#notify(endpoint.peerListeners, listener, peer);
     }
     for (const listener of this.#peerListeners) this.#notify(this.#peerListeners, listener, address);
+  }
+
+  /** `address` closed: every other open endpoint hears that it is gone. */
+  #detach(address: string): void {
+    this.#open.delete(address);
+    for (const other of this.#open.values())
+      for (const listener of other.goneListeners) this.#notify(other.goneListeners, listener, address);
   }
 
   /** Tells `listener` about `address` on a later turn, if it is still in `listeners` then. */

@@ -1,3 +1,5 @@
+import type { TransportError } from '../errors.js';
+
 /**
  * The transport contract (DESIGN.md section 5). A transport moves plain JSON-serializable payloads
  * between nodes. It promises nothing about delivery: Raft tolerates loss, duplication and reordering.
@@ -10,6 +12,12 @@ export interface MessageSink {
   readonly heartbeatTimeout?: number;
   /** A payload arrived from `from`. It is validated before the protocol sees it. */
   gotData(from: string, payload: unknown): void;
+  /**
+   * The transport's own failures: a frame it could not decode or that was too large (dropped), a
+   * connection that failed, a send queue that overflowed. The node reports them on its `error` event
+   * and goes on. Optional for sinks; transports call it when present.
+   */
+  reportError?(error: TransportError): void;
 }
 
 /**
@@ -45,13 +53,25 @@ export abstract class NodeInstance {
   close(): void {}
 }
 
-/** A way to reach peers: makes `NodeInstance`s and may report peers it discovers. */
+/** A way to reach peers: makes `NodeInstance`s and may report peers it discovers and loses. */
 export interface Transport {
-  /** Begin receiving for `sink`. Called once when the node starts. */
+  /**
+   * The largest message this transport carries, in characters of its JSON encoding (a WebRTC data
+   * channel: about 256 KiB). The runtime sizes appends, snapshot chunks and the largest command to
+   * fit. Leave it out for no limit beyond the node's own.
+   */
+  readonly maxMessageChars?: number;
+  /** Begin receiving for `sink`, which the transport keeps for every instance it makes. Called once. */
   open(sink: MessageSink): void | Promise<void>;
-  createInstance(address: string, sink: MessageSink): NodeInstance;
+  /** The instance that sends to `address`; called after `open`. */
+  createInstance(address: string): NodeInstance;
   /** Subscribe to peers this transport discovers (optional); returns an unsubscribe function. */
   onPeer?(listener: (address: string) => void): () => void;
+  /**
+   * Subscribe to peers that went away (optional): closed, said goodbye or went silent past the
+   * transport's presence timeout. A peer may be reported again by `onPeer` when it comes back.
+   */
+  onPeerGone?(listener: (address: string) => void): () => void;
   /** Stop receiving and release everything. */
   close(): void | Promise<void>;
 }

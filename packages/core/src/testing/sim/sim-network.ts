@@ -73,11 +73,16 @@ export class SimNetwork {
         network.send(address, this.address, payload);
       }
     }
+    let opened: MessageSink | null = null;
     return {
       open: (sink) => {
+        opened = sink;
         this.sinks.set(address, sink);
       },
-      createInstance: (to, sink) => new SimInstance(to, sink),
+      createInstance: (to) => {
+        if (opened === null) throw new Error(`open() the transport for ${address} first`);
+        return new SimInstance(to, opened);
+      },
       close: () => {
         this.detach(address);
       },
