@@ -3,13 +3,16 @@
 import type { PlaywrightTestConfig } from '@playwright/test';
 
 /**
- * Browser tests (DESIGN.md section 7.4) in Debian's Chromium (`apt-get install -y chromium`), never a
+ * Browser tests (docs/testing.md) in Debian's Chromium (`apt-get install -y chromium`), never a
  * downloaded browser (`npx playwright install` fails on these machines). Run browser and WebRTC tests in a
  * loopback-only network namespace:
  *   unshare -n sh -c 'ip link set lo up && exec "$@"' sh pnpm test:e2e
  */
 
-/** Flags that work headless and offline here (see TOOLCHAIN.md). */
+/** Where the test pages are served (e2e/vite.config.ts). */
+const E2E_PORT = Number(process.env.E2E_PORT ?? 5179);
+
+/** Flags that work headless and offline on Debian 12 with Chromium 156. */
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -34,6 +37,7 @@ const config: PlaywrightTestConfig = {
   timeout: 30_000,
   reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
   use: {
+    baseURL: `http://127.0.0.1:${E2E_PORT}`,
     browserName: 'chromium',
     headless: true,
     trace: 'retain-on-failure',
@@ -44,6 +48,13 @@ const config: PlaywrightTestConfig = {
     permissions: ['camera', 'microphone'],
   },
   projects: [{ name: 'chromium' }],
+  // The test pages (e2e/pages), served by Vite with workspace packages resolved to their sources.
+  webServer: {
+    command: 'pnpm --filter @webraft/e2e serve',
+    url: `http://127.0.0.1:${E2E_PORT}/index.html`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 60_000,
+  },
 };
 
 export default config;
