@@ -146,7 +146,8 @@ describe('runtime and API regressions', () => {
       );
     expect(copies.length).toBe(0);
     // Nothing of it is kept for retries either.
-    const pending = (sim.raft(follower).raftNode as unknown as { proposals: { size: number } }).proposals;
+    const pending = (sim.raft(follower).raftNode as unknown as { proposals: { waiting: { size: number } } })
+      .proposals.waiting;
     expect(pending.size).toBe(0);
     await sim.stop();
   });
@@ -479,10 +480,16 @@ describe('runtime and API regressions', () => {
     // A retry of it (same client and sequence number), on any node, is answered with the same failure.
     const table = new SessionTable();
     table.restore(
-      JSON.parse(JSON.stringify((a.raftNode as unknown as { sessions: SessionTable }).sessions.toSnapshot())),
+      JSON.parse(
+        JSON.stringify(
+          (a.raftNode as unknown as { applier: { sessions: SessionTable } }).applier.sessions.toSnapshot(),
+        ),
+      ),
     );
     const client = [
-      ...(a.raftNode as unknown as { sessions: { sessions: Map<string, unknown> } }).sessions.sessions.keys(),
+      ...(
+        a.raftNode as unknown as { applier: { sessions: { sessions: Map<string, unknown> } } }
+      ).applier.sessions.sessions.keys(),
     ][0]!;
     expect(table.lookup(client, 1)).toMatchObject({ error: 'Error: refused by the application' });
     await a.stop();
