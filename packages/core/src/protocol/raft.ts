@@ -3,10 +3,10 @@ import { ACCEPTED_DECISION, type ForwardedDecision, ForwardedDecisions } from '.
 import { RaftLog } from './log.js';
 import { makeEntry } from './make-entry.js';
 import { allMembers, configFingerprint, Membership, membershipDistance } from './membership.js';
-import { Progress } from './progress.js';
-import { committedIndex, hasQuorum, voteOutcome } from './quorum.js';
+import type { Progress } from './progress.js';
 import { type PendingRead, ReadOnlyQueue } from './read-only.js';
 import { SnapshotReceiver } from './snapshot-receiver.js';
+import { ProgressTracker } from './tracker.js';
 import type {
   AppendMessage,
   AppendResponseMessage,
@@ -145,8 +145,8 @@ export class RaftCore {
   private heartbeatDue = NO_DEADLINE;
   private checkQuorumDue = NO_DEADLINE;
 
-  private votes = new Map<NodeId, boolean>();
-  private progress = new Map<NodeId, Progress>();
+  /** Votes as candidate, followers' progress as leader, and the quorums over them. */
+  private readonly tracker: ProgressTracker;
   /** Leader: index of the latest configuration entry it proposed (one change at a time, thesis 4.1). */
   private pendingConfIndex = 0;
   private transferee: NodeId | null = null;
@@ -180,15 +180,6 @@ export class RaftCore {
   /** The last hard state handed out in a Ready, and the last one known durable. */
   private prevHardState: HardState;
   private durableTerm: number;
-  /** Followers with a `commitOwed` flag set: owed the new commit index (see `flushDeferred`). */
-  private commitOwedCount = 0;
-  /**
-   * Every member with a progress entry except this node (the leader), in one array: the commit path
-   * loops over it several times per commit, and a Map's iterators allocate.
-   */
-  private replicas: NodeId[] = [];
-  /** `match` of a member for the quorum count, made once. */
-  private readonly matchOf = (id: NodeId): number => this.progress.get(id)?.match ?? 0;
   private snapshotHandedOut = false;
 
   constructor(cfg: RaftConfig, init: RaftInit) {
@@ -205,6 +196,7 @@ export class RaftCore {
       : new Membership(init.bootstrap, 0);
     for (const e of init.entries)
       if (e.kind === 'config') this.membership.append(e.index, e.data as ClusterConfig);
+    this.tracker = new ProgressTracker(this.id, this.membership);
     this.now = init.now;
     this.startedAt = init.now;
     this.resetElectionDeadline();
@@ -297,7 +289,7 @@ export class RaftCore {
     this.transferee = to;
     // Give up after an election timeout so the cluster does not stay without proposals for long.
     this.transferDeadline = this.now + this.cfg.electionTimeout;
-    const pr = this.progress.get(to)!;
+    const pr = this.tracker.get(to)!;
     if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to);
     else this.sendAppend(to, false);
     return ACCEPTED;
@@ -398,7 +390,7 @@ export class RaftCore {
     const last = rd.entries[rd.entries.length - 1];
     if (last && this.log.stableTo(last.index, last.term) && this.role === 'leader') {
       // The leader counts its own vote for an entry only once it is durable (thesis 10.2.1).
-      if (this.maybeCommit()) this.owCommitToAll();
+      if (this.maybeCommit()) this.oweCommitToAll();
     }
   }
 
@@ -421,7 +413,7 @@ export class RaftCore {
 
   /** Replication progress of a follower as the leader sees it (for tests, promotion and tools). */
   progressOf(id: NodeId): Readonly<Progress> | undefined {
-    return this.progress.get(id);
+    return this.tracker.get(id);
   }
 
   // ---------------------------------------------------------------- terms (paper 5.1)
@@ -543,7 +535,7 @@ export class RaftCore {
     }
     const preVote = this.role === 'precandidate';
     const voteTerm = preVote ? this.term + 1 : this.term;
-    this.votes.set(this.id, true);
+    this.tracker.recordVote(this.id, true);
     if (this.tallyVotes()) return;
     for (const voter of this.membership.config.voters) {
       if (voter === this.id) continue;
@@ -588,13 +580,13 @@ export class RaftCore {
   private handleVoteResponse(m: VoteResponseMessage): void {
     if (this.role === 'precandidate' ? !m.preVote : this.role !== 'candidate' || m.preVote) return;
     if (!this.membership.isVoter(m.from)) return;
-    this.votes.set(m.from, !m.reject);
+    this.tracker.recordVote(m.from, !m.reject);
     this.tallyVotes();
   }
 
   /** Returns true when the election ended (won or lost). */
   private tallyVotes(): boolean {
-    const outcome = voteOutcome(this.membership.config.voters, this.votes);
+    const outcome = this.tracker.voteResult();
     if (outcome === 'pending') return false;
     if (outcome === 'lost') {
       this.becomeFollower(this.term, null);
@@ -623,7 +615,7 @@ export class RaftCore {
     this.leaveLeadership();
     this.role = 'precandidate';
     this.leader = null;
-    this.votes = new Map();
+    this.tracker.resetVotes();
     this.resetCandidateDeadline();
   }
 
@@ -633,7 +625,7 @@ export class RaftCore {
     this.term += 1;
     this.vote = this.id;
     this.leader = null;
-    this.votes = new Map();
+    this.tracker.resetVotes();
     this.resetCandidateDeadline();
   }
 
@@ -645,11 +637,11 @@ export class RaftCore {
     this.timeoutNowSent = false;
     this.heartbeatDue = this.now + this.cfg.heartbeatInterval;
     this.checkQuorumDue = this.now + this.cfg.electionTimeout;
-    this.progress = new Map();
+    this.tracker.clear();
     this.departing = 0;
     this.forwarded.clear();
     for (const id of allMembers(this.membership.config)) this.addProgress(id);
-    this.progressChanged();
+    this.tracker.changed();
     // Thesis 4.1 (errata): no configuration change until an entry of this term is committed; the
     // no-op below is that entry, so any configuration entry still in the log counts as pending.
     this.pendingConfIndex = this.log.lastIndex();
@@ -666,8 +658,8 @@ export class RaftCore {
     this.transferDeadline = NO_DEADLINE;
     this.forwarded.clear();
     this.departing = 0;
-    this.progress = new Map();
-    this.progressChanged();
+    this.tracker.clear();
+    this.tracker.changed();
     // Reads waiting on this leader cannot be confirmed any more: refuse them so callers retry.
     for (const r of this.readOnly.clear()) this.refuseRead(r.context, r.from);
     for (const r of this.heldReads) this.refuseRead(r.context, r.from);
@@ -699,11 +691,11 @@ export class RaftCore {
     if (this.now >= this.checkQuorumDue) {
       this.checkQuorumDue = this.now + this.cfg.electionTimeout;
       // Thesis 6.2: a leader that has not heard from a quorum for an election timeout steps down.
-      if (this.cfg.checkQuorum && !this.quorumActive()) {
+      if (this.cfg.checkQuorum && !this.tracker.quorumActive()) {
         this.becomeFollower(this.term, null);
         return;
       }
-      for (const [id, pr] of this.progress) if (id !== this.id) pr.recentActive = false;
+      this.tracker.resetRecentActive();
     }
     if (this.now >= this.transferDeadline) {
       // The transfer did not finish in time: take proposals again (thesis 3.10).
@@ -714,13 +706,6 @@ export class RaftCore {
       this.heartbeatDue = this.now + this.cfg.heartbeatInterval;
       this.broadcastHeartbeat(this.readOnly.lastContext());
     }
-  }
-
-  private quorumActive(): boolean {
-    return hasQuorum(
-      this.membership.config.voters,
-      (id) => id === this.id || this.progress.get(id)?.recentActive === true,
-    );
   }
 
   // ---------------------------------------------------------------- follower side (paper 5.3, 7)
@@ -956,13 +941,13 @@ export class RaftCore {
     const config = this.membership.config;
     const members = new Set(allMembers(config));
     for (const id of members) {
-      const pr = this.progress.get(id);
+      const pr = this.tracker.get(id);
       if (pr) pr.isLearner = !config.voters.includes(id);
       else this.addProgress(id);
     }
     const removalCommitted = this.membership.index <= this.log.committed;
     this.departing = 0;
-    for (const id of [...this.progress.keys()]) {
+    for (const id of this.tracker.ids()) {
       if (members.has(id)) continue;
       if (!removalCommitted) {
         this.departing++;
@@ -970,39 +955,24 @@ export class RaftCore {
       }
       // Its last append: the commit index that tells it the removal is final.
       this.sendAppend(id, true);
-      this.progress.delete(id);
+      this.tracker.delete(id);
     }
-    this.progressChanged();
+    this.tracker.changed();
   }
 
-  /** Members were added to or removed from `progress`: rebuild what is derived from it. */
-  private progressChanged(): void {
-    this.replicas = [];
-    this.commitOwedCount = 0;
-    for (const [id, pr] of this.progress) {
-      if (id === this.id) continue;
-      this.replicas.push(id);
-      if (pr.commitOwed) this.commitOwedCount++;
-    }
-  }
-
+  /** Starts tracking `id`'s progress; the leader's own match is what its log holds durably. */
   private addProgress(id: NodeId): void {
-    const pr = new Progress(this.log.lastIndex() + 1, !this.membership.isVoter(id));
+    const pr = this.tracker.add(id, this.log.lastIndex() + 1, this.now);
     if (id === this.id) pr.match = this.log.stabled;
-    // Only the leader itself counts as active for check-quorum until a follower answers (as etcd
-    // does): a leader cut off right after its election steps down after one election timeout.
-    pr.recentActive = id === this.id;
-    pr.lastResponseAt = this.now;
-    this.progress.set(id, pr);
   }
 
   private broadcastAppend(): void {
-    for (const id of this.replicas) this.sendAppend(id, false);
+    for (const id of this.tracker.replicas) this.sendAppend(id, false);
   }
 
   private broadcastHeartbeat(context: string | undefined): void {
-    for (const id of this.replicas) {
-      const pr = this.progress.get(id)!;
+    for (const id of this.tracker.replicas) {
+      const pr = this.tracker.get(id)!;
       const m: HeartbeatMessage = {
         type: 'heartbeat',
         from: this.id,
@@ -1024,7 +994,7 @@ export class RaftCore {
    * appends are pipelined up to the inflight window; in probe state one at a time.
    */
   private sendAppend(to: NodeId, sendIfEmpty: boolean): boolean {
-    const pr = this.progress.get(to);
+    const pr = this.tracker.get(to);
     if (!pr) return false;
     let sent = false;
     while (!pr.isPaused(this.cfg.maxInflight)) {
@@ -1056,10 +1026,7 @@ export class RaftCore {
         entries,
         commit,
       });
-      if (pr.commitOwed) {
-        pr.commitOwed = false;
-        this.commitOwedCount--;
-      }
+      this.tracker.commitSent(pr);
       pr.sentEntries(last, entries.length);
       sent = true;
       if (pr.state !== 'replicate' || entries.length === 0) return true;
@@ -1070,7 +1037,7 @@ export class RaftCore {
   private stepLeaderResponse(
     m: AppendResponseMessage | HeartbeatResponseMessage | SnapshotResponseMessage,
   ): void {
-    const pr = this.progress.get(m.from);
+    const pr = this.tracker.get(m.from);
     if (!pr) return;
     pr.recentActive = true;
     pr.lastResponseAt = this.now;
@@ -1099,7 +1066,7 @@ export class RaftCore {
       pr.becomeReplicate();
     }
     // A match at or below the commit index cannot move it (the second acknowledgement of an entry).
-    if (pr.match > this.log.committed && this.maybeCommit()) this.owCommitToAll();
+    if (pr.match > this.log.committed && this.maybeCommit()) this.oweCommitToAll();
     this.sendAppend(m.from, false);
     if (m.from === this.transferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
     if (pr.isLearner) this.maybePromoteLearner(m.from, pr);
@@ -1149,9 +1116,9 @@ export class RaftCore {
 
   /** Paper 5.3 and 5.4.2: commit the highest index stored on a majority, if it is of this term. */
   private maybeCommit(): boolean {
-    const self = this.progress.get(this.id);
+    const self = this.tracker.get(this.id);
     if (self) self.match = this.log.stabled;
-    const index = committedIndex(this.membership.config.voters, this.matchOf);
+    const index = this.tracker.committed();
     // Figure 8: entries of earlier terms are never committed by counting replicas.
     if (index <= this.log.committed || this.log.term(index) !== this.term) return false;
     const firstOfTerm = this.log.term(this.log.committed) !== this.term;
@@ -1170,14 +1137,9 @@ export class RaftCore {
   }
 
   /** Followers learn the new commit index in the next append; owe one to each follower now. */
-  private owCommitToAll(): void {
+  private oweCommitToAll(): void {
     if (this.role !== 'leader') return;
-    for (const id of this.replicas) {
-      const pr = this.progress.get(id)!;
-      if (pr.commitOwed) continue;
-      pr.commitOwed = true;
-      this.commitOwedCount++;
-    }
+    this.tracker.oweCommitToAll();
   }
 
   /**
@@ -1186,7 +1148,7 @@ export class RaftCore {
    * proposals carries the commit index in its appends, and all reads of a turn share one round.
    */
   get hasDeferred(): boolean {
-    return this.commitOwedCount > 0 || this.readRoundOwed;
+    return this.tracker.commitOwed || this.readRoundOwed;
   }
 
   flushDeferred(): void {
@@ -1195,16 +1157,15 @@ export class RaftCore {
       // One round confirms the newest read and, with it, every earlier one (thesis 6.4).
       if (this.role === 'leader') this.broadcastHeartbeat(this.readOnly.lastContext());
     }
-    if (this.commitOwedCount === 0) return;
-    for (const id of this.replicas) {
-      const pr = this.progress.get(id)!;
+    if (!this.tracker.commitOwed) return;
+    for (const id of this.tracker.replicas) {
+      const pr = this.tracker.get(id)!;
       if (!pr.commitOwed) continue;
-      pr.commitOwed = false;
+      this.tracker.commitSent(pr);
       if (pr.state === 'snapshot') continue;
       // An empty append carries the commit index; paused followers get it with their next append.
       if (!pr.isPaused(this.cfg.maxInflight)) this.sendAppend(id, true);
     }
-    this.commitOwedCount = 0;
   }
 
   private sendTimeoutNow(to: NodeId): void {
@@ -1275,9 +1236,7 @@ export class RaftCore {
    */
   private inLeaderLease(): boolean {
     if (!this.cfg.checkQuorum || this.transferee !== null || this.timeoutNowSent) return false;
-    const leaseStart = committedIndex(this.membership.config.voters, (id) =>
-      id === this.id ? this.now : (this.progress.get(id)?.heartbeatAckedAt ?? Number.NEGATIVE_INFINITY),
-    );
+    const leaseStart = this.tracker.quorumHeardAt(this.now);
     return this.now < leaseStart + this.cfg.electionTimeout - this.cfg.leaseClockDrift;
   }
 
