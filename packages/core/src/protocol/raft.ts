@@ -1,8 +1,9 @@
+import { checkConfigChanges, hasConfigChange } from './config-change.js';
 import { splitByBytes } from './entry-size.js';
 import { ACCEPTED_DECISION, type ForwardedDecision, ForwardedDecisions } from './forwarded.js';
 import { RaftLog } from './log.js';
 import { makeEntry } from './make-entry.js';
-import { allMembers, configFingerprint, Membership, membershipDistance } from './membership.js';
+import { allMembers, Membership } from './membership.js';
 import type { Progress } from './progress.js';
 import { type PendingRead, ReadOnlyQueue } from './read-only.js';
 import { SnapshotReceiver } from './snapshot-receiver.js';
@@ -832,29 +833,18 @@ export class RaftCore {
         'too many uncommitted entries: the cluster may have lost its quorum',
       );
     }
-    let config = this.membership.config;
-    let changes = 0;
-    for (const e of entries) {
-      if (e.kind !== 'config') continue;
-      // Two changes in one batch would both take effect uncommitted: majorities of the first and the
-      // last configuration need not overlap (thesis 4.1). A forwarded batch may hold anything.
-      if (++changes > 1) return refuse('CONFIG_PENDING', 'one configuration change at a time');
-      // Thesis 4.1: one configuration change at a time, and (errata) only after this leader has
-      // committed an entry of its own term.
-      if (this.pendingConfIndex > this.log.committed || this.log.term(this.log.committed) !== this.term) {
-        return refuse('CONFIG_PENDING', 'a configuration change is still in progress');
-      }
-      const next = e.data as ClusterConfig;
-      if (next.base !== undefined && next.base !== configFingerprint(config)) {
-        return refuse('CONFIG_STALE', 'the configuration changed since this change was computed');
-      }
-      if (membershipDistance(config, next) > 1) {
-        return refuse('CONFIG_TOO_LARGE', 'a configuration change may add or remove only one server');
-      }
-      if (next.voters.length === 0) return refuse('CONFIG_EMPTY', 'a configuration needs at least one voter');
-      config = next;
-    }
-    return null;
+    // Most batches hold commands only: the rules of configuration changes apply only when one is in it.
+    if (!hasConfigChange(entries)) return null;
+    const refusal = checkConfigChanges(this.membership.config, entries, this.configChangeInProgress());
+    return refusal && refuse(refusal.code, refusal.reason);
+  }
+
+  /**
+   * Thesis 4.1: one configuration change at a time, and (errata) only after this leader has committed
+   * an entry of its own term.
+   */
+  private configChangeInProgress(): boolean {
+    return this.pendingConfIndex > this.log.committed || this.log.term(this.log.committed) !== this.term;
   }
 
   /** Proposals a follower forwarded (as the seed does): append them, or tell the proposer why not. */
@@ -908,7 +898,7 @@ export class RaftCore {
     if (pr.match + this.cfg.learnerCatchUpLag < this.log.lastIndex()) return;
     // No other change may be pending; so neither is the removal of this learner, whose progress
     // (see syncProgressWithConfig) outlives it only until that removal commits.
-    if (this.pendingConfIndex > this.log.committed || this.log.term(this.log.committed) !== this.term) return;
+    if (this.configChangeInProgress()) return;
     const { voters, learners } = this.membership.config;
     const promoted: ClusterConfig = { voters: [...voters, id], learners: learners.filter((l) => l !== id) };
     this.appendProposals([{ kind: 'config', data: promoted }]);
