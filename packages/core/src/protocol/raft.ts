@@ -28,8 +28,37 @@ import type {
   VoteResponseMessage,
 } from './types.js';
 
-/** Tunables of the protocol. Times are milliseconds of the `now` values the runtime passes in. */
-export interface RaftConfig {
+/**
+ * The tunables the protocol reads: a part of the runtime's `RaftTuning` (runtime/options.ts, where
+ * the defaults are), which extends this.
+ */
+export interface ProtocolTuning {
+  /** Thesis 9.6: a candidate first asks whether it could win, without raising terms. */
+  preVote: boolean;
+  /** Thesis 6.2: a leader steps down without a quorum; voters ignore candidates while a leader lives. */
+  checkQuorum: boolean;
+  /** Entries per AppendEntries (or forwarded proposal) message. */
+  maxEntriesPerAppend: number;
+  /** Characters of JSON per AppendEntries (or forwarded proposal) message; one entry always fits. */
+  maxBytesPerAppend: number;
+  /** Appends in flight per follower in replicate state. */
+  maxInflight: number;
+  /** Characters of the JSON-encoded snapshot sent per InstallSnapshot chunk. */
+  snapshotChunkSize: number;
+  /** Proposals are refused while this many entries are uncommitted (bounds the log without a quorum). */
+  maxUncommittedEntries: number;
+  /** Promote learners to voters automatically once they are caught up (thesis 4.2.1). */
+  promoteLearners: boolean;
+  /** A learner counts as caught up within this many entries of the leader's log. */
+  learnerCatchUpLag: number;
+  /** `lease`: the leader serves reads without a heartbeat round while its lease holds (thesis 6.4.1). */
+  readPolicy: 'readIndex' | 'lease';
+  /** A lease read is only served if the leader heard from a quorum this much (ms) sooner than the election timeout. */
+  leaseClockDrift: number;
+}
+
+/** The protocol's configuration: its tunables, its id, timings and randomness. Times are milliseconds of the `now` values the runtime passes in. */
+export interface RaftConfig extends ProtocolTuning {
   id: NodeId;
   /** Base election timeout: a follower waits a random time in [t, 2t) without a leader (paper 5.2). */
   electionTimeout: number;
@@ -39,26 +68,6 @@ export interface RaftConfig {
   candidateTimeout?: () => number;
   /** Uniform numbers in [0, 1): injected so runs can be replayed. */
   random: () => number;
-  /** Thesis 9.6: a candidate first asks whether it could win, without raising terms. */
-  preVote: boolean;
-  /** Thesis 6.2: a leader steps down without a quorum; voters ignore candidates while a leader lives. */
-  checkQuorum: boolean;
-  maxEntriesPerAppend: number;
-  /** Encoded bytes per AppendEntries (or forwarded proposal) message; one entry always fits. */
-  maxBytesPerAppend: number;
-  /** Appends in flight per follower in replicate state. */
-  maxInflight: number;
-  /** Characters of the encoded snapshot sent per InstallSnapshot chunk. */
-  snapshotChunkSize: number;
-  /** Proposals are refused while this many entries are uncommitted (bounds the log without a quorum). */
-  maxUncommittedEntries: number;
-  /** Promote a learner to voter once it is within `learnerCatchUpLag` entries of the leader. */
-  promoteLearners: boolean;
-  learnerCatchUpLag: number;
-  /** `lease`: the leader serves reads without a heartbeat round while its lease holds (thesis 6.4.1). */
-  readPolicy: 'readIndex' | 'lease';
-  /** A lease read is only served if the leader heard from a quorum this much sooner than the election timeout. */
-  leaseClockDrift: number;
 }
 
 export interface RaftInit {

@@ -1,4 +1,4 @@
-import type { RaftConfig } from '../protocol/raft.js';
+import type { ProtocolTuning, RaftConfig } from '../protocol/raft.js';
 
 /**
  * What the replicated state machine implements. `apply` is called once per committed command, in log
@@ -13,41 +13,24 @@ export interface StateMachine {
   restore(snapshot: unknown): void;
 }
 
-/** Protocol and runtime tunables, with their defaults in `DEFAULT_TUNING`. */
-export interface RaftTuning {
-  preVote: boolean;
-  checkQuorum: boolean;
-  /** Entries per AppendEntries message. */
-  maxEntriesPerAppend: number;
-  /** Encoded bytes per AppendEntries message (one entry always fits). */
-  maxBytesPerAppend: number;
+/**
+ * Protocol and runtime tunables, with their defaults in `DEFAULT_TUNING`: the protocol's own
+ * (`ProtocolTuning`, documented in protocol/raft.ts) and the runtime's below.
+ */
+export interface RaftTuning extends ProtocolTuning {
   /** Largest command `propose()` accepts, in JSON characters. */
   maxCommandBytes: number;
-  /** AppendEntries messages in flight per follower. */
-  maxInflight: number;
-  /** Characters of the JSON-encoded snapshot per InstallSnapshot chunk. */
-  snapshotChunkSize: number;
-  /** The leader refuses proposals while this many entries are uncommitted. */
-  maxUncommittedEntries: number;
   /** Take a snapshot and compact the log after this many applied entries. */
   snapshotThreshold: number;
   /** Entries kept in memory before a snapshot, for followers that are only a little behind. */
   snapshotTrailingEntries: number;
   /** How long `propose()` waits for its entry to be applied before `OutcomeUnknownError`. */
   proposalTimeout: number;
-  /** Promote learners to voters automatically once they are caught up (thesis 4.2.1). */
-  promoteLearners: boolean;
-  /** A learner counts as caught up within this many entries of the leader's log. */
-  learnerCatchUpLag: number;
   /**
    * The leader removes a voter it has not heard from for this long (ms), when the remaining voters
    * still form a quorum among the reachable ones. 0 turns it off (the default).
    */
   memberTimeout: number;
-  /** `lease` serves reads on the leader without a heartbeat round while its lease holds. */
-  readPolicy: 'readIndex' | 'lease';
-  /** Safety margin (ms) subtracted from the lease for clock drift between nodes. */
-  leaseClockDrift: number;
   /** Committed entries applied per batch before yielding to the event loop. */
   maxApplyBatch: number;
 }
@@ -72,7 +55,7 @@ export const DEFAULT_TUNING: RaftTuning = Object.freeze({
   maxApplyBatch: 4096,
 });
 
-/** The protocol's config from the runtime's tuning and timings. */
+/** The protocol's config: the runtime's tuning (a `ProtocolTuning`, and more) with the node's id, timings and randomness. */
 export function protocolConfig(
   id: string,
   tuning: RaftTuning,
@@ -80,21 +63,11 @@ export function protocolConfig(
   random: () => number,
 ): RaftConfig {
   const cfg: RaftConfig = {
+    ...tuning,
     id,
     electionTimeout: timing.electionTimeout,
     heartbeatInterval: timing.heartbeatInterval,
     random,
-    preVote: tuning.preVote,
-    checkQuorum: tuning.checkQuorum,
-    maxEntriesPerAppend: tuning.maxEntriesPerAppend,
-    maxBytesPerAppend: tuning.maxBytesPerAppend,
-    maxInflight: tuning.maxInflight,
-    snapshotChunkSize: tuning.snapshotChunkSize,
-    maxUncommittedEntries: tuning.maxUncommittedEntries,
-    promoteLearners: tuning.promoteLearners,
-    learnerCatchUpLag: tuning.learnerCatchUpLag,
-    readPolicy: tuning.readPolicy,
-    leaseClockDrift: tuning.leaseClockDrift,
   };
   if (timing.candidateTimeout) cfg.candidateTimeout = timing.candidateTimeout;
   return cfg;
