@@ -5,8 +5,12 @@
  * when first needed.
  */
 
-/** Fixed cost of an entry's other fields (index, term, kind, client, seq) on the wire. */
-export const ENTRY_OVERHEAD = 96;
+/**
+ * Characters of an entry's fields besides its data (keys, index, term, kind, seq) in a message, with
+ * every number at its longest. The validator of incoming messages (validate.ts) counts each entry at
+ * this cost too, so what a sender measures, its receiver measures alike.
+ */
+export const ENTRY_OVERHEAD = 112;
 
 /** Encoded size of an entry whose size is not known yet. */
 export function measureEntry(entry: { data?: unknown }): number {

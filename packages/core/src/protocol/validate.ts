@@ -9,7 +9,9 @@
  * Reading each field exactly once and returning a fresh object also means a getter or Proxy cannot show
  * one value to the checks and another to the protocol.
  */
+
 import { InvalidMessageError } from '../errors.js';
+import { ENTRY_OVERHEAD } from './entry-size.js';
 import { makeEntry, makeProposedEntry } from './make-entry.js';
 import type {
   ClusterConfig,
@@ -68,11 +70,11 @@ export const DEFAULT_MESSAGE_LIMITS: Readonly<MessageLimits> = Object.freeze({
 });
 
 /**
- * Serialized size of a message's keys and numbers, and of one entry's, with every number at its
- * longest: the strings and data are added to these, so the estimate stays above the real size.
+ * Serialized size of a message's keys and numbers (and, `ENTRY_OVERHEAD`, of one entry's), with every
+ * number at its longest: the strings and data are added to these, so the estimate stays above the
+ * real size.
  */
 const MESSAGE_OVERHEAD = 256;
-const ENTRY_OVERHEAD = 112;
 
 /**
  * Each message type to its string constant. A parsed `type` is a fresh string, which every comparison
