@@ -1,6 +1,7 @@
 import { ApplicationError, ProposalRefusedError } from '../errors.js';
 import { cloneJson } from '../protocol/clone-json.js';
 import type { ClusterConfig, Entry, Snapshot } from '../protocol/types.js';
+import { sleep } from './clock.js';
 import type { NodeContext } from './node-context.js';
 import type { ProposalWaiters } from './proposals.js';
 import { type AppliedRecord, type SessionSnapshot, SessionTable } from './sessions.js';
@@ -159,7 +160,7 @@ export class Applier {
       if (errors.length === 0 || !this.ctx.running) return;
       // The entry is committed: it must be applied before anything after it. Report and retry.
       events.emit('error', new ApplicationError("'apply' listener", errors[0]));
-      await new Promise<void>((resolve) => this.ctx.opts.clock.setTimer(APPLY_LISTENER_RETRY_MS, resolve));
+      await sleep(this.ctx.opts.clock, APPLY_LISTENER_RETRY_MS);
     }
   }
 

@@ -11,6 +11,11 @@ export interface Clock {
   defer(callback: () => void): void;
 }
 
+/** Resolves after `ms` of `clock`'s time (virtual time on the simulator's clock). */
+export function sleep(clock: Clock, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => clock.setTimer(ms, resolve));
+}
+
 /** A source of uniform numbers in [0, 1). */
 export type RandomSource = () => number;
 

@@ -1,6 +1,7 @@
 import { NodeStoppedError, OutcomeUnknownError, ProposalRefusedError, type RaftError } from '../errors.js';
 import { configFingerprint } from '../protocol/membership.js';
 import type { ClusterConfig, NodeId } from '../protocol/types.js';
+import { sleep } from './clock.js';
 import { unreachableVoterToRemove } from './member-timeout.js';
 import { type NodeContext, timeoutOf } from './node-context.js';
 import type { Proposals } from './proposals.js';
@@ -36,8 +37,7 @@ export class MembershipChanges {
   ): Promise<void> {
     const { opts } = this.ctx;
     const deadline = opts.clock.now() + timeoutOf(timeoutMs, opts.tuning.proposalTimeout);
-    const waitHeartbeat = () =>
-      new Promise<void>((resolve) => opts.clock.setTimer(opts.timing.heartbeatInterval, resolve));
+    const waitHeartbeat = () => sleep(opts.clock, opts.timing.heartbeatInterval);
     for (;;) {
       if (!this.ctx.running) throw new NodeStoppedError();
       const membership = this.ctx.core!.membership;

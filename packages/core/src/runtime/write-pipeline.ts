@@ -34,6 +34,7 @@ import { ApplicationError, StorageError } from '../errors.js';
 import type { Ready } from '../protocol/raft.js';
 import type { Entry, Message, ReadState, Snapshot } from '../protocol/types.js';
 import type { PersistBatch } from '../storage/types.js';
+import { sleep } from './clock.js';
 import type { NodeContext } from './node-context.js';
 
 /** Backoff for retrying a storage write that failed (quota, blocked, connection lost). */
@@ -225,7 +226,7 @@ export class WritePipeline {
           : new StorageError(`storage write failed: ${String(cause)}`, 'IO', { cause });
       ctx.events.emit('error', error);
       if (!ctx.running) throw error;
-      await new Promise<void>((resolve) => ctx.opts.clock.setTimer(STORAGE_RETRY_MS, resolve));
+      await sleep(ctx.opts.clock, STORAGE_RETRY_MS);
       if (!ctx.running) throw error;
       try {
         const written = ctx.opts.storage.persist(batch);

@@ -2,8 +2,9 @@
  * Shared helpers for the SCENARIOS.md tests on the deterministic simulator. Every scenario runs with a
  * fixed seed; `SEED=s` replays one seed (printed with any failure by `SimulationError`).
  */
+
 import type { Entry, Message } from '../../src/protocol/types.js';
-import { type RandomSource, seededRandom } from '../../src/runtime/clock.js';
+import { type RandomSource, seededRandom, sleep } from '../../src/runtime/clock.js';
 import { type Simulation, SimulationError } from '../../src/testing/index.js';
 
 /** The seed to use: `SEED` from the environment when set, else the test's fixed default. */
@@ -78,7 +79,7 @@ export async function runChecking(sim: Simulation, ms: number, check: () => void
 
 /** Sleeps `ms` of virtual time (resolves when the simulator reaches it). */
 export function virtualSleep(sim: Simulation, ms: number): Promise<void> {
-  return new Promise((resolve) => sim.clock.setTimer(ms, resolve));
+  return sleep(sim.clock, ms);
 }
 
 /** Lets pending promise continuations run without advancing virtual time. */
