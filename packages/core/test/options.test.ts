@@ -13,16 +13,16 @@ describe('options are checked when a RaftInterface is made', () => {
       { maxEntriesPerAppend: DEFAULT_MESSAGE_LIMITS.maxEntriesPerMessage + 1 },
     ],
     [
-      'snapshotChunkSize above the chunk limit',
-      { snapshotChunkSize: DEFAULT_MESSAGE_LIMITS.maxSnapshotChunkChars + 1 },
+      'snapshotChunkChars above the chunk limit',
+      { snapshotChunkChars: DEFAULT_MESSAGE_LIMITS.maxSnapshotChunkChars + 1 },
     ],
     [
-      'maxCommandBytes above half the message limit',
-      { maxCommandBytes: DEFAULT_MESSAGE_LIMITS.maxPayloadChars },
+      'maxCommandChars above half the message limit',
+      { maxCommandChars: DEFAULT_MESSAGE_LIMITS.maxPayloadChars },
     ],
     [
-      'maxBytesPerAppend above half the message limit',
-      { maxBytesPerAppend: DEFAULT_MESSAGE_LIMITS.maxPayloadChars },
+      'maxAppendChars above half the message limit',
+      { maxAppendChars: DEFAULT_MESSAGE_LIMITS.maxPayloadChars },
     ],
     [
       'a clientId longer than message ids may be',
@@ -51,7 +51,7 @@ describe('options are checked when a RaftInterface is made', () => {
       () =>
         new RaftInterface('a', {
           maxEntriesPerAppend: DEFAULT_MESSAGE_LIMITS.maxEntriesPerMessage,
-          snapshotChunkSize: DEFAULT_MESSAGE_LIMITS.maxSnapshotChunkChars,
+          snapshotChunkChars: DEFAULT_MESSAGE_LIMITS.maxSnapshotChunkChars,
           memberTimeout: 0,
           readPolicy: 'lease',
         }),

@@ -334,9 +334,9 @@ function fitToTransport(tuning: RaftTuning, maxMessageChars: number | undefined)
   const room = maxMessageChars - MESSAGE_ENVELOPE_CHARS;
   return {
     ...tuning,
-    maxBytesPerAppend: Math.min(tuning.maxBytesPerAppend, room),
-    maxCommandBytes: Math.min(tuning.maxCommandBytes, room),
-    snapshotChunkSize: Math.min(tuning.snapshotChunkSize, room),
+    maxAppendChars: Math.min(tuning.maxAppendChars, room),
+    maxCommandChars: Math.min(tuning.maxCommandChars, room),
+    snapshotChunkChars: Math.min(tuning.snapshotChunkChars, room),
   };
 }
 

@@ -23,28 +23,28 @@ export function sizeFromData(dataLength: number | undefined): number {
 }
 
 /**
- * Splits `items` into runs of at most `maxCount` items and (except for single items) `maxBytes`.
+ * Splits `items` into runs of at most `maxCount` items and (except for single items) `maxChars`.
  * `dataLengths[i]`, when given, is the encoded length of items[i].data.
  */
-export function splitByBytes<T extends { data?: unknown }>(
+export function splitByChars<T extends { data?: unknown }>(
   items: T[],
   dataLengths: readonly (number | undefined)[] | undefined,
   maxCount: number,
-  maxBytes: number,
+  maxChars: number,
 ): T[][] {
   const runs: T[][] = [];
   let run: T[] = [];
-  let bytes = 0;
+  let chars = 0;
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     const b = sizeFromData(dataLengths?.[i]) || measureEntry(item);
-    if (run.length > 0 && (run.length >= maxCount || bytes + b > maxBytes)) {
+    if (run.length > 0 && (run.length >= maxCount || chars + b > maxChars)) {
       runs.push(run);
       run = [];
-      bytes = 0;
+      chars = 0;
     }
     run.push(item);
-    bytes += b;
+    chars += b;
   }
   if (run.length > 0) runs.push(run);
   return runs;

@@ -83,24 +83,24 @@ export class RaftLog {
   }
 
   /**
-   * Entries in [lo, hi] (inclusive), at most `maxCount` and, beyond the first, at most `maxBytes` of
+   * Entries in [lo, hi] (inclusive), at most `maxCount` and, beyond the first, at most `maxChars` of
    * encoded size. `lo` must be after the snapshot.
    */
-  slice(lo: number, hi: number, maxCount: number, maxBytes = Number.POSITIVE_INFINITY): Entry[] {
+  slice(lo: number, hi: number, maxCount: number, maxChars = Number.POSITIVE_INFINITY): Entry[] {
     const from = lo - this.snapshotIndex - 1;
     let to = Math.min(hi, lo + maxCount - 1) - this.snapshotIndex;
-    if (maxBytes !== Number.POSITIVE_INFINITY) {
+    if (maxChars !== Number.POSITIVE_INFINITY) {
       const sizes = this.sizes;
       while (sizes.length < to) sizes.push(0);
-      let bytes = 0;
+      let chars = 0;
       for (let i = from; i < to; i++) {
         let size = sizes[i]!;
         if (size === 0) {
           size = measureEntry(this.entries[i]!);
           sizes[i] = size;
         }
-        bytes += size;
-        if (bytes > maxBytes && i > from) {
+        chars += size;
+        if (chars > maxChars && i > from) {
           to = i;
           break;
         }

@@ -14,9 +14,9 @@ export function checkTuning(tuning: RaftTuning): void {
     if (typeof tuning[key] !== 'boolean') fail(`${key} must be a boolean`);
   integer(tuning, 'maxEntriesPerAppend', 1, limits.maxEntriesPerMessage);
   // Half the message limit each leaves room for the per-entry overhead of a full append.
-  integer(tuning, 'maxBytesPerAppend', 1, limits.maxPayloadChars / 2);
-  integer(tuning, 'maxCommandBytes', 1, limits.maxPayloadChars / 2);
-  integer(tuning, 'snapshotChunkSize', 1, limits.maxSnapshotChunkChars);
+  integer(tuning, 'maxAppendChars', 1, limits.maxPayloadChars / 2);
+  integer(tuning, 'maxCommandChars', 1, limits.maxPayloadChars / 2);
+  integer(tuning, 'snapshotChunkChars', 1, limits.maxSnapshotChunkChars);
   integer(tuning, 'maxInflight', 1);
   integer(tuning, 'maxUncommittedEntries', 1);
   integer(tuning, 'snapshotThreshold', 1);

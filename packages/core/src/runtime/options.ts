@@ -19,7 +19,7 @@ export interface StateMachine {
  */
 export interface RaftTuning extends ProtocolTuning {
   /** Largest command `propose()` accepts, in JSON characters. */
-  maxCommandBytes: number;
+  maxCommandChars: number;
   /** Take a snapshot and compact the log after this many applied entries. */
   snapshotThreshold: number;
   /** Entries kept in memory before a snapshot, for followers that are only a little behind. */
@@ -39,10 +39,10 @@ export const DEFAULT_TUNING: RaftTuning = Object.freeze({
   preVote: true,
   checkQuorum: true,
   maxEntriesPerAppend: 1024,
-  maxBytesPerAppend: 1024 * 1024,
-  maxCommandBytes: 1024 * 1024,
+  maxAppendChars: 1024 * 1024,
+  maxCommandChars: 1024 * 1024,
   maxInflight: 256,
-  snapshotChunkSize: 256 * 1024,
+  snapshotChunkChars: 256 * 1024,
   maxUncommittedEntries: 100_000,
   snapshotThreshold: 10_000,
   snapshotTrailingEntries: 1_000,

@@ -81,7 +81,7 @@ export class Proposals {
         new ConfigurationError(`the command is not JSON-serializable: ${(cause as Error).message}`),
       );
     }
-    const limit = opts.tuning.maxCommandBytes;
+    const limit = opts.tuning.maxCommandChars;
     if (encoded.length > limit) {
       return Promise.reject(
         new ProposalRefusedError(

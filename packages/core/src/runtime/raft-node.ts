@@ -198,6 +198,7 @@ export class RaftNode {
     return this.ctx.core.status();
   }
 
+  /** The last index applied to the state machine here (`RaftStatus.applyingIndex` may be ahead of it). */
   get appliedIndex(): number {
     return this.applier.lastApplied;
   }

@@ -75,10 +75,10 @@ describe('snapshot streaming', () => {
     const config: ClusterConfig = { voters: IDS, learners: [] };
     const snapshot: Snapshot = { meta: { index: 5, term: 1, config }, data };
     const hs = { term: 1, vote: null, commit: 5 };
-    const opts = { snapshotChunkSize: chunkSize, hardState: hs };
+    const opts = { snapshotChunkChars: chunkSize, hardState: hs };
     const net = new Network([
       makeCore('a', IDS, { ...opts, snapshot }),
-      makeCore('b', IDS, { snapshotChunkSize: chunkSize, hardState: { term: 1, vote: null, commit: 0 } }),
+      makeCore('b', IDS, { snapshotChunkChars: chunkSize, hardState: { term: 1, vote: null, commit: 0 } }),
       makeCore('c', IDS, { ...opts, snapshot }),
     ]);
     // Chunks to b are slow: held until released.

@@ -1128,7 +1128,7 @@ describe('hostile input', () => {
         tuning: {
           snapshotThreshold: 25,
           snapshotTrailingEntries: 3,
-          snapshotChunkSize: 512,
+          snapshotChunkChars: 512,
           proposalTimeout: 4_000,
         },
         replay: REPLAY,

@@ -291,7 +291,7 @@ async function runKvSimulation(seed: number, options: { staleReads?: boolean } =
     tuning: {
       snapshotThreshold: 40,
       snapshotTrailingEntries: 5,
-      snapshotChunkSize: 256,
+      snapshotChunkChars: 256,
       proposalTimeout: 1_000,
       maxInflight: 4,
       maxEntriesPerAppend: 8,

@@ -6,7 +6,7 @@ describe('membership smoke', () => {
     const sim = new Simulation({
       seed: 7,
       nodes: ['a', 'b', 'c'],
-      tuning: { snapshotThreshold: 20, snapshotTrailingEntries: 2, snapshotChunkSize: 50 },
+      tuning: { snapshotThreshold: 20, snapshotTrailingEntries: 2, snapshotChunkChars: 50 },
     });
     await sim.start();
     const leader = await sim.waitForLeader();

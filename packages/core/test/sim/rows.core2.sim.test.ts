@@ -315,7 +315,7 @@ describe('row 31: chunked snapshot', () => {
       seed,
       nodes: ids,
       replay,
-      tuning: { snapshotThreshold: 20, snapshotTrailingEntries: 2, snapshotChunkSize: 64 },
+      tuning: { snapshotThreshold: 20, snapshotTrailingEntries: 2, snapshotChunkChars: 64 },
     });
     await sim.start();
     const leader = await sim.waitForLeader();

@@ -61,7 +61,7 @@ describe('row 11: snapshot install', () => {
       nodes: ids,
       storageLatency: [0, 3],
       // Small chunks: the snapshot (the applied command ids) takes several InstallSnapshot messages.
-      tuning: { snapshotThreshold: THRESHOLD, snapshotTrailingEntries: 2, snapshotChunkSize: 200 },
+      tuning: { snapshotThreshold: THRESHOLD, snapshotTrailingEntries: 2, snapshotChunkChars: 200 },
       replay,
     });
     const snapshots = countSnapshots(sim);

@@ -50,7 +50,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     tuning: {
       snapshotThreshold: opts.snapshotThreshold ?? 40,
       snapshotTrailingEntries: 5,
-      snapshotChunkSize: 64,
+      snapshotChunkChars: 64,
       proposalTimeout: 2_000,
       maxInflight: 4,
       maxEntriesPerAppend: 8,
