@@ -1,5 +1,5 @@
 import { checkConfigChanges, hasConfigChange } from './config-change.js';
-import { splitByBytes } from './entry-size.js';
+import { splitByChars } from './entry-size.js';
 import { ACCEPTED_DECISION, type ForwardedDecision, ForwardedDecisions } from './forwarded.js';
 import { RaftLog } from './log.js';
 import { makeEntry } from './make-entry.js';
@@ -40,11 +40,11 @@ export interface ProtocolTuning {
   /** Entries per AppendEntries (or forwarded proposal) message. */
   maxEntriesPerAppend: number;
   /** Characters of JSON per AppendEntries (or forwarded proposal) message; one entry always fits. */
-  maxBytesPerAppend: number;
+  maxAppendChars: number;
   /** Appends in flight per follower in replicate state. */
   maxInflight: number;
   /** Characters of the JSON-encoded snapshot sent per InstallSnapshot chunk. */
-  snapshotChunkSize: number;
+  snapshotChunkChars: number;
   /** Proposals are refused while this many entries are uncommitted (bounds the log without a quorum). */
   maxUncommittedEntries: number;
   /** Promote learners to voters automatically once they are caught up (thesis 4.2.1). */
@@ -116,7 +116,11 @@ export interface RaftStatus {
   vote: NodeId | null;
   leader: NodeId | null;
   commitIndex: number;
-  appliedIndex: number;
+  /**
+   * The last index handed out in a Ready to be applied (`RaftLog.applying`); the runtime may not
+   * have applied it yet (what it applied is `RaftNode.appliedIndex`).
+   */
+  applyingIndex: number;
   firstIndex: number;
   lastIndex: number;
   lastTerm: number;
@@ -256,11 +260,11 @@ export class RaftCore {
     this.now = Math.max(this.now, now);
     if (this.role !== 'leader') {
       if (this.leader === null) return refuse('NO_LEADER', 'no leader is known');
-      for (const run of splitByBytes(
+      for (const run of splitByChars(
         entries,
         dataLengths,
         this.cfg.maxEntriesPerAppend,
-        this.cfg.maxBytesPerAppend,
+        this.cfg.maxAppendChars,
       )) {
         this.send({ type: 'propose', from: this.id, to: this.leader, term: this.term, entries: run });
       }
@@ -412,7 +416,7 @@ export class RaftCore {
       vote: this.vote,
       leader: this.leader,
       commitIndex: this.log.committed,
-      appliedIndex: this.log.applying,
+      applyingIndex: this.log.applying,
       firstIndex: this.log.firstIndex(),
       lastIndex: this.log.lastIndex(),
       lastTerm: this.log.lastTerm(),
@@ -1011,7 +1015,7 @@ export class RaftCore {
         pr.next,
         this.log.lastIndex(),
         this.cfg.maxEntriesPerAppend,
-        this.cfg.maxBytesPerAppend,
+        this.cfg.maxAppendChars,
       );
       const last = entries.length > 0 ? entries[entries.length - 1]!.index : prevIndex;
       const commit = this.log.committed;
@@ -1191,7 +1195,7 @@ export class RaftCore {
     if (this.localSnapshotEncoded === null) this.localSnapshotEncoded = JSON.stringify(snap.data ?? null);
     const encoded = this.localSnapshotEncoded;
     const offset = Math.min(pr.snapshotOffset, encoded.length);
-    const data = encoded.slice(offset, offset + this.cfg.snapshotChunkSize);
+    const data = encoded.slice(offset, offset + this.cfg.snapshotChunkChars);
     this.send({
       type: 'snapshot',
       from: this.id,
