@@ -57,14 +57,6 @@ export class Membership {
   isVoter(id: NodeId): boolean {
     return this.config.voters.includes(id);
   }
-
-  isLearner(id: NodeId): boolean {
-    return this.config.learners.includes(id);
-  }
-
-  isMember(id: NodeId): boolean {
-    return this.isVoter(id) || this.isLearner(id);
-  }
 }
 
 /** A fingerprint of a configuration's content (order-insensitive), for `ClusterConfig.base`. */

@@ -52,8 +52,4 @@ export class ReadOnlyQueue {
     this.byContext.clear();
     return dropped;
   }
-
-  get size(): number {
-    return this.queue.length;
-  }
 }

@@ -40,7 +40,7 @@ export interface SessionLimits {
   expiryEntries: number;
 }
 
-export const DEFAULT_SESSION_LIMITS: SessionLimits = {
+const DEFAULT_SESSION_LIMITS: SessionLimits = {
   window: SEQUENCE_WINDOW,
   results: 256,
   expiryEntries: 1_000_000,

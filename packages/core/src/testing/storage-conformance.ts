@@ -45,7 +45,7 @@ const hard = (term: number, vote: string | null, commit: number): HardState => (
 const EMPTY: PersistedState = { hardState: hard(0, null, 0), snapshot: null, entries: [] };
 
 /** A `StorageError`, also one from another copy of `@webraft/core` (matched by name). */
-export function isStorageError(error: unknown): boolean {
+function isStorageError(error: unknown): boolean {
   return error instanceof StorageError || (error instanceof Error && error.name === 'StorageError');
 }
 
