@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cloneJson } from '../src/protocol/clone-json.js';
+import { cloneJson } from '../../src/protocol/clone-json.js';
 
 describe('cloneJson', () => {
   it('copies nested objects and arrays, sharing nothing', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unreachableVoterToRemove } from '../src/runtime/member-timeout.js';
+import { unreachableVoterToRemove } from '../../src/runtime/member-timeout.js';
 
 // Last time the leader heard from each voter; `a` is the leader itself.
 function decide(voters: string[], heard: Record<string, number>, now = 1_000, timeout = 300): string | null {

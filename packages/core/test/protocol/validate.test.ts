@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidMessageError } from '../src/errors.js';
-import { MESSAGE_TYPES, type Message, type MessageType } from '../src/protocol/types.js';
-import { DEFAULT_MESSAGE_LIMITS, type MessageLimits, validateMessage } from '../src/protocol/validate.js';
-import { MAX_JSON_DEPTH, measureJson, Rejection } from '../src/protocol/validate-json.js';
-import { seededRandom } from '../src/runtime/clock.js';
+import { InvalidMessageError } from '../../src/errors.js';
+import { MESSAGE_TYPES, type Message, type MessageType } from '../../src/protocol/types.js';
+import { DEFAULT_MESSAGE_LIMITS, type MessageLimits, validateMessage } from '../../src/protocol/validate.js';
+import { MAX_JSON_DEPTH, measureJson, Rejection } from '../../src/protocol/validate-json.js';
+import { seededRandom } from '../../src/runtime/clock.js';
 
 type Loose = Record<string, unknown>;
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../src/errors.js';
-import { runTransportTests } from '../src/testing/transport-conformance.js';
-import { MemoryNetwork } from '../src/transport/memory.js';
-import type { MessageSink } from '../src/transport/types.js';
+import { ConfigurationError } from '../../src/errors.js';
+import { runTransportTests } from '../../src/testing/transport-conformance.js';
+import { MemoryNetwork } from '../../src/transport/memory.js';
+import type { MessageSink } from '../../src/transport/types.js';
 
 runTransportTests(
   async () => {

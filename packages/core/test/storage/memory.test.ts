@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { StorageError } from '../src/errors.js';
-import type { Entry, HardState, Snapshot } from '../src/protocol/types.js';
-import { MemoryStorage } from '../src/storage/memory.js';
-import { runStorageTests } from '../src/testing/storage-conformance.js';
+import { StorageError } from '../../src/errors.js';
+import type { Entry, HardState, Snapshot } from '../../src/protocol/types.js';
+import { MemoryStorage } from '../../src/storage/memory.js';
+import { runStorageTests } from '../../src/testing/storage-conformance.js';
 
 // One durable store per name; every call opens a new handle on it (a restart).
 const stores = new Map<string, MemoryStorage>();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { RaftInterface, type RaftOptions } from '../src/api/raft-interface.js';
-import { ConfigurationError } from '../src/errors.js';
-import { DEFAULT_MESSAGE_LIMITS } from '../src/protocol/validate.js';
-import { MemoryNetwork } from '../src/transport/memory.js';
+import { RaftInterface, type RaftOptions } from '../../src/api/raft-interface.js';
+import { ConfigurationError } from '../../src/errors.js';
+import { DEFAULT_MESSAGE_LIMITS } from '../../src/protocol/validate.js';
+import { MemoryNetwork } from '../../src/transport/memory.js';
 
 /** Options that are wrong throw ConfigurationError when the node is made, before anything runs. */
 describe('options are checked when a RaftInterface is made', () => {
