@@ -3,23 +3,22 @@
  * order the persistence contract demands (hard state and entries are durable before any message that
  * depends on them is sent; entries are applied in order, once, after they are durable):
  *
- *   run() ──► startRound: send earlyMessages, persist the batch (entries, hard state, snapshot,
- *    ▲        │           compaction) ─────────── nothing to write ──────────┐
- *    │        ▼                                                              │
- *    │   [waiting: write] ──ok──► onWritten ──────────────────────────────► afterWrite
- *    │        │ failed              ▲                                        │
- *    │        ▼                     │                          rd.snapshot? ─┤
- *    │   onWriteFailed: retry every STORAGE_RETRY_MS                         ├─ yes ─► [waiting: install]
- *    │        (until written, or the node stops: end)                        │           │ ok     │ failed
- *    │                                                                       ▼           ▼        ▼
- *    │                                            afterInstall ◄──── onInstalled   onRoundFailed: halt
- *    │                                            send messages, advance, apply          (end)
- *    │                                                                       │
- *    │                                        seed-style apply listeners? ───┼─ yes ─► [waiting: apply]
- *    │                                                                       ▼           │
- *    │                                            afterApply ◄──────────── onApplied ◄───┘
- *    │                                            read states, compaction, status events
- *    └──── 'done': next round, while the protocol has one (or a compaction waits to be written) ─┘
+ *   run() ─► startRound ─── send earlyMessages; persist the batch (entries, hard state, snapshot,
+ *     ▲          │           compaction), or go straight on to afterWrite when there is nothing to write
+ *     │          ▼
+ *     │    [waiting: write] ─ failed ─► onWriteFailed: retry every STORAGE_RETRY_MS
+ *     │          │ onWritten ◄── written ──┘   (the node stopped meanwhile: end)
+ *     │          ▼
+ *     │      afterWrite ─ rd.snapshot ─► [waiting: install] ─ failed ─► onRoundFailed: halt, end
+ *     │          │                              │ onInstalled
+ *     │          ▼                              │
+ *     │     afterInstall ◄──────────────────────┘
+ *     │          │  send messages, advance, apply committed entries
+ *     │          │ ─ seed-style apply listeners ─► [waiting: apply]
+ *     │          ▼                                       │ onApplied
+ *     │      afterApply ◄────────────────────────────────┘
+ *     │          │  read states, compaction, status events
+ *     └─ 'done' ─┘  the next round, while the protocol has one (or a compaction waits); else end
  *
  * Every stage returns 'done' (the round is over), 'waiting' (it parked itself on a promise and goes
  * on from that promise's callback) or 'stopped' (the node stopped meanwhile). `processing` is true
