@@ -3,8 +3,9 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * Keeps the documentation honest as files move: every relative link in docs/ and the READMEs points at
- * a file that exists, and every test docs/scenarios.md names (a file and a `describe` title) exists.
+ * Keeps the documentation honest as files move: every relative link and every repository path (in
+ * backticks, from the root: `packages/...`) in docs/ and the READMEs points at a file that exists, and
+ * every test docs/scenarios.md names (a file and a `describe` title) exists.
  */
 const root = resolve(import.meta.dirname, '../..');
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
@@ -33,6 +34,15 @@ describe('documentation links', () => {
         .map((link) => link.split('#')[0]!)
         .filter((target) => !existsSync(join(root, dirname(doc), target)));
       expect(broken, `${doc} links to missing files`).toEqual([]);
+    });
+    it(`${doc}: every repository path it names exists`, () => {
+      const paths = [...read(doc).matchAll(/`((?:packages|apps|bench|e2e|tools|docs)\/[^`\s]*)`/g)].map(
+        (m) => m[1]!,
+      );
+      expect(
+        paths.filter((path) => !existsSync(join(root, path))),
+        `${doc} names missing files`,
+      ).toEqual([]);
     });
   }
 });
