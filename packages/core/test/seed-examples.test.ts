@@ -1,7 +1,7 @@
 /**
- * Every example of the seed's README (shared/seeds/webraft.md, beside the project) runs against @webraft/core
- * (DESIGN.md section 3: "Every example in the seed's README must run with only the import path
- * changed"). Only the README's placeholders are replaced, by in-memory stand-ins:
+ * Every example of the seed's README (the original webraft design) runs against @webraft/core with only the
+ * import path changed (packages/core/README.md, API). Only the README's placeholders are replaced, by
+ * in-memory stand-ins:
  * - `GenericSocket` (an EventEmitter-like socket: `write(string)`, `on('message' | 'close')`),
  * - `fetch('https://host/...')`, `localStorage` / `window.localStorage` (a Map), `jsonPatch`,
  *   `snapshot` (an async store), `alert`, `console`, a component's `this.setState`,
@@ -675,8 +675,8 @@ describe('the seed README examples', () => {
     });
 
     it('the overridden NodeInstance messageTimeout is read by the runtime', async () => {
-      // The README lists messageTimeout with the values "Raft depends on"; DESIGN.md section 3 keeps it
-      // as an overridable getter. Overriding it must have an effect, so the runtime must read it.
+      // The README lists messageTimeout with the values "Raft depends on"; the API keeps it as an
+      // overridable getter. Overriding it must have an effect, so the runtime must read it.
       const net = new MemoryNet();
       const { MyRaftInstance, MyNodInstance } = timingClasses(net);
       const messageTimeout = vi.spyOn(MyNodInstance.prototype, 'messageTimeout', 'get');

@@ -31,7 +31,7 @@ export interface RaftOptions extends Partial<RaftTuning> {
 }
 
 /**
- * The seed's API (DESIGN.md section 3). Extend it and override `createInstance`, or pass
+ * The seed's API (packages/core/README.md, API). Extend it and override `createInstance`, or pass
  * `options.transport`. Timings come from the overridable getters, read when the node starts.
  */
 export class RaftInterface implements MessageSink {

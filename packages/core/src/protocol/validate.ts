@@ -1,7 +1,7 @@
 /**
- * Schema validation of every message a peer sends (DESIGN.md section 5). The protocol code trusts the
- * shapes in types.ts; this is the one place where bytes from the network become those shapes, so a
- * buggy or hostile peer can only get its message dropped (an `error` event), never crash the node,
+ * Schema validation of every message a peer sends (docs/architecture.md, Message validation). The protocol
+ * code trusts the shapes in types.ts; this is the one place where bytes from the network become those shapes,
+ * so a buggy or hostile peer can only get its message dropped (an `error` event), never crash the node,
  * overflow a term, corrupt the log or pollute prototypes.
  *
  * It runs on every message (thousands a second on a leader): the happy path reads each field once,

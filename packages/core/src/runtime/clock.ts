@@ -1,6 +1,6 @@
 /**
  * Time and randomness, injected so the simulator can run a node on a virtual clock with a seeded
- * random source (DESIGN.md section 2). The protocol never reads the time itself.
+ * random source (docs/architecture.md, Time and randomness). The protocol never reads the time itself.
  */
 export interface Clock {
   /** Milliseconds, monotonic. */

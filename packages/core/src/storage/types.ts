@@ -1,7 +1,8 @@
 import type { Entry, HardState, Snapshot } from '../protocol/types.js';
 
 /**
- * One atomic write. An adapter applies all of it or none of it (DESIGN.md section 4), in this order:
+ * One atomic write. An adapter applies all of it or none of it (docs/architecture.md, Storage contract), in
+ * this order:
  * 1. `snapshot`: a snapshot received from the leader. Replaces the stored snapshot and discards every
  *    stored entry (the log restarts after the snapshot).
  * 2. `entries`: appended to the log. Stored entries at `entries[0].index` and above are discarded first
@@ -34,7 +35,7 @@ export interface RaftStorage {
   persist(batch: PersistBatch): Promise<void>;
   /**
    * Releases connections and handles. A later `load()` opens the storage again, with its data: a
-   * node restarted over the same storage object (DESIGN.md section 3).
+   * node restarted over the same storage object (packages/core/README.md, Storage and restarts).
    */
   close?(): Promise<void>;
 }

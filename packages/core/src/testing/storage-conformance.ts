@@ -1,6 +1,6 @@
 /**
- * The storage conformance suite (DESIGN.md section 4). Every `RaftStorage` adapter runs it: in Node for
- * memory, in real Chromium for IndexedDB and localStorage. It imports no test framework.
+ * The storage conformance suite (docs/architecture.md, Storage contract). Every `RaftStorage` adapter runs
+ * it: in Node for memory, in real Chromium for IndexedDB and localStorage. It imports no test framework.
  */
 import { StorageError } from '../errors.js';
 import type { Entry, HardState, Snapshot } from '../protocol/types.js';

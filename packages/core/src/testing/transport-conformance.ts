@@ -1,6 +1,7 @@
 /**
- * The transport conformance suite (DESIGN.md section 5). Every `Transport` adapter runs it: in Node for
- * memory and WebSocket, in real Chromium for BroadcastChannel and WebRTC. It imports no test framework.
+ * The transport conformance suite (docs/architecture.md, Transport contract). Every `Transport` adapter runs
+ * it: in Node for memory and WebSocket, in real Chromium for BroadcastChannel and WebRTC. It imports no test
+ * framework.
  *
  * What it requires of an established link (both ends open and one message through): payloads arrive as
  * deep-equal copies, never synchronously inside `write()`, in the order written, also 1 MB ones. Raft

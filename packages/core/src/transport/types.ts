@@ -1,8 +1,9 @@
 import type { TransportError } from '../errors.js';
 
 /**
- * The transport contract (DESIGN.md section 5). A transport moves plain JSON-serializable payloads
- * between nodes. It promises nothing about delivery: Raft tolerates loss, duplication and reordering.
+ * The transport contract (docs/architecture.md, Transport contract). A transport moves plain
+ * JSON-serializable payloads between nodes. It promises nothing about delivery: Raft tolerates loss,
+ * duplication and reordering.
  */
 
 /** Where a transport hands what it receives: the local node (RaftInterface implements it). */

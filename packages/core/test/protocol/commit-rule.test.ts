@@ -1,5 +1,5 @@
 /**
- * The commit rule (paper 5.3, 5.4.2, Figure 8): SCENARIOS row 13. A leader commits an index only once
+ * The commit rule (paper 5.3, 5.4.2, Figure 8): docs/scenarios.md row 13. A leader commits an index only once
  * a majority stores it AND it holds an entry of the leader's own term; it counts its own copy only once
  * that copy is durable (thesis 10.2.1).
  */

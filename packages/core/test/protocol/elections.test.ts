@@ -1,5 +1,5 @@
 /**
- * Elections (paper 5.2, thesis 3.10, 6.2, 6.4, 9.6): SCENARIOS rows 15, 17, 18, 19, 20 and 23, plus
+ * Elections (paper 5.2, thesis 3.10, 6.2, 6.4, 9.6): docs/scenarios.md rows 15, 17, 18, 19, 20 and 23, plus
  * pre-vote terms, the new leader's noop and leadership transfer.
  */
 import { describe, expect, it } from 'vitest';

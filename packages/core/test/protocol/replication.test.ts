@@ -1,5 +1,5 @@
 /**
- * Log replication (paper 5.3): SCENARIOS rows 14, 16, 22 and 25, plus conflict truncation, batching
+ * Log replication (paper 5.3): docs/scenarios.md rows 14, 16, 22 and 25, plus conflict truncation, batching
  * and the inflight window.
  */
 import { describe, expect, it } from 'vitest';

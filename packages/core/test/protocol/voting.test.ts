@@ -1,5 +1,5 @@
 /**
- * The voter's side of an election (paper 5.2, 5.4.1; thesis 9.6 for pre-vote): SCENARIOS row 12.
+ * The voter's side of an election (paper 5.2, 5.4.1; thesis 9.6 for pre-vote): docs/scenarios.md row 12.
  */
 import { describe, expect, it } from 'vitest';
 import { logOf, makeCore, Network, ofType, voteMsg } from './harness.js';

@@ -14,7 +14,7 @@ import {
   track,
 } from './scenario-helpers.js';
 
-// SCENARIOS.md rows 4, 5, 6 and 14 (the labs' 2B agreement tests, etcd's overwrite test) on the
+// docs/scenarios.md rows 4, 5, 6 and 14 (the labs' 2B agreement tests, etcd's overwrite test) on the
 // simulator. SEED=s replays one seed.
 const replay = replayFor('agreement.sim.test.ts');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runChaos } from '../../src/testing/index.js';
 
-// SCENARIOS rows 10 and 32. SEEDS=n runs more; SEED=s replays one (or: pnpm soak --seed s).
+// docs/scenarios.md rows 10 and 32. SEEDS=n runs more; SEED=s replays one (or: pnpm soak --seed s).
 const single = process.env.SEED === undefined ? undefined : Number(process.env.SEED);
 const count = Number(process.env.SEEDS ?? 300);
 const seeds = single !== undefined ? [single] : Array.from({ length: count }, (_, i) => i + 1);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../src/testing/index.js';
 import { addFilter, countSent, forEachSeed, nodeIds, replayFor, seedsOr } from './scenario-helpers.js';
 
-// SCENARIOS.md row 7 (the labs' TestCount2B and TestBytes2B), counted in messages: a request and its
+// docs/scenarios.md row 7 (the labs' TestCount2B and TestBytes2B), counted in messages: a request and its
 // reply are two messages here, where the labs count one RPC. Timings are the seed's defaults order of
 // magnitude (heartbeat every 100 ms, election timeout 300 ms), not the simulator's fast ones, so
 // "messages per idle second" means what it says. SEED=s replays one seed.

@@ -11,7 +11,7 @@ import {
   seedsOr,
 } from './scenario-helpers.js';
 
-// SCENARIOS.md rows 1, 2 and 3 (the labs' 2A tests). SEED=s replays one seed.
+// docs/scenarios.md rows 1, 2 and 3 (the labs' 2A tests). SEED=s replays one seed.
 const replay = replayFor('elections.sim.test.ts');
 
 /** The one leader among `group` that a quorum follows, or null (and whether the group agrees on it). */

@@ -1,6 +1,6 @@
 /**
- * Hostile input against a running simulated cluster (DESIGN.md section 5: "wrong types, unknown kinds,
- * absurd sizes or indexes are rejected with an `error` event; the node goes on").
+ * Hostile input against a running simulated cluster (docs/architecture.md, Message validation: wrong
+ * types, unknown kinds, absurd sizes or indexes are dropped with an `error` event, and the node goes on).
  *
  * 1. More than 10,000 malformed, mistyped, oversized or absurd messages per run, from a seeded PRNG
  *    (mulberry32), injected with `raft.gotData(from, payload)` into a 3-node cluster while it keeps

@@ -9,7 +9,7 @@ import {
   seedOr,
 } from './scenario-helpers.js';
 
-// SCENARIOS.md row 29: one-way isolation. A follower whose outbound messages all fail while the
+// docs/scenarios.md row 29: one-way isolation. A follower whose outbound messages all fail while the
 // leader's heartbeats still reach it must never start an election: its lease keeps being renewed.
 // SEED=s replays one seed.
 const replay = replayFor('isolation.sim.test.ts');

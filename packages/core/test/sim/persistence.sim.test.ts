@@ -15,7 +15,7 @@ import {
   track,
 } from './scenario-helpers.js';
 
-// SCENARIOS.md rows 8 (the labs' 2C persistence tests) and 30 (a write while the leader quits).
+// docs/scenarios.md rows 8 (the labs' 2C persistence tests) and 30 (a write while the leader quits).
 // SEED=s replays one seed.
 const replay = replayFor('persistence.sim.test.ts');
 

@@ -12,7 +12,7 @@ import {
   track,
 } from './scenario-helpers.js';
 
-// SCENARIOS.md rows 20, 21, 28, 30 (leadership transfer variant) and 31 on the simulator.
+// docs/scenarios.md rows 20, 21, 28, 30 (leadership transfer variant) and 31 on the simulator.
 // SEED=s replays one seed: SEED={seed} pnpm vitest run packages/core/test/sim/rows.core2.sim.test.ts
 const replay = replayFor('rows.core2.sim.test.ts');
 

@@ -1,6 +1,6 @@
 /**
- * Shared helpers for the SCENARIOS.md tests on the deterministic simulator. Every scenario runs with a
- * fixed seed; `SEED=s` replays one seed (printed with any failure by `SimulationError`).
+ * Shared helpers for the scenario tests (docs/scenarios.md) on the deterministic simulator. Every scenario
+ * runs with a fixed seed; `SEED=s` replays one seed (printed with any failure by `SimulationError`).
  */
 
 import type { Entry, Message } from '../../src/protocol/types.js';

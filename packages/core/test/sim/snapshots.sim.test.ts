@@ -12,7 +12,7 @@ import {
   seedOr,
 } from './scenario-helpers.js';
 
-// SCENARIOS.md rows 11 (the labs' 2D snapshot tests) and 24 (etcd's slow follower after compaction).
+// docs/scenarios.md rows 11 (the labs' 2D snapshot tests) and 24 (etcd's slow follower after compaction).
 // SEED=s replays one seed.
 const replay = replayFor('snapshots.sim.test.ts');
 

@@ -16,7 +16,7 @@ import {
   startClients,
 } from './scenario-helpers.js';
 
-// SCENARIOS.md rows 9, 10, 26 and 27: unreliable networks, partitions, churn. SEED=s replays one seed.
+// docs/scenarios.md rows 9, 10, 26 and 27: unreliable networks, partitions, churn. SEED=s replays one seed.
 const replay = replayFor('unreliable.sim.test.ts');
 
 // The invariant checker compares every pair of logs over all the entries they hold after every step,

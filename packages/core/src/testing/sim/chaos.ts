@@ -32,7 +32,7 @@ export interface ChaosReport {
 }
 
 /**
- * The seeded chaos scenario (SCENARIOS.md rows 10 and 32): clients propose from random nodes while
+ * The seeded chaos scenario (docs/scenarios.md rows 10 and 32): clients propose from random nodes while
  * nodes crash and restart, the network partitions (also one way), drops, duplicates and reorders.
  * Then everything heals; every invariant holds after every step, and every acknowledged proposal is
  * applied exactly once everywhere.

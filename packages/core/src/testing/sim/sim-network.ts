@@ -25,7 +25,7 @@ export const RELIABLE: NetworkFaults = {
   longDelayMax: 0,
 };
 
-/** The classic lab settings (SCENARIOS.md): 0-27 ms delay, 10% loss. */
+/** The classic lab settings (docs/scenarios.md): 0-27 ms delay, 10% loss. */
 export const UNRELIABLE: NetworkFaults = {
   drop: 0.1,
   duplicate: 0.02,

@@ -66,7 +66,7 @@ function settle(): Promise<void> {
 }
 
 /**
- * A deterministic simulation of a Raft cluster (DESIGN.md section 7): real `RaftInterface` nodes on a
+ * A deterministic simulation of a Raft cluster (docs/testing.md): real `RaftInterface` nodes on a
  * virtual clock, a seeded unreliable network, storage that loses in-flight writes on a crash, and an
  * invariant check after every step. The same seed replays the same run.
  */
