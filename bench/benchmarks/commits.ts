@@ -11,7 +11,8 @@ import type { CaseSpec, ThroughputResult } from '../lib/types.js';
 export async function runCommits(spec: CaseSpec): Promise<ThroughputResult> {
   const inflight = spec.inflight ?? 1;
   const ops = spec.ops ?? 20_000;
-  const { cluster, leader } = await startedCluster(spec.nodes);
+  const delivery = spec.delivery ?? 'batched';
+  const { cluster, leader } = await startedCluster(spec.nodes, {}, delivery);
 
   const latencies = new Float64Array(ops);
   const indexes = new Float64Array(ops);
@@ -30,6 +31,7 @@ export async function runCommits(spec: CaseSpec): Promise<ThroughputResult> {
     name: spec.name,
     kind: 'commits',
     nodes: spec.nodes,
+    delivery,
     inflight,
     ...throughputFigures(ops, { seconds, cpuSeconds }, latencies, messages),
     persistsPerOp: round(persists / ops, 3),

@@ -15,7 +15,8 @@ export async function runReads(spec: CaseSpec): Promise<ThroughputResult> {
   const inflight = spec.inflight ?? 1;
   const ops = spec.ops ?? 20_000;
   const readPolicy = spec.readPolicy ?? 'readIndex';
-  const { cluster, leader } = await startedCluster(spec.nodes, { readPolicy });
+  const delivery = spec.delivery ?? 'batched';
+  const { cluster, leader } = await startedCluster(spec.nodes, { readPolicy }, delivery);
   const read = () => leader.raft.read();
 
   const latencies = new Float64Array(ops);
@@ -28,6 +29,7 @@ export async function runReads(spec: CaseSpec): Promise<ThroughputResult> {
     name: spec.name,
     kind: 'reads',
     nodes: spec.nodes,
+    delivery,
     readPolicy,
     inflight,
     ...throughputFigures(ops, { seconds, cpuSeconds }, latencies, messages),

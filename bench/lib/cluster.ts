@@ -3,6 +3,7 @@
  * trivial state machine: the setup every Raft benchmark shares. Default tuning and default timeouts.
  */
 import {
+  type MemoryDelivery,
   MemoryNetwork,
   MemoryStorage,
   RaftInterface,
@@ -71,9 +72,16 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-/** `tuning` (e.g. `{ readPolicy: 'lease' }`) is set on every node; the defaults otherwise. */
-export function makeCluster(size: number, tuning: Partial<RaftTuning> = {}): Cluster {
-  const network = new MemoryNetwork();
+/**
+ * `tuning` (e.g. `{ readPolicy: 'lease' }`) is set on every node; the defaults otherwise. `delivery`:
+ * the MemoryNetwork's (all of a turn's messages in one task, or each in its own).
+ */
+export function makeCluster(
+  size: number,
+  tuning: Partial<RaftTuning> = {},
+  delivery: MemoryDelivery = 'batched',
+): Cluster {
+  const network = new MemoryNetwork({ delivery });
   const ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
   let onLeader!: (m: Member) => void;
   const firstLeader = new Promise<Member>((resolve) => {
@@ -150,8 +158,9 @@ export function makeCluster(size: number, tuning: Partial<RaftTuning> = {}): Clu
 export async function startedCluster(
   size: number,
   tuning: Partial<RaftTuning> = {},
+  delivery: MemoryDelivery = 'batched',
 ): Promise<{ cluster: Cluster; leader: Member }> {
-  const cluster = makeCluster(size, tuning);
+  const cluster = makeCluster(size, tuning, delivery);
   await cluster.start();
   cluster.members[0]!.raft.raftNode.campaign();
   const leader = await withTimeout(cluster.firstLeader, 5000, 'no leader within 5 s');
