@@ -450,6 +450,7 @@ function details(results: Map<string, CaseResult>): string {
       if (r.messageMix) lines.push(`${''.padEnd(16)} messages/op (warm-up): ${mix(r.messageMix)}`);
       if (r.persistMix)
         lines.push(`${''.padEnd(16)} storage writes/op (warm-up, all nodes): ${mix(r.persistMix)}`);
+      if (r.loopMix) lines.push(`${''.padEnd(16)} event loop/op (warm-up, all nodes): ${mix(r.loopMix)}`);
     } else if (r.kind === 'learner') {
       const l = r as LearnerResult;
       lines.push(

@@ -21,7 +21,7 @@ export async function runCommits(spec: CaseSpec): Promise<ThroughputResult> {
       indexes[i] = result.index;
     });
   const m = await measureClosedLoop(spec, cluster, leader, propose, latencies);
-  const { seconds, cpuSeconds, messages, persists, messageMix, persistMix } = m;
+  const { seconds, cpuSeconds, messages, persists, messageMix, persistMix, loopMix } = m;
 
   const order = Array.from(latencies.keys()).sort((a, b) => latencies[b]! - latencies[a]!);
   const slowest = order.slice(0, 5).map((i) => ({ us: round(latencies[i]! * 1000), index: indexes[i]! }));
@@ -38,5 +38,6 @@ export async function runCommits(spec: CaseSpec): Promise<ThroughputResult> {
     slowest,
     messageMix,
     persistMix,
+    loopMix,
   };
 }

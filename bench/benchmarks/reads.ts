@@ -21,7 +21,7 @@ export async function runReads(spec: CaseSpec): Promise<ThroughputResult> {
 
   const latencies = new Float64Array(ops);
   const m = await measureClosedLoop(spec, cluster, leader, read, latencies);
-  const { seconds, cpuSeconds, messages, persists, messageMix, persistMix } = m;
+  const { seconds, cpuSeconds, messages, persists, messageMix, persistMix, loopMix } = m;
 
   if (leader.raft.state !== 'leader') throw new Error('leadership changed during the run');
   await cluster.stop();
@@ -36,5 +36,6 @@ export async function runReads(spec: CaseSpec): Promise<ThroughputResult> {
     persistsPerOp: round(persists / ops, 3),
     messageMix,
     persistMix,
+    loopMix,
   };
 }

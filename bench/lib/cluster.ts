@@ -62,6 +62,12 @@ export interface Cluster {
   /** Storage writes by role of the writer at the time and by what the batch holds. */
   persists: Tally;
   /**
+   * Event-loop work: `tasks` (setImmediate calls in the process: MemoryNetwork deliveries and the
+   * runtime's deferred work) and processing rounds (`RaftCore.ready()` calls) by role. Counted from
+   * `start()` until `stopCounting()`.
+   */
+  loop: Tally;
+  /**
    * Removes the counting wrappers (they cost a few percent and show up in profiles): count during a
    * warm-up, then measure without them.
    */
@@ -89,6 +95,7 @@ export function makeCluster(
   });
   const messages: Tally = new Map();
   const persists: Tally = new Map();
+  const loop: Tally = new Map();
   const uninstall: (() => void)[] = [];
   const members = ids.map((id): Member => {
     const storage = new MemoryStorage();
@@ -138,12 +145,31 @@ export function makeCluster(
     members,
     messages,
     persists,
+    loop,
     stopCounting() {
       for (const undo of uninstall.splice(0)) undo();
     },
     firstLeader,
     async start() {
       await Promise.all(members.map((m) => m.raft.start()));
+      if (uninstall.length === 0) return; // counting was stopped
+      const setImmediate = globalThis.setImmediate;
+      globalThis.setImmediate = ((...args: Parameters<typeof setImmediate>) => {
+        count(loop, 'tasks');
+        return setImmediate(...args);
+      }) as typeof setImmediate;
+      uninstall.push(() => {
+        globalThis.setImmediate = setImmediate;
+      });
+      for (const m of members) {
+        const core = m.raft.raftNode.protocol;
+        const ready = core.ready.bind(core);
+        core.ready = (maxApply) => {
+          count(loop, `rounds: ${core.role === 'leader' ? 'leader' : 'follower'}`);
+          return ready(maxApply);
+        };
+        uninstall.push(() => delete (core as Partial<typeof core>).ready);
+      }
     },
     async stop() {
       await Promise.all(members.map((m) => m.raft.stop()));

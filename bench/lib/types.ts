@@ -60,6 +60,8 @@ export interface ThroughputResult {
   messageMix?: Record<string, number>;
   /** Storage writes per operation, all nodes, by the writer's role and what the batch held; as messageMix. */
   persistMix?: Record<string, number>;
+  /** Event-loop tasks (setImmediate calls) and processing rounds by role, per operation; as messageMix. */
+  loopMix?: Record<string, number>;
 }
 
 export interface ElectionResult {
