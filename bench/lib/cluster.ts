@@ -63,7 +63,7 @@ export interface Cluster {
   persists: Tally;
   /**
    * Event-loop work: `tasks` (setImmediate calls in the process: MemoryNetwork deliveries and the
-   * runtime's deferred work) and processing rounds (`RaftCore.ready()` calls) by role. Counted from
+   * runtime's deferred work), `timers set` (setTimeout calls) and processing rounds (`RaftCore.ready()` calls) by role. Counted from
    * `start()` until `stopCounting()`.
    */
   loop: Tally;
@@ -158,8 +158,14 @@ export function makeCluster(
         count(loop, 'tasks');
         return setImmediate(...args);
       }) as typeof setImmediate;
+      const setTimeout = globalThis.setTimeout;
+      globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+        count(loop, 'timers set');
+        return setTimeout(...args);
+      }) as typeof setTimeout;
       uninstall.push(() => {
         globalThis.setImmediate = setImmediate;
+        globalThis.setTimeout = setTimeout;
       });
       for (const m of members) {
         const core = m.raft.raftNode.protocol;
