@@ -8,21 +8,33 @@
  *   every callback, in the order they were scheduled.
  * - Elsewhere: `setTimeout(callback, 0)`.
  */
-declare const setImmediate: ((callback: () => void) => unknown) | undefined;
-declare const MessageChannel:
-  | (new () => { port1: { onmessage: (() => void) | null }; port2: { postMessage(value: unknown): void } })
-  | undefined;
-declare function setTimeout(callback: () => void, ms: number): unknown;
 
-function pickScheduler(): (callback: () => void) => void {
+interface Port {
+  onmessage: (() => void) | null;
+  postMessage(value: unknown): void;
+}
+
+/** The globals a scheduler is picked from (`globalThis`; tests pass their own). */
+export interface SchedulerGlobals {
+  setImmediate?: (callback: () => void) => unknown;
+  MessageChannel?: new () => { port1: Port; port2: Port };
+  setTimeout?: (callback: () => void, ms: number) => unknown;
+}
+
+/** Schedules each callback as its own macrotask, with the best of what `globals` offers. */
+export function macrotaskScheduler(
+  globals: SchedulerGlobals = globalThis as SchedulerGlobals,
+): (callback: () => void) => void {
+  const { setImmediate, MessageChannel, setTimeout } = globals;
   if (typeof setImmediate === 'function') return (callback) => void setImmediate(callback);
   if (typeof MessageChannel === 'function') {
     const channel = new MessageChannel();
-    const pending: (() => void)[] = [];
+    // Callbacks from `head` on wait for their message; the array is reset whenever it drains.
+    const pending: ((() => void) | undefined)[] = [];
     let head = 0;
     channel.port1.onmessage = () => {
       const run = pending[head];
-      pending[head++] = undefined as unknown as () => void;
+      pending[head++] = undefined;
       if (head === pending.length) {
         pending.length = 0;
         head = 0;
@@ -34,8 +46,9 @@ function pickScheduler(): (callback: () => void) => void {
       channel.port2.postMessage(null);
     };
   }
-  return (callback) => void setTimeout(callback, 0);
+  if (typeof setTimeout === 'function') return (callback) => void setTimeout(callback, 0);
+  throw new TypeError('no way to schedule a task: neither setImmediate, MessageChannel nor setTimeout');
 }
 
 /** Schedules `callback` as its own macrotask (one task per call). */
-export const macrotask: (callback: () => void) => void = pickScheduler();
+export const macrotask: (callback: () => void) => void = macrotaskScheduler();
