@@ -216,22 +216,26 @@ describe.each(MODES)('MemoryNetwork (%s)', (delivery) => {
   });
 });
 
+/** Opens a and b on `network`; b hands each `{ n }` it gets to `onMessage`. Returns a's instance for b. */
+function linkToB(network: MemoryNetwork, onMessage: (n: number) => void) {
+  const a = network.transport('a');
+  a.open(sink('a'));
+  network.transport('b').open({
+    address: 'b',
+    gotData: (_from, payload) => onMessage((payload as { n: number }).n),
+  });
+  return a.createInstance('b');
+}
+
 describe('MemoryNetwork delivery modes', () => {
   /** b's log when a sends it two messages in one turn and b queues promise work on each. */
   async function interleaving(delivery: MemoryDelivery): Promise<string[]> {
     const network = new MemoryNetwork({ delivery });
     const log: string[] = [];
-    const a = network.transport('a');
-    a.open(sink('a'));
-    network.transport('b').open({
-      address: 'b',
-      gotData: (_from, payload) => {
-        const n = (payload as { n: number }).n;
-        log.push(`got ${n}`);
-        void Promise.resolve().then(() => log.push(`promise work after ${n}`));
-      },
+    const toB = linkToB(network, (n) => {
+      log.push(`got ${n}`);
+      void Promise.resolve().then(() => log.push(`promise work after ${n}`));
     });
-    const toB = a.createInstance('b');
     toB.write({ n: 1 });
     toB.write({ n: 2 });
     await network.flushed();
@@ -239,22 +243,19 @@ describe('MemoryNetwork delivery modes', () => {
     return log;
   }
 
-  it('batched: one task delivers the turn, promise work runs after all of it', async () => {
-    expect(await interleaving('batched')).toEqual([
-      'got 1',
-      'got 2',
-      'promise work after 1',
-      'promise work after 2',
-    ]);
-  });
-
-  it('per-message: each message is a task of its own, promise work runs between two', async () => {
-    expect(await interleaving('per-message')).toEqual([
-      'got 1',
-      'promise work after 1',
-      'got 2',
-      'promise work after 2',
-    ]);
+  it.each([
+    [
+      'batched',
+      'one task delivers the turn, promise work runs after all of it',
+      ['got 1', 'got 2', 'promise work after 1', 'promise work after 2'],
+    ],
+    [
+      'per-message',
+      'each message is a task of its own, promise work runs between two',
+      ['got 1', 'promise work after 1', 'got 2', 'promise work after 2'],
+    ],
+  ] as const)('%s: %s', async (delivery, _what, expected) => {
+    expect(await interleaving(delivery)).toEqual(expected);
   });
 
   it('per-message: FIFO per link across many links and turns, replies included', async () => {
@@ -279,17 +280,10 @@ describe('MemoryNetwork delivery modes', () => {
   it('per-message: a link cut between two deliveries drops the messages still queued on it', async () => {
     const network = new MemoryNetwork({ delivery: 'per-message' });
     const got: number[] = [];
-    const a = network.transport('a');
-    a.open(sink('a'));
-    network.transport('b').open({
-      address: 'b',
-      gotData: (_from, payload) => {
-        const n = (payload as { n: number }).n;
-        got.push(n);
-        if (n === 2) network.disconnect('a', 'b');
-      },
+    const toB = linkToB(network, (n) => {
+      got.push(n);
+      if (n === 2) network.disconnect('a', 'b');
     });
-    const toB = a.createInstance('b');
     for (let n = 1; n <= 4; n++) toB.write({ n });
     await network.flushed();
     expect(got).toEqual([1, 2]);
