@@ -323,6 +323,12 @@ function throughputFigure(r: ThroughputResult, unit: string): string {
 /** How a throughput row names its delivery mode (batched, the default, goes unnamed). */
 const modeLabel = (r: ThroughputResult): string => (r.delivery === 'per-message' ? ', per message' : '');
 
+/** The floor beside a result, and the result as a share of it (the figure least moved by a noisy machine). */
+function floorFigure(r: ThroughputResult, floor: ThroughputResult | undefined): string {
+  if (!floor) return '-';
+  return `${throughputFigure(floor, 'rt')}  (${Math.round((100 * r.opsPerSec) / floor.opsPerSec)}% of it)`;
+}
+
 function rows(results: Map<string, CaseResult>): Row[] {
   const out: Row[] = [];
   for (const r of results.values()) {
@@ -341,7 +347,7 @@ function rows(results: Map<string, CaseResult>): Row[] {
       out.push({
         benchmark: `commits ${r.nodes} nodes, ${fmtInt(r.inflight)} in flight${modeLabel(r)}`,
         figure: throughputFigure(r, 'commits'),
-        floor: floor ? throughputFigure(floor, 'rt') : '-',
+        floor: floorFigure(r, floor),
         target,
         met,
       });
@@ -352,7 +358,7 @@ function rows(results: Map<string, CaseResult>): Row[] {
       out.push({
         benchmark: `${lease ? 'lease reads' : 'reads (ReadIndex)'} ${r.nodes} nodes, ${fmtInt(r.inflight)} in flight${modeLabel(r)}`,
         figure: throughputFigure(r, 'reads'),
-        floor: floor ? throughputFigure(floor, 'rt') : '-',
+        floor: floorFigure(r, floor),
         target: gated ? `>= ${fmtInt(TARGETS.reads3n100.opsPerSec)}/s` : '',
         met: gated ? r.opsPerSec >= TARGETS.reads3n100.opsPerSec : null,
       });
