@@ -25,8 +25,10 @@ export interface SchedulerGlobals {
 export function macrotaskScheduler(
   globals: SchedulerGlobals = globalThis as SchedulerGlobals,
 ): (callback: () => void) => void {
-  const { setImmediate, MessageChannel, setTimeout } = globals;
-  if (typeof setImmediate === 'function') return (callback) => void setImmediate(callback);
+  const { MessageChannel } = globals;
+  // Looked up on every call, not captured: fake timers and instrumentation installed later still see them.
+  if (typeof globals.setImmediate === 'function')
+    return (callback) => void (globals.setImmediate as (callback: () => void) => unknown)(callback);
   if (typeof MessageChannel === 'function') {
     const channel = new MessageChannel();
     // Callbacks from `head` on wait for their message; the array is reset whenever it drains.
@@ -46,7 +48,9 @@ export function macrotaskScheduler(
       channel.port2.postMessage(null);
     };
   }
-  if (typeof setTimeout === 'function') return (callback) => void setTimeout(callback, 0);
+  if (typeof globals.setTimeout === 'function')
+    return (callback) =>
+      void (globals.setTimeout as (callback: () => void, ms: number) => unknown)(callback, 0);
   throw new TypeError('no way to schedule a task: neither setImmediate, MessageChannel nor setTimeout');
 }
 
