@@ -11,7 +11,9 @@
  *
  * - `--quick`: fewer commits and trials, a smoke run (results go to <date>-quick.json).
  * - `--only`: case names or prefixes (`--list` shows them), e.g. `--only commits-3n-1` or `--only floor`.
- *   A reads case brings its floor case along (the table shows them side by side).
+ *   A commits or reads case brings its floor case along (the table shows them side by side). Cases
+ *   ending in `-permsg` run over a MemoryNetwork that delivers each message in a task of its own (as
+ *   BroadcastChannel, WebSocket and WebRTC do); the others over one that batches a turn's messages.
  * - `--core build|source`: what is measured. `build` (the default) compiles packages/core/src with tsc
  *   into bench/dist/core-build (cached until the source changes): the JavaScript that ships. `source`
  *   runs the TypeScript through tsx, whose transpiler wraps every closure in a `__name()` call (an
@@ -39,6 +41,7 @@ import { fmtInt, fmtMB, fmtMs, fmtUs } from './lib/stats.js';
 import type {
   CaseResult,
   CaseSpec,
+  Delivery,
   LearnerResult,
   MemoryResult,
   ThroughputResult,
@@ -73,44 +76,61 @@ const quick = values.quick ?? false;
 
 // ------------------------------------------------------------------ the plan
 
+/** Both MemoryNetwork delivery modes; a per-message case's name ends in `-permsg`. */
+const DELIVERIES = ['batched', 'per-message'] as const;
+const SUFFIX: Record<Delivery, string> = { batched: '', 'per-message': '-permsg' };
+
+/** The floor case measured beside a commits or reads case: same nodes, in flight and delivery. */
+function floorName(c: { nodes: number; inflight?: number; delivery?: Delivery }): string {
+  return `floor-${c.nodes}n-${c.inflight ?? 1}${SUFFIX[c.delivery ?? 'batched']}`;
+}
+
 function plan(): CaseSpec[] {
   const q = (full: number, smoke: number) => (quick ? smoke : full);
   const cases: CaseSpec[] = [];
   for (const nodes of [3, 5]) {
-    for (const inflight of [1, 100]) {
-      cases.push({
-        name: `floor-${nodes}n-${inflight}`,
-        kind: 'floor',
-        nodes,
-        inflight,
-        ops: q(inflight === 1 ? 50_000 : 100_000, 5_000),
-        warmup: q(10_000, 1_000),
-      });
-    }
-    for (const inflight of [1, 100, 1000]) {
-      cases.push({
-        name: `commits-${nodes}n-${inflight}`,
-        kind: 'commits',
-        nodes,
-        inflight,
-        ops: q(inflight === 1 ? 30_000 : 50_000, inflight === 1 ? 2_000 : 5_000),
-        warmup: q(inflight === 1000 ? 20_000 : 10_000, inflight === 1000 ? 2_000 : 1_000),
-      });
+    for (const delivery of DELIVERIES) {
+      const suffix = SUFFIX[delivery];
+      for (const inflight of [1, 100]) {
+        cases.push({
+          name: `floor-${nodes}n-${inflight}${suffix}`,
+          kind: 'floor',
+          delivery,
+          nodes,
+          inflight,
+          ops: q(inflight === 1 ? 50_000 : 100_000, 5_000),
+          warmup: q(10_000, 1_000),
+        });
+      }
+      for (const inflight of [1, 100, 1000]) {
+        cases.push({
+          name: `commits-${nodes}n-${inflight}${suffix}`,
+          kind: 'commits',
+          delivery,
+          nodes,
+          inflight,
+          ops: q(inflight === 1 ? 30_000 : 50_000, inflight === 1 ? 2_000 : 5_000),
+          warmup: q(inflight === 1000 ? 20_000 : 10_000, inflight === 1000 ? 2_000 : 1_000),
+        });
+      }
     }
   }
-  for (const readPolicy of ['readIndex', 'lease'] as const) {
-    // Lease reads cost no round trip: more of them, so that the run lasts long enough to measure.
-    const lease = readPolicy === 'lease';
-    for (const inflight of [1, 100]) {
-      cases.push({
-        name: `${lease ? 'lease-reads' : 'reads'}-3n-${inflight}`,
-        kind: 'reads',
-        readPolicy,
-        nodes: 3,
-        inflight,
-        ops: q(lease ? 200_000 : inflight === 1 ? 30_000 : 50_000, lease ? 20_000 : 5_000),
-        warmup: q(lease ? 50_000 : 10_000, 1_000),
-      });
+  for (const delivery of DELIVERIES) {
+    for (const readPolicy of ['readIndex', 'lease'] as const) {
+      // Lease reads cost no round trip: more of them, so that the run lasts long enough to measure.
+      const lease = readPolicy === 'lease';
+      for (const inflight of [1, 100]) {
+        cases.push({
+          name: `${lease ? 'lease-reads' : 'reads'}-3n-${inflight}${SUFFIX[delivery]}`,
+          kind: 'reads',
+          delivery,
+          readPolicy,
+          nodes: 3,
+          inflight,
+          ops: q(lease ? 200_000 : inflight === 1 ? 30_000 : 50_000, lease ? 20_000 : 5_000),
+          warmup: q(lease ? 50_000 : 10_000, 1_000),
+        });
+      }
     }
   }
   for (const nodes of [3, 5])
@@ -151,10 +171,10 @@ function select(cases: CaseSpec[], only: string[] | undefined): CaseSpec[] {
     }
     for (const c of matched) chosen.add(c.name);
   }
-  // Reads are shown beside their floor: run it too.
+  // Commits and reads are shown beside their floor: run it too.
   for (const c of cases) {
-    if (c.kind !== 'reads' || !chosen.has(c.name)) continue;
-    const floor = cases.find((f) => f.kind === 'floor' && f.nodes === c.nodes && f.inflight === c.inflight);
+    if ((c.kind !== 'reads' && c.kind !== 'commits') || !chosen.has(c.name)) continue;
+    const floor = cases.find((f) => f.name === floorName(c));
     if (floor) chosen.add(floor.name);
   }
   return cases.filter((c) => chosen.has(c.name));
@@ -300,11 +320,20 @@ function throughputFigure(r: ThroughputResult, unit: string): string {
   return `${fmtInt(r.opsPerSec)} ${unit}/s (${fmtInt(r.opsPerCpuSec)}/CPU-s)  p50 ${fmtUs(l.p50Us)}  p99 ${fmtUs(l.p99Us)}  max ${fmtUs(l.maxUs)}`;
 }
 
+/** How a throughput row names its delivery mode (batched, the default, goes unnamed). */
+const modeLabel = (r: ThroughputResult): string => (r.delivery === 'per-message' ? ', per message' : '');
+
+/** The floor beside a result, and the result as a share of it (the figure least moved by a noisy machine). */
+function floorFigure(r: ThroughputResult, floor: ThroughputResult | undefined): string {
+  if (!floor) return '-';
+  return `${throughputFigure(floor, 'rt')}  (${Math.round((100 * r.opsPerSec) / floor.opsPerSec)}% of it)`;
+}
+
 function rows(results: Map<string, CaseResult>): Row[] {
   const out: Row[] = [];
   for (const r of results.values()) {
     if (r.kind === 'commits') {
-      const floor = results.get(`floor-${r.nodes}n-${r.inflight}`) as ThroughputResult | undefined;
+      const floor = results.get(floorName(r)) as ThroughputResult | undefined;
       let target = '';
       let met: boolean | null = null;
       if (r.nodes === 3 && r.inflight === 1) {
@@ -316,20 +345,20 @@ function rows(results: Map<string, CaseResult>): Row[] {
         met = r.opsPerSec >= TARGETS.commits3n100.opsPerSec;
       }
       out.push({
-        benchmark: `commits ${r.nodes} nodes, ${fmtInt(r.inflight)} in flight`,
+        benchmark: `commits ${r.nodes} nodes, ${fmtInt(r.inflight)} in flight${modeLabel(r)}`,
         figure: throughputFigure(r, 'commits'),
-        floor: floor ? throughputFigure(floor, 'rt') : '-',
+        floor: floorFigure(r, floor),
         target,
         met,
       });
     } else if (r.kind === 'reads') {
-      const floor = results.get(`floor-${r.nodes}n-${r.inflight}`) as ThroughputResult | undefined;
+      const floor = results.get(floorName(r)) as ThroughputResult | undefined;
       const lease = r.readPolicy === 'lease';
       const gated = !lease && r.nodes === 3 && r.inflight === 100;
       out.push({
-        benchmark: `${lease ? 'lease reads' : 'reads (ReadIndex)'} ${r.nodes} nodes, ${fmtInt(r.inflight)} in flight`,
+        benchmark: `${lease ? 'lease reads' : 'reads (ReadIndex)'} ${r.nodes} nodes, ${fmtInt(r.inflight)} in flight${modeLabel(r)}`,
         figure: throughputFigure(r, 'reads'),
-        floor: floor ? throughputFigure(floor, 'rt') : '-',
+        floor: floorFigure(r, floor),
         target: gated ? `>= ${fmtInt(TARGETS.reads3n100.opsPerSec)}/s` : '',
         met: gated ? r.opsPerSec >= TARGETS.reads3n100.opsPerSec : null,
       });
@@ -427,6 +456,7 @@ function details(results: Map<string, CaseResult>): string {
       if (r.messageMix) lines.push(`${''.padEnd(16)} messages/op (warm-up): ${mix(r.messageMix)}`);
       if (r.persistMix)
         lines.push(`${''.padEnd(16)} storage writes/op (warm-up, all nodes): ${mix(r.persistMix)}`);
+      if (r.loopMix) lines.push(`${''.padEnd(16)} event loop/op (warm-up, all nodes): ${mix(r.loopMix)}`);
     } else if (r.kind === 'learner') {
       const l = r as LearnerResult;
       lines.push(

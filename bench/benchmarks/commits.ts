@@ -11,7 +11,8 @@ import type { CaseSpec, ThroughputResult } from '../lib/types.js';
 export async function runCommits(spec: CaseSpec): Promise<ThroughputResult> {
   const inflight = spec.inflight ?? 1;
   const ops = spec.ops ?? 20_000;
-  const { cluster, leader } = await startedCluster(spec.nodes);
+  const delivery = spec.delivery ?? 'batched';
+  const { cluster, leader } = await startedCluster(spec.nodes, {}, delivery);
 
   const latencies = new Float64Array(ops);
   const indexes = new Float64Array(ops);
@@ -20,7 +21,7 @@ export async function runCommits(spec: CaseSpec): Promise<ThroughputResult> {
       indexes[i] = result.index;
     });
   const m = await measureClosedLoop(spec, cluster, leader, propose, latencies);
-  const { seconds, cpuSeconds, messages, persists, messageMix, persistMix } = m;
+  const { seconds, cpuSeconds, messages, persists, messageMix, persistMix, loopMix } = m;
 
   const order = Array.from(latencies.keys()).sort((a, b) => latencies[b]! - latencies[a]!);
   const slowest = order.slice(0, 5).map((i) => ({ us: round(latencies[i]! * 1000), index: indexes[i]! }));
@@ -30,11 +31,13 @@ export async function runCommits(spec: CaseSpec): Promise<ThroughputResult> {
     name: spec.name,
     kind: 'commits',
     nodes: spec.nodes,
+    delivery,
     inflight,
     ...throughputFigures(ops, { seconds, cpuSeconds }, latencies, messages),
     persistsPerOp: round(persists / ops, 3),
     slowest,
     messageMix,
     persistMix,
+    loopMix,
   };
 }

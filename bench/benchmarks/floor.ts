@@ -1,7 +1,7 @@
 /**
  * The floor: the message pattern of a commit with no Raft logic. A "leader" sends one message to each
- * "follower" through a MemoryNetwork (JSON-copied, delivered on a later turn, batched per turn, exactly
- * as Raft's messages are); each follower answers with one message; the round trip is done when every
+ * "follower" through a MemoryNetwork (JSON-copied, delivered on a later turn, batched per turn or each
+ * in its own task as the case's `delivery` says, exactly as Raft's messages are); each follower answers with one message; the round trip is done when every
  * follower's answer is back. The payloads are shaped like an append of one entry and its response, so
  * the JSON work is comparable. Closed loop with `inflight` round trips outstanding, one message per
  * direction per round trip (no batching, unlike Raft's appends under load).
@@ -36,7 +36,8 @@ export async function runFloor(spec: CaseSpec): Promise<ThroughputResult> {
   const inflight = spec.inflight ?? 1;
   const ops = spec.ops ?? 50_000;
   const warmup = spec.warmup ?? 0;
-  const network = new MemoryNetwork();
+  const delivery = spec.delivery ?? 'batched';
+  const network = new MemoryNetwork({ delivery });
   const ids = Array.from({ length: spec.nodes }, (_, i) => `n${i + 1}`);
   const leaderId = ids[0]!;
   const followerIds = ids.slice(1);
@@ -141,6 +142,7 @@ export async function runFloor(spec: CaseSpec): Promise<ThroughputResult> {
     name: spec.name,
     kind: 'floor',
     nodes: spec.nodes,
+    delivery,
     inflight,
     ...throughputFigures(ops, { seconds, cpuSeconds }, record, messages),
   };

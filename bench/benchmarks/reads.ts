@@ -15,12 +15,13 @@ export async function runReads(spec: CaseSpec): Promise<ThroughputResult> {
   const inflight = spec.inflight ?? 1;
   const ops = spec.ops ?? 20_000;
   const readPolicy = spec.readPolicy ?? 'readIndex';
-  const { cluster, leader } = await startedCluster(spec.nodes, { readPolicy });
+  const delivery = spec.delivery ?? 'batched';
+  const { cluster, leader } = await startedCluster(spec.nodes, { readPolicy }, delivery);
   const read = () => leader.raft.read();
 
   const latencies = new Float64Array(ops);
   const m = await measureClosedLoop(spec, cluster, leader, read, latencies);
-  const { seconds, cpuSeconds, messages, persists, messageMix, persistMix } = m;
+  const { seconds, cpuSeconds, messages, persists, messageMix, persistMix, loopMix } = m;
 
   if (leader.raft.state !== 'leader') throw new Error('leadership changed during the run');
   await cluster.stop();
@@ -28,11 +29,13 @@ export async function runReads(spec: CaseSpec): Promise<ThroughputResult> {
     name: spec.name,
     kind: 'reads',
     nodes: spec.nodes,
+    delivery,
     readPolicy,
     inflight,
     ...throughputFigures(ops, { seconds, cpuSeconds }, latencies, messages),
     persistsPerOp: round(persists / ops, 3),
     messageMix,
     persistMix,
+    loopMix,
   };
 }

@@ -3,6 +3,7 @@
  * trivial state machine: the setup every Raft benchmark shares. Default tuning and default timeouts.
  */
 import {
+  type MemoryDelivery,
   MemoryNetwork,
   MemoryStorage,
   RaftInterface,
@@ -61,6 +62,12 @@ export interface Cluster {
   /** Storage writes by role of the writer at the time and by what the batch holds. */
   persists: Tally;
   /**
+   * Event-loop work: `tasks` (setImmediate calls in the process: MemoryNetwork deliveries and the
+   * runtime's deferred work), `timers set` (setTimeout calls) and processing rounds (`RaftCore.ready()` calls) by role. Counted from
+   * `start()` until `stopCounting()`.
+   */
+  loop: Tally;
+  /**
    * Removes the counting wrappers (they cost a few percent and show up in profiles): count during a
    * warm-up, then measure without them.
    */
@@ -71,9 +78,16 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-/** `tuning` (e.g. `{ readPolicy: 'lease' }`) is set on every node; the defaults otherwise. */
-export function makeCluster(size: number, tuning: Partial<RaftTuning> = {}): Cluster {
-  const network = new MemoryNetwork();
+/**
+ * `tuning` (e.g. `{ readPolicy: 'lease' }`) is set on every node; the defaults otherwise. `delivery`:
+ * the MemoryNetwork's (all of a turn's messages in one task, or each in its own).
+ */
+export function makeCluster(
+  size: number,
+  tuning: Partial<RaftTuning> = {},
+  delivery: MemoryDelivery = 'batched',
+): Cluster {
+  const network = new MemoryNetwork({ delivery });
   const ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
   let onLeader!: (m: Member) => void;
   const firstLeader = new Promise<Member>((resolve) => {
@@ -81,6 +95,7 @@ export function makeCluster(size: number, tuning: Partial<RaftTuning> = {}): Clu
   });
   const messages: Tally = new Map();
   const persists: Tally = new Map();
+  const loop: Tally = new Map();
   const uninstall: (() => void)[] = [];
   const members = ids.map((id): Member => {
     const storage = new MemoryStorage();
@@ -130,12 +145,37 @@ export function makeCluster(size: number, tuning: Partial<RaftTuning> = {}): Clu
     members,
     messages,
     persists,
+    loop,
     stopCounting() {
       for (const undo of uninstall.splice(0)) undo();
     },
     firstLeader,
     async start() {
       await Promise.all(members.map((m) => m.raft.start()));
+      if (uninstall.length === 0) return; // counting was stopped
+      const setImmediate = globalThis.setImmediate;
+      globalThis.setImmediate = ((...args: Parameters<typeof setImmediate>) => {
+        count(loop, 'tasks');
+        return setImmediate(...args);
+      }) as typeof setImmediate;
+      const setTimeout = globalThis.setTimeout;
+      globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+        count(loop, 'timers set');
+        return setTimeout(...args);
+      }) as typeof setTimeout;
+      uninstall.push(() => {
+        globalThis.setImmediate = setImmediate;
+        globalThis.setTimeout = setTimeout;
+      });
+      for (const m of members) {
+        const core = m.raft.raftNode.protocol;
+        const ready = core.ready.bind(core);
+        core.ready = (maxApply) => {
+          count(loop, `rounds: ${core.role === 'leader' ? 'leader' : 'follower'}`);
+          return ready(maxApply);
+        };
+        uninstall.push(() => delete (core as Partial<typeof core>).ready);
+      }
     },
     async stop() {
       await Promise.all(members.map((m) => m.raft.stop()));
@@ -150,8 +190,9 @@ export function makeCluster(size: number, tuning: Partial<RaftTuning> = {}): Clu
 export async function startedCluster(
   size: number,
   tuning: Partial<RaftTuning> = {},
+  delivery: MemoryDelivery = 'batched',
 ): Promise<{ cluster: Cluster; leader: Member }> {
-  const cluster = makeCluster(size, tuning);
+  const cluster = makeCluster(size, tuning, delivery);
   await cluster.start();
   cluster.members[0]!.raft.raftNode.campaign();
   const leader = await withTimeout(cluster.firstLeader, 5000, 'no leader within 5 s');

@@ -30,6 +30,7 @@ export interface ClusterMeasurement extends Timing {
   persists: number;
   messageMix: Record<string, number>;
   persistMix: Record<string, number>;
+  loopMix: Record<string, number>;
 }
 
 /**
@@ -48,9 +49,11 @@ export async function measureClosedLoop(
   const counted = Math.floor(warmup / 2);
   const messagesBefore = new Map(cluster.messages);
   const persistsBefore = new Map(cluster.persists);
+  const loopBefore = new Map(cluster.loop);
   await closedLoopOf(op, inflight, counted, null);
   const messageMix = perOp(cluster.messages, messagesBefore, Math.max(1, counted));
   const persistMix = perOp(cluster.persists, persistsBefore, Math.max(1, counted));
+  const loopMix = perOp(cluster.loop, loopBefore, Math.max(1, counted));
   cluster.stopCounting();
   await closedLoopOf(op, inflight, warmup - counted, null);
   await fullGc();
@@ -64,6 +67,7 @@ export async function measureClosedLoop(
     persists: leader.storage.persistCount - persistsBeforeRun,
     messageMix,
     persistMix,
+    loopMix,
   };
 }
 

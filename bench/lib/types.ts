@@ -1,11 +1,16 @@
 import type { LatencySummary } from './stats.js';
 
+/** How MemoryNetwork delivers: all messages of a turn in one task, or each in a task of its own. */
+export type Delivery = 'batched' | 'per-message';
+
 /** What a parent asks a worker process to run. */
 export interface CaseSpec {
   /** Unique case name, e.g. `commits-3n-1`; what `--only` matches. */
   name: string;
   kind: 'commits' | 'floor' | 'election' | 'memory' | 'reads' | 'learner' | 'transfer';
   nodes: number;
+  /** For `commits`, `reads` and `floor`: the MemoryNetwork delivery mode (default `batched`). */
+  delivery?: Delivery;
   /** For `reads`: the read policy set on every node (the default is `readIndex`). */
   readPolicy?: 'readIndex' | 'lease';
   /** Proposals (or round trips) kept outstanding. */
@@ -28,6 +33,7 @@ export interface ThroughputResult {
   name: string;
   kind: 'commits' | 'floor' | 'reads';
   nodes: number;
+  delivery: Delivery;
   /** Reads only: the read policy every node ran with. */
   readPolicy?: 'readIndex' | 'lease';
   inflight: number;
@@ -54,6 +60,8 @@ export interface ThroughputResult {
   messageMix?: Record<string, number>;
   /** Storage writes per operation, all nodes, by the writer's role and what the batch held; as messageMix. */
   persistMix?: Record<string, number>;
+  /** Event-loop tasks (setImmediate calls) and processing rounds by role, per operation; as messageMix. */
+  loopMix?: Record<string, number>;
 }
 
 export interface ElectionResult {

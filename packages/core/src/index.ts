@@ -28,5 +28,5 @@ export type { AbortSignalLike, ProposeResult } from './runtime/pending.js';
 export { RaftNode, type RaftNodeOptions } from './runtime/raft-node.js';
 export { MemoryStorage } from './storage/memory.js';
 export type { PersistBatch, PersistedState, RaftStorage } from './storage/types.js';
-export { MemoryNetwork } from './transport/memory.js';
+export { type MemoryDelivery, MemoryNetwork, type MemoryNetworkOptions } from './transport/memory.js';
 export { type MessageSink, NodeInstance, type Transport } from './transport/types.js';

@@ -2,6 +2,8 @@
  * Time and randomness, injected so the simulator can run a node on a virtual clock with a seeded
  * random source (docs/architecture.md, Time and randomness). The protocol never reads the time itself.
  */
+import { macrotask } from './macrotask.js';
+
 export interface Clock {
   /** Milliseconds, monotonic. */
   now(): number;
@@ -22,36 +24,12 @@ export type RandomSource = () => number;
 declare const performance: { now(): number } | undefined;
 declare function setTimeout(callback: () => void, ms: number): unknown;
 declare function clearTimeout(handle: unknown): void;
-declare const setImmediate: ((callback: () => void) => unknown) | undefined;
-declare const MessageChannel:
-  | (new () => { port1: { onmessage: (() => void) | null }; port2: { postMessage(value: unknown): void } })
-  | undefined;
-
-/** Schedules one callback on a later turn: setImmediate in Node, a MessageChannel message in browsers. */
-function turnScheduler(): (callback: () => void) => void {
-  if (typeof setImmediate === 'function') return (callback) => void setImmediate(callback);
-  if (typeof MessageChannel === 'function') {
-    const channel = new MessageChannel();
-    let pending: (() => void) | null = null;
-    channel.port1.onmessage = () => {
-      const run = pending;
-      pending = null;
-      run?.();
-    };
-    return (callback) => {
-      pending = callback;
-      channel.port2.postMessage(null);
-    };
-  }
-  return (callback) => void setTimeout(callback, 0);
-}
 
 /**
  * A later event-loop turn (no 1 ms clamp). Every callback deferred during one turn runs in a single
  * scheduled task, in order: nodes in one process defer work each turn, and one task is cheaper than many.
  */
 function nextTurn(): (callback: () => void) => void {
-  const schedule = turnScheduler();
   let queue: (() => void)[] = [];
   const runAll = () => {
     const run = queue;
@@ -69,7 +47,7 @@ function nextTurn(): (callback: () => void) => void {
   };
   return (callback) => {
     queue.push(callback);
-    if (queue.length === 1) schedule(runAll);
+    if (queue.length === 1) macrotask(runAll);
   };
 }
 

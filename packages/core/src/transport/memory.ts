@@ -1,29 +1,6 @@
 import { ConfigurationError } from '../errors.js';
+import { macrotask } from '../runtime/macrotask.js';
 import { type MessageSink, NodeInstance, type Transport } from './types.js';
-
-interface PortLike {
-  onmessage: ((event: unknown) => void) | null;
-  postMessage(message: unknown): void;
-}
-declare const MessageChannel: (new () => { port1: PortLike; port2: PortLike }) | undefined;
-declare function setTimeout(callback: () => void, ms: number): unknown;
-
-/** Runs a callback on a later turn of the event loop: a macrotask, never synchronously or as a microtask. */
-function macrotaskScheduler(): (callback: () => void) => void {
-  const { setImmediate } = globalThis as { setImmediate?: (callback: () => void) => unknown };
-  if (typeof setImmediate === 'function') return (callback) => void setImmediate(callback);
-  if (typeof MessageChannel === 'function') {
-    // Browsers: a posted message is a task, and unlike setTimeout(0) it is not clamped or throttled.
-    const channel = new MessageChannel();
-    const pending: (() => void)[] = [];
-    channel.port1.onmessage = () => pending.shift()?.();
-    return (callback) => {
-      pending.push(callback);
-      channel.port2.postMessage(null);
-    };
-  }
-  return (callback) => void setTimeout(callback, 0);
-}
 
 /** A transport of a `MemoryNetwork`, bound to one address. */
 export interface MemoryTransport extends Transport {
@@ -40,11 +17,31 @@ interface Endpoint {
   goneListeners: Set<(address: string) => void>;
 }
 
+/** A message (its JSON) or a peer notification, kept in the order they were queued. */
 interface Queued {
   from: string;
   to: string;
   json: string;
+  /** A peer notification instead of a message. */
+  task: (() => void) | null;
 }
+
+/** How a `MemoryNetwork` hands messages to their receivers (see `MemoryNetworkOptions`). */
+export type MemoryDelivery = 'batched' | 'per-message';
+
+export interface MemoryNetworkOptions {
+  /**
+   * - `'batched'` (the default): everything written in one turn of the event loop is delivered in one
+   *   later task, in order. The cheapest way to run many nodes in one process.
+   * - `'per-message'`: each message is delivered in a task of its own, as BroadcastChannel,
+   *   WebSocket and WebRTC data channels deliver (each `message` event is a task): the receiver's
+   *   promise work runs between two messages, and other tasks (timers, I/O) may run in between.
+   */
+  delivery?: MemoryDelivery;
+}
+
+/** Per-message mode compacts its queue once this many delivered slots lead it. */
+const COMPACT_AFTER = 1024;
 
 class MemoryInstance extends NodeInstance {
   #closed = false;
@@ -67,8 +64,10 @@ const link = (from: string, to: string) => `${from}\u0000${to}`;
  * An in-process network for tests, the demo and benchmarks. Each message is serialized with JSON at
  * `write()` (so the receiver gets a copy, and a payload JSON cannot encode throws a `TypeError` right
  * there, as it would on a real socket) and handed to the receiver's `gotData(from, payload)` on a later
- * turn of the event loop, never synchronously and never in a microtask. All messages written in one turn
- * go out in one flush, in order: delivery is FIFO per link (and globally).
+ * turn of the event loop, never synchronously and never in a microtask. Delivery is FIFO per link
+ * (and globally). By default all messages written in one turn go out in one flush;
+ * `new MemoryNetwork({ delivery: 'per-message' })` delivers each in its own task instead, as the
+ * browser transports do.
  *
  * Messages to an address that is not open, or over a cut link, are dropped silently; a cut also drops
  * messages already queued. The newest transport opened for an address takes it over (the old one is
@@ -79,21 +78,35 @@ export class MemoryNetwork {
   readonly #cut = new Set<string>();
   readonly #isolated = new Set<string>();
   readonly #peerListeners = new Set<(address: string) => void>();
-  readonly #schedule = macrotaskScheduler();
+  /** How messages are handed over: in one task per turn, or one task each. */
+  readonly delivery: MemoryDelivery;
+  /** Messages and peer notifications not yet delivered (per-message mode: from `#head` on). */
   #queue: Queued[] = [];
-  #tasks: (() => void)[] = [];
-  #waiters: (() => void)[] = [];
+  #head = 0;
+  /** Items queued and items handed over (or dropped on delivery), since the network was made. */
+  #queued = 0;
+  #settled = 0;
+  /** `flushed()` callers, each waiting until `#settled` reaches `until`; in order of `until`. */
+  #waiters: { until: number; resolve: () => void }[] = [];
+  /** Batched mode: a flush is scheduled. */
   #scheduled = false;
+
+  constructor(options: MemoryNetworkOptions = {}) {
+    const delivery = options?.delivery ?? 'batched';
+    if (delivery !== 'batched' && delivery !== 'per-message')
+      throw new ConfigurationError(`delivery must be 'batched' or 'per-message', not ${String(delivery)}`);
+    this.delivery = delivery;
+  }
 
   /** Counters since the network was made. */
   readonly stats = { sent: 0, delivered: 0, dropped: 0 };
 
   /**
-   * Called when a receiver's `gotData` or a peer listener throws. The rest of the flush is delivered
+   * Called when a receiver's `gotData` or a peer listener throws. The other messages are delivered
    * either way. By default the error is rethrown on a later turn, so that it is loud (an uncaught error).
    */
   onError: (error: unknown) => void = (error) =>
-    this.#schedule(() => {
+    macrotask(() => {
       throw error;
     });
 
@@ -193,8 +206,9 @@ export class MemoryNetwork {
 
   /** Resolves once everything written so far has been delivered or dropped. */
   flushed(): Promise<void> {
-    if (!this.#scheduled) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push(resolve));
+    if (this.#settled === this.#queued) return Promise.resolve();
+    const until = this.#queued;
+    return new Promise((resolve) => this.#waiters.push({ until, resolve }));
   }
 
   #blocked(from: string, to: string): boolean {
@@ -229,10 +243,14 @@ export class MemoryNetwork {
     listener: (address: string) => void,
     address: string,
   ): void {
-    this.#tasks.push(() => {
-      if (listeners.has(listener)) listener(address);
+    this.#enqueue({
+      from: '',
+      to: '',
+      json: '',
+      task: () => {
+        if (listeners.has(listener)) listener(address);
+      },
     });
-    this.#wake();
   }
 
   #send(from: string, to: string, payload: unknown): void {
@@ -251,44 +269,72 @@ export class MemoryNetwork {
       this.stats.dropped++;
       return;
     }
-    this.#queue.push({ from, to, json });
-    this.#wake();
+    this.#enqueue({ from, to, json, task: null });
   }
 
-  #wake(): void {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    this.#schedule(this.#flush);
+  #enqueue(item: Queued): void {
+    this.#queue.push(item);
+    this.#queued++;
+    if (this.delivery === 'per-message') {
+      macrotask(this.#deliverNext);
+    } else if (!this.#scheduled) {
+      this.#scheduled = true;
+      macrotask(this.#flush);
+    }
   }
 
+  /** Batched mode: one task delivers everything queued so far; what it causes to be written waits for the next. */
   readonly #flush = (): void => {
     this.#scheduled = false;
-    const tasks = this.#tasks;
     const queue = this.#queue;
-    const waiters = this.#waiters;
-    this.#tasks = [];
     this.#queue = [];
-    this.#waiters = [];
-    for (const task of tasks) {
-      try {
-        task();
-      } catch (error) {
-        this.onError(error);
-      }
-    }
-    for (const { from, to, json } of queue) {
-      const sink = this.#open.get(to)?.sink;
-      if (!sink || this.#blocked(from, to)) {
-        this.stats.dropped++;
-        continue;
-      }
-      this.stats.delivered++;
-      try {
-        sink.gotData(from, JSON.parse(json));
-      } catch (error) {
-        this.onError(error);
-      }
-    }
-    for (const resolve of waiters) resolve();
+    for (let i = 0; i < queue.length; i++) this.#deliver(queue[i]!);
   };
+
+  /** Per-message mode: each task delivers the oldest item (tasks run in the order they were scheduled). */
+  readonly #deliverNext = (): void => {
+    const queue = this.#queue;
+    const item = queue[this.#head]!;
+    queue[this.#head++] = EMPTY_SLOT;
+    if (this.#head === queue.length) {
+      queue.length = 0;
+      this.#head = 0;
+    } else if (this.#head >= COMPACT_AFTER && this.#head * 2 >= queue.length) {
+      this.#queue = queue.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#deliver(item);
+  };
+
+  #deliver(item: Queued): void {
+    const { task, from, to } = item;
+    try {
+      if (task !== null) {
+        task();
+      } else {
+        const sink = this.#open.get(to)?.sink;
+        if (!sink || this.#blocked(from, to)) {
+          this.stats.dropped++;
+        } else {
+          this.stats.delivered++;
+          sink.gotData(from, JSON.parse(item.json));
+        }
+      }
+    } catch (error) {
+      this.onError(error);
+    }
+    this.#settled++;
+    if (this.#waiters.length > 0) this.#releaseWaiters();
+  }
+
+  #releaseWaiters(): void {
+    const waiters = this.#waiters;
+    let n = 0;
+    while (n < waiters.length && waiters[n]!.until <= this.#settled) n++;
+    if (n === 0) return;
+    for (const { resolve } of waiters.splice(0, n)) resolve();
+  }
 }
+
+/** What a delivered slot of the per-message queue holds (the item itself is released). */
+const EMPTY_SLOT: Queued = { from: '', to: '', json: '', task: null };

@@ -1,32 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors.js';
 import { runTransportTests } from '../../src/testing/transport-conformance.js';
-import { MemoryNetwork } from '../../src/transport/memory.js';
+import { type MemoryDelivery, MemoryNetwork } from '../../src/transport/memory.js';
 import type { MessageSink } from '../../src/transport/types.js';
 
-runTransportTests(
-  async () => {
-    const network = new MemoryNetwork();
-    const transports = [network.transport('a'), network.transport('b')];
-    return {
-      a: transports[0]!,
-      b: transports[1]!,
-      aAddress: 'a',
-      bAddress: 'b',
-      reopenB: async () => {
-        const b = network.transport('b');
-        transports.push(b);
-        return b;
-      },
-      settle: () => network.flushed(),
-      close: async () => {
-        for (const t of transports) t.close();
-      },
-    };
-  },
-  { describe, it },
-  { title: 'MemoryNetwork conformance', quietMs: 0 },
-);
+const MODES: MemoryDelivery[] = ['batched', 'per-message'];
+
+for (const delivery of MODES)
+  runTransportTests(
+    async () => {
+      const network = new MemoryNetwork({ delivery });
+      const transports = [network.transport('a'), network.transport('b')];
+      return {
+        a: transports[0]!,
+        b: transports[1]!,
+        aAddress: 'a',
+        bAddress: 'b',
+        reopenB: async () => {
+          const b = network.transport('b');
+          transports.push(b);
+          return b;
+        },
+        settle: () => network.flushed(),
+        close: async () => {
+          for (const t of transports) t.close();
+        },
+      };
+    },
+    { describe, it },
+    { title: `MemoryNetwork conformance (${delivery})`, quietMs: 0 },
+  );
 
 /** A sink recording `from:payload.n`. */
 function sink(address: string): MessageSink & { got: string[] } {
@@ -39,8 +42,8 @@ function sink(address: string): MessageSink & { got: string[] } {
 }
 
 /** Three open nodes, each with an instance for every other. */
-function cluster() {
-  const network = new MemoryNetwork();
+function clusterOf(delivery: MemoryDelivery = 'batched') {
+  const network = new MemoryNetwork({ delivery });
   const names = ['a', 'b', 'c'] as const;
   const sinks = Object.fromEntries(names.map((n) => [n, sink(n)])) as Record<
     (typeof names)[number],
@@ -57,8 +60,11 @@ function cluster() {
   return { network, sinks, send };
 }
 
-describe('MemoryNetwork', () => {
-  it('delivers on a later macrotask, batching a turn into one flush', async () => {
+describe.each(MODES)('MemoryNetwork (%s)', (delivery) => {
+  const cluster = () => clusterOf(delivery);
+  const newNetwork = () => new MemoryNetwork({ delivery });
+
+  it('delivers on a later macrotask, in order', async () => {
     const { network, sinks, send } = cluster();
     send('a', 'b', 1);
     send('c', 'b', 2);
@@ -71,7 +77,7 @@ describe('MemoryNetwork', () => {
   });
 
   it('replies written during a flush go out on a later flush', async () => {
-    const network = new MemoryNetwork();
+    const network = newNetwork();
     const log: string[] = [];
     const a = network.transport('a');
     const b = network.transport('b');
@@ -140,7 +146,7 @@ describe('MemoryNetwork', () => {
   });
 
   it('reports peers as they open; a new transport for an address takes it over', async () => {
-    const network = new MemoryNetwork();
+    const network = newNetwork();
     const seen: string[] = [];
     network.onPeer((address) => seen.push(address));
     const a = network.transport('a');
@@ -161,7 +167,7 @@ describe('MemoryNetwork', () => {
   });
 
   it('rejects a sink for another address; throws TypeError for non-JSON payloads', () => {
-    const network = new MemoryNetwork();
+    const network = newNetwork();
     const t = network.transport('a');
     expect(() => t.open(sink('x'))).toThrow(ConfigurationError);
     expect(() => t.createInstance('nobody')).toThrow(/open\(\) the transport/);
@@ -175,7 +181,7 @@ describe('MemoryNetwork', () => {
   });
 
   it('a throwing receiver does not stop the rest of the flush', async () => {
-    const network = new MemoryNetwork();
+    const network = newNetwork();
     const errors: unknown[] = [];
     network.onError = (error) => errors.push(error);
     const good = sink('b');
@@ -196,7 +202,7 @@ describe('MemoryNetwork', () => {
   });
 
   it('reports a closed transport as gone to the others (onPeerGone), once', async () => {
-    const network = new MemoryNetwork();
+    const network = newNetwork();
     const a = network.transport('a');
     const b = network.transport('b');
     a.open(sink('a'));
@@ -207,5 +213,118 @@ describe('MemoryNetwork', () => {
     b.close();
     await network.flushed();
     expect(gone).toEqual(['b']);
+  });
+});
+
+/** Opens a and b on `network`; b hands each `{ n }` it gets to `onMessage`. Returns a's instance for b. */
+function linkToB(network: MemoryNetwork, onMessage: (n: number) => void) {
+  const a = network.transport('a');
+  a.open(sink('a'));
+  network.transport('b').open({
+    address: 'b',
+    gotData: (_from, payload) => onMessage((payload as { n: number }).n),
+  });
+  return a.createInstance('b');
+}
+
+describe('MemoryNetwork delivery modes', () => {
+  /** b's log when a sends it two messages in one turn and b queues promise work on each. */
+  async function interleaving(delivery: MemoryDelivery): Promise<string[]> {
+    const network = new MemoryNetwork({ delivery });
+    const log: string[] = [];
+    const toB = linkToB(network, (n) => {
+      log.push(`got ${n}`);
+      void Promise.resolve().then(() => log.push(`promise work after ${n}`));
+    });
+    toB.write({ n: 1 });
+    toB.write({ n: 2 });
+    await network.flushed();
+    await Promise.resolve();
+    return log;
+  }
+
+  it.each([
+    [
+      'batched',
+      'one task delivers the turn, promise work runs after all of it',
+      ['got 1', 'got 2', 'promise work after 1', 'promise work after 2'],
+    ],
+    [
+      'per-message',
+      'each message is a task of its own, promise work runs between two',
+      ['got 1', 'promise work after 1', 'got 2', 'promise work after 2'],
+    ],
+  ] as const)('%s: %s', async (delivery, _what, expected) => {
+    expect(await interleaving(delivery)).toEqual(expected);
+  });
+
+  it('per-message: FIFO per link across many links and turns, replies included', async () => {
+    const { network, sinks, send } = clusterOf('per-message');
+    for (let n = 0; n < 3000; n++) {
+      send('a', 'b', n);
+      send('c', 'b', n);
+      send('b', 'a', n);
+      if (n % 500 === 0) await Promise.resolve();
+    }
+    await network.flushed();
+    const fromA = sinks.b.got.filter((g) => g.startsWith('a:')).map((g) => Number(g.slice(2)));
+    const fromC = sinks.b.got.filter((g) => g.startsWith('c:')).map((g) => Number(g.slice(2)));
+    const atA = sinks.a.got.map((g) => Number(g.slice(2)));
+    const upTo = Array.from({ length: 3000 }, (_, i) => i);
+    expect([fromA, fromC, atA]).toEqual([upTo, upTo, upTo]);
+    // Globally FIFO too: the two senders to b alternate as they were written.
+    expect(sinks.b.got.slice(0, 4)).toEqual(['a:0', 'c:0', 'a:1', 'c:1']);
+    expect(network.stats).toMatchObject({ sent: 9000, delivered: 9000, dropped: 0 });
+  });
+
+  it('per-message: a link cut between two deliveries drops the messages still queued on it', async () => {
+    const network = new MemoryNetwork({ delivery: 'per-message' });
+    const got: number[] = [];
+    const toB = linkToB(network, (n) => {
+      got.push(n);
+      if (n === 2) network.disconnect('a', 'b');
+    });
+    for (let n = 1; n <= 4; n++) toB.write({ n });
+    await network.flushed();
+    expect(got).toEqual([1, 2]);
+    expect(network.stats).toMatchObject({ sent: 4, delivered: 2, dropped: 2 });
+  });
+
+  it('per-message: flushed() waits for what was written before it, not for later replies', async () => {
+    const network = new MemoryNetwork({ delivery: 'per-message' });
+    const log: string[] = [];
+    let toA: { write(p: unknown): void } | undefined;
+    const a = network.transport('a');
+    const b = network.transport('b');
+    a.open({
+      address: 'a',
+      gotData: (_f, p) => void log.push(`a got ${(p as { n: number }).n}`),
+    });
+    b.open({
+      address: 'b',
+      gotData: (_f, p) => {
+        const n = (p as { n: number }).n;
+        log.push(`b got ${n}`);
+        toA?.write({ n: n + 10 });
+      },
+    });
+    toA = b.createInstance('a');
+    await expect(network.flushed()).resolves.toBeUndefined(); // the peer notifications
+    const toB = a.createInstance('b');
+    toB.write({ n: 1 });
+    toB.write({ n: 2 });
+    const first = network.flushed();
+    toB.write({ n: 3 });
+    await first;
+    expect(log).toEqual(['b got 1', 'b got 2']);
+    await network.flushed();
+    // FIFO: 3 was queued before the replies to 1 and 2; the reply to 3 came after this call.
+    expect(log).toEqual(['b got 1', 'b got 2', 'b got 3', 'a got 11', 'a got 12']);
+    await network.flushed();
+    expect(log.at(-1)).toBe('a got 13');
+  });
+
+  it('rejects an unknown delivery mode', () => {
+    expect(() => new MemoryNetwork({ delivery: 'bulk' as MemoryDelivery })).toThrow(ConfigurationError);
   });
 });
