@@ -422,7 +422,32 @@ describe('validateMessage refuses', () => {
     [
       'an empty id',
       () => mutated('append', 'entries.2.data.voters', ['']),
-      'append.entries[2].data.voters[0] must be a non-empty string',
+      'append.entries[2].data.voters[0] is empty (not a node address)',
+    ],
+    [
+      'an id with white space at an end',
+      () => mutated('append', 'entries.2.data.voters', ['a', 'b ']),
+      'append.entries[2].data.voters[1] begins or ends with white space',
+    ],
+    [
+      'an id that is only white space',
+      () => mutated('append', 'entries.2.data.learners', ['  ']),
+      'append.entries[2].data.learners[0] begins or ends with white space',
+    ],
+    [
+      'an id with a control character',
+      () => mutated('snapshot', 'meta.config.voters', ['a\u0000b']),
+      'snapshot.meta.config.voters[0] holds a control character (U+0000)',
+    ],
+    [
+      'a client id with white space at an end',
+      () => mutated('append', 'entries.0.client', ' c1'),
+      'append.entries[0].client begins or ends with white space',
+    ],
+    [
+      'an empty client id in a refusal',
+      () => mutated('proposeRefused', 'client', ''),
+      'proposeRefused.client is empty',
     ],
     [
       'a numeric id',
@@ -1011,5 +1036,17 @@ describe('hostile payloads', () => {
     expect(accepted).toBeGreaterThan(CASES / 20);
     expect(accepted).toBeLessThan(CASES - CASES / 20);
     expect(({} as Loose).polluted).toBeUndefined();
+  });
+});
+
+describe('the sender the transport names', () => {
+  it('must be a valid node address, like every id in a message', () => {
+    for (const from of ['', ' a', 'a\n', 'x'.repeat(DEFAULT_MESSAGE_LIMITS.maxIdLength + 1)]) {
+      const message = { ...sample('timeoutNow'), from };
+      expect(() => validateMessage(message, { from, to: 'b' })).toThrow(/the sender's address/);
+    }
+    expect(validateMessage({ ...sample('timeoutNow'), from: 'tab:3' }, { from: 'tab:3', to: 'b' }).from).toBe(
+      'tab:3',
+    );
   });
 });

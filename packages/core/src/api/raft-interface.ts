@@ -1,17 +1,30 @@
 import { ConfigurationError, InvalidMessageError, NodeStoppedError, TransportError } from '../errors.js';
 import type { ClusterConfig, Message, NodeId, RaftRole } from '../protocol/types.js';
 import { validateMessage } from '../protocol/validate.js';
-import { checkIdentity, checkTiming, checkTuning } from '../runtime/check-options.js';
+import {
+  checkComponents,
+  checkIdentity,
+  checkOptionKeys,
+  checkTiming,
+  checkTimingOptions,
+  checkTuning,
+} from '../runtime/check-options.js';
 import { type Clock, type RandomSource, seededRandom, systemClock } from '../runtime/clock.js';
 import type { RaftEventName, RaftEvents } from '../runtime/events.js';
-import { DEFAULT_TUNING, type RaftTuning, type StateMachine } from '../runtime/options.js';
+import {
+  DEFAULT_TIMING,
+  DEFAULT_TUNING,
+  type RaftTiming,
+  type RaftTuning,
+  type StateMachine,
+} from '../runtime/options.js';
 import type { AbortSignalLike, ProposeResult } from '../runtime/pending.js';
 import { RaftNode } from '../runtime/raft-node.js';
 import { MemoryStorage } from '../storage/memory.js';
 import type { RaftStorage } from '../storage/types.js';
 import type { MessageSink, NodeInstance, Transport } from '../transport/types.js';
 
-export interface RaftOptions extends Partial<RaftTuning> {
+export interface RaftOptions extends Partial<RaftTuning>, Partial<RaftTiming> {
   /** Durable storage; defaults to `MemoryStorage` (nothing survives the process). */
   storage?: RaftStorage;
   /** The replicated state machine. Optional: seed-style users listen to `apply` instead. */
@@ -30,6 +43,23 @@ export interface RaftOptions extends Partial<RaftTuning> {
   clientId?: string;
 }
 
+/** The options besides the tunings and timings: every key a `RaftOptions` may have is known. */
+const COMPONENT_KEYS = [
+  'storage',
+  'stateMachine',
+  'peers',
+  'transport',
+  'clock',
+  'random',
+  'clientId',
+] as const satisfies readonly (keyof RaftOptions)[];
+
+const KNOWN_OPTION_KEYS: readonly string[] = [
+  ...Object.keys(DEFAULT_TUNING),
+  ...Object.keys(DEFAULT_TIMING),
+  ...COMPONENT_KEYS,
+];
+
 /**
  * The seed's API (DESIGN.md section 3). Extend it and override `createInstance`, or pass
  * `options.transport`. Timings come from the overridable getters, read when the node starts.
@@ -43,18 +73,22 @@ export class RaftInterface implements MessageSink {
   private stopped = false;
 
   private readonly tuning: RaftTuning;
+  private readonly timing: RaftTiming;
 
-  /** Throws `ConfigurationError` for bad options (the timing getters are checked by `start()`). */
+  /**
+   * Throws `ConfigurationError` for bad options: an unknown key, a wrong type or range, a component
+   * without the methods the runtime calls, an address that breaks the address rule (the timing
+   * getters, which a subclass may override, are checked by `start()`).
+   */
   constructor(address: string, options: RaftOptions = {}) {
-    if (typeof address !== 'string' || address.length === 0)
-      throw new ConfigurationError('address must be a non-empty string');
+    checkOptionKeys(options, KNOWN_OPTION_KEYS);
     checkIdentity(address, options.peers, options.clientId);
-    const tuning: RaftTuning = { ...DEFAULT_TUNING };
-    for (const key of Object.keys(DEFAULT_TUNING) as (keyof RaftTuning)[]) {
-      if (options[key] !== undefined) (tuning as unknown as Record<string, unknown>)[key] = options[key];
-    }
+    checkComponents(options);
+    const tuning = withDefaults(DEFAULT_TUNING, options);
     checkTuning(tuning);
     this.tuning = fitToTransport(tuning, options.transport?.maxMessageChars);
+    this.timing = withDefaults(DEFAULT_TIMING, options);
+    checkTimingOptions(this.timing);
     this.address = address;
     this.options = options;
     this.random = options.random ?? seededRandom(Math.floor(Math.random() * 2 ** 32));
@@ -62,22 +96,27 @@ export class RaftInterface implements MessageSink {
 
   // ------------------------------------------------------------ seed getters (overridable)
 
-  /** How long a candidate waits for an election to finish, in ms (seed default: 150 to 300, random). */
+  /**
+   * How long a candidate waits for an election to finish, in ms: a random draw in
+   * [electionTimeoutMin, electionTimeoutMax) (default 150 to 300), made for every election.
+   */
   get electionTimeout(): number {
-    return this.random() * 150 + 150;
+    const { electionTimeoutMin: min, electionTimeoutMax: max } = this.timing;
+    return min + this.random() * (max - min);
   }
 
-  /** How often the leader sends heartbeats, in ms. */
+  /** How often the leader sends heartbeats, in ms (option `heartbeatFrequency`, default 100). */
   get heartbeatFrequency(): number {
-    return 100;
+    return this.timing.heartbeatFrequency;
   }
 
   /**
-   * How long a follower waits without hearing from a leader before it starts an election, in ms.
-   * The actual wait is randomized in [t, 2t) so that elections do not split (paper 5.2).
+   * How long a follower waits without hearing from a leader before it starts an election, in ms
+   * (option `heartbeatTimeout`, default 200). The actual wait is randomized in [t, 2t) so that
+   * elections do not split (paper 5.2).
    */
   get heartbeatTimeout(): number {
-    return 200;
+    return this.timing.heartbeatTimeout;
   }
 
   // ------------------------------------------------------------ transport
@@ -319,6 +358,14 @@ export class RaftInterface implements MessageSink {
     if (!this.node) return Promise.reject(new ConfigurationError('call start() first'));
     return operation(this.node);
   }
+}
+
+/** `defaults` with every field `options` sets (to something other than undefined) taken from it. */
+function withDefaults<T extends object>(defaults: T, options: object): T {
+  const out = { ...defaults } as Record<string, unknown>;
+  const given = options as Record<string, unknown>;
+  for (const key of Object.keys(defaults)) if (given[key] !== undefined) out[key] = given[key];
+  return out as T;
 }
 
 /**
