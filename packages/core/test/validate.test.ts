@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidMessageError } from '../src/errors.js';
 import { MESSAGE_TYPES, type Message, type MessageType } from '../src/protocol/types.js';
-import { DEFAULT_MESSAGE_LIMITS, type MessageLimits, validateMessage } from '../src/protocol/validate.js';
+import {
+  configProblem,
+  DEFAULT_MESSAGE_LIMITS,
+  type MessageLimits,
+  validateMessage,
+} from '../src/protocol/validate.js';
 import { MAX_JSON_DEPTH, measureJson, Rejection } from '../src/protocol/validate-json.js';
 import { seededRandom } from '../src/runtime/clock.js';
 
@@ -1048,5 +1053,16 @@ describe('the sender the transport names', () => {
     expect(validateMessage({ ...sample('timeoutNow'), from: 'tab:3' }, { from: 'tab:3', to: 'b' }).from).toBe(
       'tab:3',
     );
+  });
+});
+
+describe('configProblem (the leader checks a change as its followers will)', () => {
+  it('accepts what a follower accepts, and names what it refuses', () => {
+    expect(configProblem({ voters: ['a', 'b'], learners: ['c'], base: 7 })).toBeNull();
+    expect(configProblem({ voters: [], learners: ['c'] })).toMatch(/at least one voter/);
+    expect(configProblem({ voters: ['a', ''], learners: [] })).toMatch(/voters\[1\] is empty/);
+    expect(configProblem({ voters: ['a'], learners: ['  '] })).toMatch(/white space/);
+    expect(configProblem({ voters: ['a'], learners: ['a'] })).toMatch(/also a voter/);
+    expect(configProblem({ voters: ['a'], learners: [42] })).toMatch(/not a string/);
   });
 });

@@ -102,6 +102,23 @@ export function validateMessage(
   }
 }
 
+/**
+ * Why `config` would be refused by every node's validator, or null when it would not: the check a
+ * leader runs before it appends a configuration change (its own or a forwarded one), so that it never
+ * appends an entry its followers refuse (they would refuse every append after it too).
+ */
+export function configProblem(
+  config: unknown,
+  limits: MessageLimits = DEFAULT_MESSAGE_LIMITS,
+): string | null {
+  try {
+    readConfig({ limits, size: MESSAGE_OVERHEAD }, config, 'the configuration');
+    return null;
+  } catch (e) {
+    return Rejection.is(e) ? e.reason : 'the configuration could not be read';
+  }
+}
+
 function parseMessage(
   payload: unknown,
   expected: { from: string; to: string },
