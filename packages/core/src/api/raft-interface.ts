@@ -1,6 +1,14 @@
-import { ConfigurationError, InvalidMessageError, NodeStoppedError, TransportError } from '../errors.js';
+import {
+  ConfigurationError,
+  InvalidMessageError,
+  NodeStoppedError,
+  ProposalRefusedError,
+  RaftError,
+  TransportError,
+} from '../errors.js';
+import { addressProblem } from '../protocol/address.js';
 import type { ClusterConfig, Message, NodeId, RaftRole } from '../protocol/types.js';
-import { validateMessage } from '../protocol/validate.js';
+import { DEFAULT_MESSAGE_LIMITS, validateMessage } from '../protocol/validate.js';
 import {
   checkComponents,
   checkIdentity,
@@ -20,6 +28,7 @@ import {
 } from '../runtime/options.js';
 import type { AbortSignalLike, ProposeResult } from '../runtime/pending.js';
 import { RaftNode } from '../runtime/raft-node.js';
+import { toStorageError } from '../runtime/storage-retry.js';
 import { MemoryStorage } from '../storage/memory.js';
 import type { RaftStorage } from '../storage/types.js';
 import type { MessageSink, NodeInstance, Transport } from '../transport/types.js';
@@ -176,6 +185,12 @@ export class RaftInterface implements MessageSink {
 
   /** Loads storage and starts taking part. A second call rejects. */
   start(): Promise<void> {
+    if (this.stopped)
+      return Promise.reject(
+        new NodeStoppedError(
+          'this RaftInterface was stopped and cannot start again: make a new instance (with the same storage, that is a restart)',
+        ),
+      );
     if (this.starting) return Promise.reject(new ConfigurationError('start() was already called'));
     this.starting = this.startOnce();
     return this.starting;
@@ -232,16 +247,41 @@ export class RaftInterface implements MessageSink {
     await node.start();
   }
 
+  /**
+   * Stops taking part (a leader hands leadership over first). Never rejects: what fails on the way
+   * (closing storage, a connection, the transport) is reported on the `error` event.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     // A start still loading storage finishes first, so that it cannot start the node after this.
     // (Not awaited otherwise: a leader's stop() begins its leadership transfer at once.)
     if (this.node && !this.node.isRunning) await this.starting?.catch(() => undefined);
-    await this.node?.stop();
-    for (const instance of this.instances.values()) instance.close();
+    await this.node?.stop().catch((error: unknown) => this.reportStopFailure('storage', error));
+    for (const instance of this.instances.values()) {
+      try {
+        instance.close();
+      } catch (error) {
+        this.reportStopFailure('transport', error);
+      }
+    }
     this.instances.clear();
-    await this.options.transport?.close();
+    try {
+      await this.options.transport?.close();
+    } catch (error) {
+      this.reportStopFailure('transport', error);
+    }
+  }
+
+  /** Something failed while stopping: said on `error` (stop() itself never rejects). */
+  private reportStopFailure(part: 'storage' | 'transport', error: unknown): void {
+    const typed =
+      error instanceof RaftError
+        ? error
+        : part === 'storage'
+          ? toStorageError(error, 'close')
+          : new TransportError(`closing the transport failed: ${String(error)}`, error, 'CONNECTION');
+    this.node?.events.emit('error', typed);
   }
 
   // ------------------------------------------------------------ operations
@@ -257,6 +297,8 @@ export class RaftInterface implements MessageSink {
    * applied here; call it on any member (followers forward to the leader).
    */
   join(address: string, opts?: { timeoutMs?: number }): Promise<void> {
+    const invalid = invalidAddress(address);
+    if (invalid) return Promise.reject(invalid);
     return this.whenRunning((node) =>
       node.changeMembership((c) => {
         if (c.voters.includes(address) || c.learners.includes(address)) return null;
@@ -270,15 +312,26 @@ export class RaftInterface implements MessageSink {
    * once the change commits (thesis 4.2.2).
    */
   leave(address: string, opts?: { timeoutMs?: number }): Promise<void> {
-    return this.whenRunning((node) =>
-      node.changeMembership((c) => {
+    const invalid = invalidAddress(address);
+    if (invalid) return Promise.reject(invalid);
+    return this.whenRunning((node) => {
+      // Not a member in the latest configuration this node knows (appended changes included): there
+      // is nothing to remove. Refused rather than resolved, as the caller likely named the wrong node.
+      if (node.isRunning) {
+        const { voters, learners } = node.status().config;
+        if (!voters.includes(address) && !learners.includes(address))
+          return Promise.reject(
+            new ProposalRefusedError(`${address} is not a member of the cluster`, 'NOT_MEMBER'),
+          );
+      }
+      return node.changeMembership((c) => {
         if (!c.voters.includes(address) && !c.learners.includes(address)) return null;
         return {
           voters: c.voters.filter((v) => v !== address),
           learners: c.learners.filter((l) => l !== address),
         };
-      }, opts?.timeoutMs),
-    );
+      }, opts?.timeoutMs);
+    });
   }
 
   /**
@@ -358,6 +411,14 @@ export class RaftInterface implements MessageSink {
     if (!this.node) return Promise.reject(new ConfigurationError('call start() first'));
     return operation(this.node);
   }
+}
+
+/** A refusal for an argument that breaks the address rule (protocol/address.ts), or null. */
+function invalidAddress(address: unknown): ProposalRefusedError | null {
+  const problem = addressProblem(address, DEFAULT_MESSAGE_LIMITS.maxIdLength);
+  if (problem === null) return null;
+  const shown = typeof address === 'string' && address.length <= 40 ? JSON.stringify(address) : 'the address';
+  return new ProposalRefusedError(`${shown} is not a valid node address: it ${problem}`, 'INVALID_ADDRESS');
 }
 
 /** `defaults` with every field `options` sets (to something other than undefined) taken from it. */
