@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { Simulation } from '../../src/testing/index.js';
+
+const replay = 'pnpm vitest run packages/core/test/runtime/stop-transfer.sim.test.ts';
+/** The simulation's heartbeat interval (virtual ms). */
+const HEARTBEAT = 20;
+
+async function cluster(seed: number): Promise<{ sim: Simulation; leader: string }> {
+  const sim = new Simulation({ seed, nodes: ['a', 'b', 'c'], heartbeatInterval: HEARTBEAT, replay });
+  await sim.start();
+  return { sim, leader: await sim.waitForLeader() };
+}
+
+/** Virtual ms until every stop given has finished. */
+async function timeToStop(sim: Simulation, stops: Promise<void>[]): Promise<number> {
+  const start = sim.clock.now();
+  let done = false;
+  void Promise.all(stops).then(() => {
+    done = true;
+  });
+  await sim.runUntil(() => done, 2_000, 'the stops finishing');
+  return sim.clock.now() - start;
+}
+
+describe('a leader stopping hands over only to a voter that can take over', () => {
+  it('stopping the whole cluster at once takes no transfer timeout (the others said goodbye)', async () => {
+    for (const seed of [1, 2, 3]) {
+      const { sim } = await cluster(seed);
+      const elapsed = await timeToStop(
+        sim,
+        sim.ids.map((id) => sim.stopGracefully(id)),
+      );
+      expect(elapsed, `seed ${seed}`).toBeLessThan(HEARTBEAT);
+    }
+  });
+
+  it('a leader whose voters have not answered within heartbeatTimeout stops without a transfer', async () => {
+    const { sim, leader } = await cluster(4);
+    // Crashed: no goodbye; the leader only sees that they stopped answering.
+    for (const id of sim.ids) if (id !== leader) sim.crash(id);
+    await sim.runFor(150); // beyond the heartbeatTimeout (100)
+    const elapsed = await timeToStop(sim, [sim.stopGracefully(leader)]);
+    expect(elapsed).toBeLessThan(HEARTBEAT);
+  });
+
+  it('with a live voter, the leader still hands over before it stops (no election needed)', async () => {
+    const { sim, leader } = await cluster(5);
+    const others = sim.ids.filter((id) => id !== leader);
+    const stopping = sim.stopGracefully(leader);
+    await sim.runUntil(
+      () => others.some((id) => sim.status(id).role === 'leader'),
+      1_000,
+      'a transfer to another voter',
+    );
+    await timeToStop(sim, [stopping]);
+    const next = sim.leader();
+    expect(next).not.toBeNull();
+    expect(others).toContain(next);
+    // Leadership moved by transfer: the new leader's term is the next one, with no failed election.
+    expect(sim.status(next!).term).toBe(sim.status(others.find((id) => id !== next)!).term);
+    await sim.stop();
+  });
+});
