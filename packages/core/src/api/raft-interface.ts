@@ -244,6 +244,8 @@ export class RaftInterface implements MessageSink {
     });
     this.node = node;
     await this.options.transport?.open(this);
+    // A peer the transport saw go (closed, said goodbye): a leadership transfer to it is over.
+    this.unsubscribePeerGone = this.options.transport?.onPeerGone?.((id) => node.peerGone(id)) ?? null;
     await node.start();
   }
 
@@ -266,12 +268,15 @@ export class RaftInterface implements MessageSink {
       }
     }
     this.instances.clear();
+    this.unsubscribePeerGone?.();
     try {
       await this.options.transport?.close();
     } catch (error) {
       this.reportStopFailure('transport', error);
     }
   }
+
+  private unsubscribePeerGone: (() => void) | null = null;
 
   /** Something failed while stopping: said on `error` (stop() itself never rejects). */
   private reportStopFailure(part: 'storage' | 'transport', error: unknown): void {
@@ -374,8 +379,14 @@ export class RaftInterface implements MessageSink {
 
   // ------------------------------------------------------------ state
 
-  get state(): RaftRole | 'stopped' {
-    return this.node?.isRunning ? this.node.status().role : 'stopped';
+  /**
+   * The role while running; `'failed'` once the node halted on its own (a fatal storage error, a
+   * failed `load()`, a snapshot the state machine could not restore: the `error` event said why);
+   * `'stopped'` before `start()` and after `stop()`.
+   */
+  get state(): RaftRole | 'stopped' | 'failed' {
+    if (this.node?.isRunning) return this.node.status().role;
+    return this.node?.failure ? 'failed' : 'stopped';
   }
 
   get term(): number {

@@ -26,6 +26,7 @@ import type {
   VoteMessage,
   VoteResponseMessage,
 } from './types.js';
+import { configProblem } from './validate.js';
 
 /** Tunables of the protocol. Times are milliseconds of the `now` values the runtime passes in. */
 export interface RaftConfig {
@@ -867,6 +868,9 @@ export class RaftCore {
         return refuse('CONFIG_TOO_LARGE', 'a configuration change may add or remove only one server');
       }
       if (next.voters.length === 0) return refuse('CONFIG_EMPTY', 'a configuration needs at least one voter');
+      // Never append what every follower's validator refuses: it would refuse every append after it.
+      const problem = configProblem(next);
+      if (problem !== null) return refuse('INVALID_CONFIG', problem);
       config = next;
     }
     return null;

@@ -18,7 +18,11 @@ async function timeToStop(sim: Simulation, stops: Promise<void>[]): Promise<numb
   void Promise.all(stops).then(() => {
     done = true;
   });
-  await sim.runUntil(() => done, 2_000, 'the stops finishing');
+  // Step by step: between two events a stop may only need promise work (then nothing is scheduled).
+  while (!done) {
+    if (sim.clock.now() - start > 2_000) throw new Error('the stops did not finish within 2 s');
+    if (!(await sim.step())) await new Promise((resolve) => setImmediate(resolve));
+  }
   return sim.clock.now() - start;
 }
 
@@ -43,21 +47,18 @@ describe('a leader stopping hands over only to a voter that can take over', () =
     expect(elapsed).toBeLessThan(HEARTBEAT);
   });
 
-  it('with a live voter, the leader still hands over before it stops (no election needed)', async () => {
+  it('with a live voter, the leader still hands over before it stops (no election timeout)', async () => {
     const { sim, leader } = await cluster(5);
     const others = sim.ids.filter((id) => id !== leader);
     const stopping = sim.stopGracefully(leader);
+    // Without a handover, the others would wait at least the heartbeatTimeout (100) to elect.
     await sim.runUntil(
       () => others.some((id) => sim.status(id).role === 'leader'),
-      1_000,
+      50,
       'a transfer to another voter',
     );
     await timeToStop(sim, [stopping]);
-    const next = sim.leader();
-    expect(next).not.toBeNull();
-    expect(others).toContain(next);
-    // Leadership moved by transfer: the new leader's term is the next one, with no failed election.
-    expect(sim.status(next!).term).toBe(sim.status(others.find((id) => id !== next)!).term);
+    expect(others).toContain(sim.leader());
     await sim.stop();
   });
 });

@@ -40,9 +40,10 @@ describe('a fatal storage error halts the node', () => {
     );
     let sentAfter = 0;
     let failedAt = Number.POSITIVE_INFINITY;
-    sim.network.filter = (from) => {
-      if (from === leader && sim.clock.now() > failedAt) sentAfter++;
-      return true;
+    const observe = sim.network.onSend;
+    sim.network.onSend = (from, to, payload) => {
+      observe?.(from, to, payload);
+      if (from === leader && sim.clock.now() >= failedAt) sentAfter++;
     };
     await sim.runUntil(() => raft.state === 'failed', 1_000, 'the leader failing');
     failedAt = sim.clock.now();
