@@ -77,7 +77,7 @@ class Refusal {
     for (let i = this.trail.length - 1; i >= this.cycleDepth; i--) path += this.trail[i];
     if (this.tooLarge)
       return new ProposalRefusedError(
-        `the command is more than ${maxChars} characters of JSON (maxCommandChars)`,
+        `the command is more than ${maxChars} characters of JSON, the largest this node accepts`,
         'TOO_LARGE',
       );
     return new InvalidCommandError(

@@ -370,7 +370,7 @@ const INVALID_COMMANDS: { what: string; make: () => unknown; tooLarge?: boolean 
   { what: 'a Date', make: () => ({ at: new Date(0) }) },
   { what: 'a class instance', make: () => new Point() },
   { what: 'an object with toJSON', make: () => ({ toJSON: () => 'x' }) },
-  { what: 'larger than maxCommandChars', make: () => HUGE, tooLarge: true },
+  { what: 'larger than the command limit', make: () => HUGE, tooLarge: true },
 ];
 
 /** Longer than the default command limit (1 MiB of JSON). */
