@@ -1,4 +1,10 @@
-import { ConfigurationError, InvalidCommandError, ProposalRefusedError, RaftError } from '../../errors.js';
+import {
+  ConfigurationError,
+  InvalidCommandError,
+  ProposalRefusedError,
+  RaftError,
+  StorageError,
+} from '../../errors.js';
 import { MESSAGE_TYPES } from '../../protocol/types.js';
 import { type RandomSource, seededRandom } from '../../runtime/clock.js';
 import type { AbortSignalLike } from '../../runtime/pending.js';
@@ -25,7 +31,8 @@ export interface ApiFuzzReport {
 /**
  * The API fuzzer: random sequences of public `RaftInterface` calls (`propose`, `read`, `join`,
  * `leave`, `transferLeadership`, `stop` and restart, `start` again, `gotData`) with random valid, edge
- * and invalid arguments, on the simulator with its network faults, crashes and partitions. What must
+ * and invalid arguments, on the simulator with its network faults, crashes, partitions and transient
+ * storage failures. What must
  * hold, whatever the calls:
  * - every invariant the simulator checks, after every step;
  * - every rejected call carries a typed `RaftError` (never a TypeError or a plain Error), every
@@ -210,8 +217,12 @@ export async function runApiFuzz(opts: ApiFuzzOptions): Promise<ApiFuzzReport> {
           type: RaftError,
           why: 'a second start()',
         });
-      } else if (r < 0.74) {
+      } else if (r < 0.72) {
         sim.crash(id);
+      } else if (r < 0.74) {
+        // A transient storage failure (fatal ones halt a node for good: storage-failures tests).
+        const code = pick(['IO', 'BLOCKED', 'CLOSED'] as const);
+        sim.storageOf(id).failNextPersist(new StorageError(`injected ${code} failure`, code));
       } else if (r < 0.84) {
         const { from, payload } = gotDataArguments(rnd, ids, seen.get(id));
         try {
