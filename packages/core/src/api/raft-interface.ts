@@ -28,7 +28,6 @@ import {
 } from '../runtime/options.js';
 import type { AbortSignalLike, ProposeResult } from '../runtime/pending.js';
 import { RaftNode } from '../runtime/raft-node.js';
-import { toStorageError } from '../runtime/storage-retry.js';
 import { MemoryStorage } from '../storage/memory.js';
 import type { RaftStorage } from '../storage/types.js';
 import type { MessageSink, NodeInstance, Transport } from '../transport/types.js';
@@ -259,12 +258,13 @@ export class RaftInterface implements MessageSink {
     // A start still loading storage finishes first, so that it cannot start the node after this.
     // (Not awaited otherwise: a leader's stop() begins its leadership transfer at once.)
     if (this.node && !this.node.isRunning) await this.starting?.catch(() => undefined);
-    await this.node?.stop().catch((error: unknown) => this.reportStopFailure('storage', error));
+    // RaftNode.stop() never rejects (a failing storage close() is reported there).
+    await this.node?.stop();
     for (const instance of this.instances.values()) {
       try {
         instance.close();
       } catch (error) {
-        this.reportStopFailure('transport', error);
+        this.reportStopFailure(error);
       }
     }
     this.instances.clear();
@@ -272,20 +272,18 @@ export class RaftInterface implements MessageSink {
     try {
       await this.options.transport?.close();
     } catch (error) {
-      this.reportStopFailure('transport', error);
+      this.reportStopFailure(error);
     }
   }
 
   private unsubscribePeerGone: (() => void) | null = null;
 
-  /** Something failed while stopping: said on `error` (stop() itself never rejects). */
-  private reportStopFailure(part: 'storage' | 'transport', error: unknown): void {
+  /** Closing a connection or the transport failed while stopping: said on `error` (stop() never rejects). */
+  private reportStopFailure(error: unknown): void {
     const typed =
       error instanceof RaftError
         ? error
-        : part === 'storage'
-          ? toStorageError(error, 'close')
-          : new TransportError(`closing the transport failed: ${String(error)}`, error, 'CONNECTION');
+        : new TransportError(`closing the transport failed: ${String(error)}`, error, 'CONNECTION');
     this.node?.events.emit('error', typed);
   }
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { RaftInterface } from '../../src/api/raft-interface.js';
-import { NodeStoppedError, ProposalRefusedError, type RaftError, StorageError } from '../../src/errors.js';
+import {
+  NodeStoppedError,
+  ProposalRefusedError,
+  type RaftError,
+  StorageError,
+  TransportError,
+} from '../../src/errors.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { MemoryNetwork } from '../../src/transport/memory.js';
 
@@ -88,5 +94,22 @@ describe('lifecycle misuse', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(StorageError);
     expect((errors[0] as StorageError).message).toMatch(/storage.close\(\) failed: Error: disk gone/);
+  });
+
+  it('stop() resolves when closing the transport throws, and reports it as a TransportError', async () => {
+    const transport = {
+      ...new MemoryNetwork().transport('a'),
+      close: () => {
+        throw new Error('socket stuck');
+      },
+    };
+    const raft = new RaftInterface('a', { peers: ['a'], transport });
+    await raft.start();
+    const errors: unknown[] = [];
+    raft.listen('error', (e) => errors.push(e));
+    await expect(raft.stop()).resolves.toBeUndefined();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(TransportError);
+    expect((errors[0] as TransportError).message).toMatch(/socket stuck/);
   });
 });
