@@ -126,9 +126,18 @@ export class MembershipChanges {
     return this.mostUpToDateVoter((id) => (ctx.core!.progressOf(id)?.lastResponseAt ?? -Infinity) >= since);
   }
 
-  /** The transport says `id` went away: a transfer to it is over. */
+  /**
+   * The transport says `id` went away: a transfer to it is over. Its callers hear so, and the leader
+   * ends the transfer (a transfer to itself does, thesis 3.10) and takes proposals again at once.
+   */
   peerGone(id: NodeId): void {
+    const { ctx } = this;
     this.transfers.targetGone(id);
+    const core = ctx.core!;
+    if (core.role === 'leader' && core.status().transferee === id) {
+      core.transferLeader(ctx.id, ctx.opts.clock.now());
+      ctx.wake();
+    }
   }
 
   /** The other voter (that passes `eligible`) whose log matches the leader's furthest, or null. */

@@ -61,4 +61,25 @@ describe('a leader stopping hands over only to a voter that can take over', () =
     expect(others).toContain(sim.leader());
     await sim.stop();
   });
+
+  it('a transfer whose target goes away ends at once: the caller hears so and the leader takes proposals', async () => {
+    const { sim, leader } = await cluster(6);
+    const target = sim.ids.find((id) => id !== leader)!;
+    // Cut the target off first, so that the transfer cannot finish before it says goodbye.
+    sim.network.isolate(target, sim.ids);
+    const transfer = sim.raft(leader).transferLeadership(target);
+    const outcome = transfer.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await sim.runFor(1);
+    await expect(sim.raft(leader).propose({ id: 'during' })).rejects.toMatchObject({ code: 'TRANSFERRING' });
+    const stopped = sim.stopGracefully(target);
+    await timeToStop(sim, [stopped]);
+    await sim.runFor(5); // the goodbye's network delay
+    expect(await outcome).toMatchObject({ name: 'OutcomeUnknownError', code: 'TRANSFER_FAILED' });
+    const { command } = sim.propose(leader);
+    await sim.runUntil(() => sim.acknowledged.has(command), 50, 'a commit right after the transfer ended');
+    await sim.stop();
+  });
 });
