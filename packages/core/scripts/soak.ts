@@ -2,11 +2,12 @@
  * Runs the seeded chaos scenario for many seeds: `pnpm soak --seeds 5000 [--from 1] [--nodes 5]
  * [--duration 3000] [--membership] [--slow-disk]`, or replays one: `pnpm soak --seed 123 [...]`.
  * `--membership` adds membership churn and leadership transfers (Raft core II); `--slow-disk` makes
- * every storage write take 5 to 40 virtual ms. Exits non-zero on the
+ * every storage write take 5 to 40 virtual ms. `--api` runs the API fuzzer instead (random public
+ * API calls with valid, edge and invalid arguments; `--calls N` per seed). Exits non-zero on the
  * first failure and prints its seed and how to replay it.
  */
 import { parseArgs } from 'node:util';
-import { runChaos } from '../src/testing/index.js';
+import { runApiFuzz, runChaos } from '../src/testing/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +18,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '3000' },
     membership: { type: 'boolean', default: false },
     'slow-disk': { type: 'boolean', default: false },
+    api: { type: 'boolean', default: false },
+    calls: { type: 'string', default: '40' },
   },
 });
 
@@ -30,14 +33,20 @@ let steps = 0;
 let acknowledged = 0;
 for (let seed = from; seed < from + count; seed++) {
   try {
-    const report = await runChaos({
-      seed,
-      nodes: Number(values.nodes),
-      durationMs: Number(values.duration),
-      membership: values.membership,
-      ...(values['slow-disk'] ? { storageLatency: SLOW_DISK } : {}),
-      replay: `pnpm soak --seed {seed} --nodes ${values.nodes} --duration ${values.duration}${values.membership ? ' --membership' : ''}${values['slow-disk'] ? ' --slow-disk' : ''}`,
-    });
+    const report = values.api
+      ? await runApiFuzz({
+          seed,
+          calls: Number(values.calls),
+          replay: `pnpm soak --api --seed {seed} --calls ${values.calls}`,
+        })
+      : await runChaos({
+          seed,
+          nodes: Number(values.nodes),
+          durationMs: Number(values.duration),
+          membership: values.membership,
+          ...(values['slow-disk'] ? { storageLatency: SLOW_DISK } : {}),
+          replay: `pnpm soak --seed {seed} --nodes ${values.nodes} --duration ${values.duration}${values.membership ? ' --membership' : ''}${values['slow-disk'] ? ' --slow-disk' : ''}`,
+        });
     steps += report.steps;
     acknowledged += report.acknowledged;
     if (values.seed !== undefined) console.log(report);

@@ -17,13 +17,14 @@ export {
   TransportError,
   type TransportErrorCode,
 } from './errors.js';
+export { addressProblem } from './protocol/address.js';
 export { type RaftConfig, RaftCore, type RaftInit, type RaftStatus, type Ready } from './protocol/raft.js';
 export type * from './protocol/types.js';
 export { DEFAULT_MESSAGE_LIMITS, type MessageLimits, validateMessage } from './protocol/validate.js';
 export { type Clock, type RandomSource, seededRandom, systemClock } from './runtime/clock.js';
 export type { AppliedEntry, RaftEventName, RaftEvents } from './runtime/events.js';
-export type { RaftTuning, StateMachine } from './runtime/options.js';
-export { DEFAULT_TUNING } from './runtime/options.js';
+export type { RaftTiming, RaftTuning, StateMachine } from './runtime/options.js';
+export { DEFAULT_TIMING, DEFAULT_TUNING } from './runtime/options.js';
 export type { AbortSignalLike, ProposeResult } from './runtime/pending.js';
 export { RaftNode, type RaftNodeOptions } from './runtime/raft-node.js';
 export { MemoryStorage } from './storage/memory.js';

@@ -1,17 +1,38 @@
-import { ConfigurationError, InvalidMessageError, NodeStoppedError, TransportError } from '../errors.js';
+import {
+  ConfigurationError,
+  InvalidMessageError,
+  NodeStoppedError,
+  ProposalRefusedError,
+  RaftError,
+  TransportError,
+} from '../errors.js';
+import { addressProblem } from '../protocol/address.js';
 import type { ClusterConfig, Message, NodeId, RaftRole } from '../protocol/types.js';
-import { validateMessage } from '../protocol/validate.js';
-import { checkIdentity, checkTiming, checkTuning } from '../runtime/check-options.js';
+import { DEFAULT_MESSAGE_LIMITS, validateMessage } from '../protocol/validate.js';
+import {
+  checkComponents,
+  checkIdentity,
+  checkOptionKeys,
+  checkTiming,
+  checkTimingOptions,
+  checkTuning,
+} from '../runtime/check-options.js';
 import { type Clock, type RandomSource, seededRandom, systemClock } from '../runtime/clock.js';
 import type { RaftEventName, RaftEvents } from '../runtime/events.js';
-import { DEFAULT_TUNING, type RaftTuning, type StateMachine } from '../runtime/options.js';
+import {
+  DEFAULT_TIMING,
+  DEFAULT_TUNING,
+  type RaftTiming,
+  type RaftTuning,
+  type StateMachine,
+} from '../runtime/options.js';
 import type { AbortSignalLike, ProposeResult } from '../runtime/pending.js';
 import { RaftNode } from '../runtime/raft-node.js';
 import { MemoryStorage } from '../storage/memory.js';
 import type { RaftStorage } from '../storage/types.js';
 import type { MessageSink, NodeInstance, Transport } from '../transport/types.js';
 
-export interface RaftOptions extends Partial<RaftTuning> {
+export interface RaftOptions extends Partial<RaftTuning>, Partial<RaftTiming> {
   /** Durable storage; defaults to `MemoryStorage` (nothing survives the process). */
   storage?: RaftStorage;
   /** The replicated state machine. Optional: seed-style users listen to `apply` instead. */
@@ -30,6 +51,23 @@ export interface RaftOptions extends Partial<RaftTuning> {
   clientId?: string;
 }
 
+/** The options besides the tunings and timings: every key a `RaftOptions` may have is known. */
+const COMPONENT_KEYS = [
+  'storage',
+  'stateMachine',
+  'peers',
+  'transport',
+  'clock',
+  'random',
+  'clientId',
+] as const satisfies readonly (keyof RaftOptions)[];
+
+const KNOWN_OPTION_KEYS: readonly string[] = [
+  ...Object.keys(DEFAULT_TUNING),
+  ...Object.keys(DEFAULT_TIMING),
+  ...COMPONENT_KEYS,
+];
+
 /**
  * The seed's API (packages/core/README.md, API). Extend it and override `createInstance`, or pass
  * `options.transport`. Timings come from the overridable getters, read when the node starts.
@@ -43,18 +81,22 @@ export class RaftInterface implements MessageSink {
   private stopped = false;
 
   private readonly tuning: RaftTuning;
+  private readonly timing: RaftTiming;
 
-  /** Throws `ConfigurationError` for bad options (the timing getters are checked by `start()`). */
+  /**
+   * Throws `ConfigurationError` for bad options: an unknown key, a wrong type or range, a component
+   * without the methods the runtime calls, an address that breaks the address rule (the timing
+   * getters, which a subclass may override, are checked by `start()`).
+   */
   constructor(address: string, options: RaftOptions = {}) {
-    if (typeof address !== 'string' || address.length === 0)
-      throw new ConfigurationError('address must be a non-empty string');
+    checkOptionKeys(options, KNOWN_OPTION_KEYS);
     checkIdentity(address, options.peers, options.clientId);
-    const tuning: RaftTuning = { ...DEFAULT_TUNING };
-    for (const key of Object.keys(DEFAULT_TUNING) as (keyof RaftTuning)[]) {
-      if (options[key] !== undefined) (tuning as unknown as Record<string, unknown>)[key] = options[key];
-    }
+    checkComponents(options);
+    const tuning = withDefaults(DEFAULT_TUNING, options);
     checkTuning(tuning);
     this.tuning = fitToTransport(tuning, options.transport?.maxMessageChars);
+    this.timing = withDefaults(DEFAULT_TIMING, options);
+    checkTimingOptions(this.timing);
     this.address = address;
     this.options = options;
     this.random = options.random ?? seededRandom(Math.floor(Math.random() * 2 ** 32));
@@ -62,22 +104,27 @@ export class RaftInterface implements MessageSink {
 
   // ------------------------------------------------------------ seed getters (overridable)
 
-  /** How long a candidate waits for an election to finish, in ms (seed default: 150 to 300, random). */
+  /**
+   * How long a candidate waits for an election to finish, in ms: a random draw in
+   * [electionTimeoutMin, electionTimeoutMax) (default 150 to 300), made for every election.
+   */
   get electionTimeout(): number {
-    return this.random() * 150 + 150;
+    const { electionTimeoutMin: min, electionTimeoutMax: max } = this.timing;
+    return min + this.random() * (max - min);
   }
 
-  /** How often the leader sends heartbeats, in ms. */
+  /** How often the leader sends heartbeats, in ms (option `heartbeatFrequency`, default 100). */
   get heartbeatFrequency(): number {
-    return 100;
+    return this.timing.heartbeatFrequency;
   }
 
   /**
-   * How long a follower waits without hearing from a leader before it starts an election, in ms.
-   * The actual wait is randomized in [t, 2t) so that elections do not split (paper 5.2).
+   * How long a follower waits without hearing from a leader before it starts an election, in ms
+   * (option `heartbeatTimeout`, default 200). The actual wait is randomized in [t, 2t) so that
+   * elections do not split (paper 5.2).
    */
   get heartbeatTimeout(): number {
-    return 200;
+    return this.timing.heartbeatTimeout;
   }
 
   // ------------------------------------------------------------ transport
@@ -137,6 +184,12 @@ export class RaftInterface implements MessageSink {
 
   /** Loads storage and starts taking part. A second call rejects. */
   start(): Promise<void> {
+    if (this.stopped)
+      return Promise.reject(
+        new NodeStoppedError(
+          'this RaftInterface was stopped and cannot start again: make a new instance (with the same storage, that is a restart)',
+        ),
+      );
     if (this.starting) return Promise.reject(new ConfigurationError('start() was already called'));
     this.starting = this.startOnce();
     return this.starting;
@@ -190,19 +243,48 @@ export class RaftInterface implements MessageSink {
     });
     this.node = node;
     await this.options.transport?.open(this);
+    // A peer the transport saw go (closed, said goodbye): a leadership transfer to it is over.
+    this.unsubscribePeerGone = this.options.transport?.onPeerGone?.((id) => node.peerGone(id)) ?? null;
     await node.start();
   }
 
+  /**
+   * Stops taking part (a leader hands leadership over first). Never rejects: what fails on the way
+   * (closing storage, a connection, the transport) is reported on the `error` event.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     // A start still loading storage finishes first, so that it cannot start the node after this.
     // (Not awaited otherwise: a leader's stop() begins its leadership transfer at once.)
     if (this.node && !this.node.isRunning) await this.starting?.catch(() => undefined);
+    // RaftNode.stop() never rejects (a failing storage close() is reported there).
     await this.node?.stop();
-    for (const instance of this.instances.values()) instance.close();
+    for (const instance of this.instances.values()) {
+      try {
+        instance.close();
+      } catch (error) {
+        this.reportStopFailure(error);
+      }
+    }
     this.instances.clear();
-    await this.options.transport?.close();
+    this.unsubscribePeerGone?.();
+    try {
+      await this.options.transport?.close();
+    } catch (error) {
+      this.reportStopFailure(error);
+    }
+  }
+
+  private unsubscribePeerGone: (() => void) | null = null;
+
+  /** Closing a connection or the transport failed while stopping: said on `error` (stop() never rejects). */
+  private reportStopFailure(error: unknown): void {
+    const typed =
+      error instanceof RaftError
+        ? error
+        : new TransportError(`closing the transport failed: ${String(error)}`, error, 'CONNECTION');
+    this.node?.events.emit('error', typed);
   }
 
   // ------------------------------------------------------------ operations
@@ -218,6 +300,8 @@ export class RaftInterface implements MessageSink {
    * applied here; call it on any member (followers forward to the leader).
    */
   join(address: string, opts?: { timeoutMs?: number }): Promise<void> {
+    const invalid = invalidAddress(address);
+    if (invalid) return Promise.reject(invalid);
     return this.whenRunning((node) =>
       node.changeMembership((c) => {
         if (c.voters.includes(address) || c.learners.includes(address)) return null;
@@ -231,15 +315,26 @@ export class RaftInterface implements MessageSink {
    * once the change commits (thesis 4.2.2).
    */
   leave(address: string, opts?: { timeoutMs?: number }): Promise<void> {
-    return this.whenRunning((node) =>
-      node.changeMembership((c) => {
+    const invalid = invalidAddress(address);
+    if (invalid) return Promise.reject(invalid);
+    return this.whenRunning((node) => {
+      // Not a member in the latest configuration this node knows (appended changes included): there
+      // is nothing to remove. Refused rather than resolved, as the caller likely named the wrong node.
+      if (node.isRunning) {
+        const { voters, learners } = node.status().config;
+        if (!voters.includes(address) && !learners.includes(address))
+          return Promise.reject(
+            new ProposalRefusedError(`${address} is not a member of the cluster`, 'NOT_MEMBER'),
+          );
+      }
+      return node.changeMembership((c) => {
         if (!c.voters.includes(address) && !c.learners.includes(address)) return null;
         return {
           voters: c.voters.filter((v) => v !== address),
           learners: c.learners.filter((l) => l !== address),
         };
-      }, opts?.timeoutMs),
-    );
+      }, opts?.timeoutMs);
+    });
   }
 
   /**
@@ -282,8 +377,14 @@ export class RaftInterface implements MessageSink {
 
   // ------------------------------------------------------------ state
 
-  get state(): RaftRole | 'stopped' {
-    return this.node?.isRunning ? this.node.status().role : 'stopped';
+  /**
+   * The role while running; `'failed'` once the node halted on its own (a fatal storage error, a
+   * failed `load()`, a snapshot the state machine could not restore: the `error` event said why);
+   * `'stopped'` before `start()` and after `stop()`.
+   */
+  get state(): RaftRole | 'stopped' | 'failed' {
+    if (this.node?.isRunning) return this.node.status().role;
+    return this.node?.failure ? 'failed' : 'stopped';
   }
 
   get term(): number {
@@ -319,6 +420,22 @@ export class RaftInterface implements MessageSink {
     if (!this.node) return Promise.reject(new ConfigurationError('call start() first'));
     return operation(this.node);
   }
+}
+
+/** A refusal for an argument that breaks the address rule (protocol/address.ts), or null. */
+function invalidAddress(address: unknown): ProposalRefusedError | null {
+  const problem = addressProblem(address, DEFAULT_MESSAGE_LIMITS.maxIdLength);
+  if (problem === null) return null;
+  const shown = typeof address === 'string' && address.length <= 40 ? JSON.stringify(address) : 'the address';
+  return new ProposalRefusedError(`${shown} is not a valid node address: it ${problem}`, 'INVALID_ADDRESS');
+}
+
+/** `defaults` with every field `options` sets (to something other than undefined) taken from it. */
+function withDefaults<T extends object>(defaults: T, options: object): T {
+  const out = { ...defaults } as Record<string, unknown>;
+  const given = options as Record<string, unknown>;
+  for (const key of Object.keys(defaults)) if (given[key] !== undefined) out[key] = given[key];
+  return out as T;
 }
 
 /**

@@ -1,16 +1,17 @@
 import { configFingerprint, membershipDistance } from './membership.js';
 import type { ClusterConfig, ProposedEntry } from './types.js';
+import { configProblem } from './validate.js';
 
 /** Why a leader refuses to append a configuration change (the codes reach `propose()` callers). */
 export interface ConfigChangeRefusal {
-  code: 'CONFIG_PENDING' | 'CONFIG_STALE' | 'CONFIG_TOO_LARGE' | 'CONFIG_EMPTY';
+  code: 'CONFIG_PENDING' | 'CONFIG_STALE' | 'CONFIG_TOO_LARGE' | 'CONFIG_EMPTY' | 'INVALID_CONFIG';
   reason: string;
 }
 
 /**
  * Whether the configuration `next` may follow `current` (thesis 4.1, single-server changes): it was
  * computed from `current` (its `base` fingerprint, when set, matches), it adds, removes, promotes or
- * demotes at most one server, and it keeps a voter.
+ * demotes at most one server, it keeps a voter, and every node's message validator accepts it.
  */
 export function checkConfigChange(current: ClusterConfig, next: ClusterConfig): ConfigChangeRefusal | null {
   if (next.base !== undefined && next.base !== configFingerprint(current)) {
@@ -21,6 +22,9 @@ export function checkConfigChange(current: ClusterConfig, next: ClusterConfig): 
   }
   if (next.voters.length === 0)
     return { code: 'CONFIG_EMPTY', reason: 'a configuration needs at least one voter' };
+  // Never append what every follower's validator refuses: it would refuse every append after it.
+  const problem = configProblem(next);
+  if (problem !== null) return { code: 'INVALID_CONFIG', reason: problem };
   return null;
 }
 

@@ -27,6 +27,7 @@ import type {
   VoteMessage,
   VoteResponseMessage,
 } from './types.js';
+import { configProblem } from './validate.js';
 
 /**
  * The tunables the protocol reads: a part of the runtime's `RaftTuning` (runtime/options.ts, where

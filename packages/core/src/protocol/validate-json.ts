@@ -163,7 +163,7 @@ function addSegment(e: unknown, segment: string): WalkFailure {
 }
 
 /** Characters of a finite number in JSON. Integers are counted without allocating a string. */
-function numberChars(n: number): number {
+export function numberChars(n: number): number {
   if (!Number.isSafeInteger(n)) return String(n).length;
   let chars = n < 0 ? 2 : 1;
   let rest = n < 0 ? -n : n;

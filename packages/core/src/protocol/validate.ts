@@ -11,6 +11,7 @@
  */
 
 import { InvalidMessageError } from '../errors.js';
+import { addressProblem } from './address.js';
 import { ENTRY_OVERHEAD } from './entry-size.js';
 import { makeEntry, makeProposedEntry } from './make-entry.js';
 import type {
@@ -33,6 +34,7 @@ import {
   grow,
   isPlainObject,
   measureJson,
+  path,
   Rejection,
   readBoolean,
   readEntryCount,
@@ -102,6 +104,23 @@ export function validateMessage(
   }
 }
 
+/**
+ * Why `config` would be refused by every node's validator, or null when it would not: the check a
+ * leader runs before it appends a configuration change (its own or a forwarded one), so that it never
+ * appends an entry its followers refuse (they would refuse every append after it too).
+ */
+export function configProblem(
+  config: unknown,
+  limits: MessageLimits = DEFAULT_MESSAGE_LIMITS,
+): string | null {
+  try {
+    readConfig({ limits, size: MESSAGE_OVERHEAD }, config, 'the configuration');
+    return null;
+  } catch (e) {
+    return Rejection.is(e) ? e.reason : 'the configuration could not be read';
+  }
+}
+
 function parseMessage(
   payload: unknown,
   expected: { from: string; to: string },
@@ -123,6 +142,7 @@ function parseMessage(
   }
   const to = p.to;
   if (to !== expected.to) refuse(`${t}.to must be ${describe(expected.to)} (this node), got ${describe(to)}`);
+  checkSender(expected.from, limits.maxIdLength);
   const term = readTerm(p.term, t, -1, 'term');
   const budget: Budget = { limits, size: MESSAGE_OVERHEAD + expected.from.length + expected.to.length };
   grow(budget, 0, t, -1, '');
@@ -223,7 +243,7 @@ function parseMessage(
       return { type: t, from: expected.from, to: expected.to, term, entries };
     }
     case 'proposeRefused': {
-      const client = readString(budget, p.client, t, 'client', limits.maxIdLength);
+      const client = readClientId(budget, p.client, t, -1);
       const code = readString(budget, p.code, t, 'code', limits.maxContextLength);
       const reason = readString(budget, p.reason, t, 'reason', limits.maxContextLength);
       const raw = p.seqs;
@@ -335,16 +355,33 @@ function readEntryData(budget: Budget, data: unknown, kind: EntryKind, base: str
 /** The proposer of a log entry or proposal (exactly-once bookkeeping), when it names one. */
 function readEntryClient(budget: Budget, client: unknown, base: string, i: number): string | undefined {
   if (client === undefined) return undefined;
-  const max = budget.limits.maxIdLength;
-  if (typeof client !== 'string' || client.length > max) {
-    refuse(`${base}[${i}].client must be a string of at most ${max} characters, got ${describe(client)}`);
+  return readClientId(budget, client, base, i);
+}
+
+/** A client id follows the address rule (address.ts); an id equal to the last one read was checked then. */
+function readClientId(budget: Budget, client: unknown, base: string, i: number): string {
+  if (client !== lastClient) {
+    const problem = addressProblem(client, budget.limits.maxIdLength);
+    if (problem !== null) refuse(`${path(base, i, 'client')} ${problem}, got ${describe(client)}`);
   }
-  grow(budget, client.length, base, i, 'client');
-  return sameClientString(client);
+  const id = client as string;
+  grow(budget, id.length, base, i, 'client');
+  return sameClientString(id);
 }
 
 /** The last client id read, handed out again for an equal one (see `sameClientString`). */
-let lastClient = '';
+let lastClient: string | null = null;
+
+/** The last sender found to be a valid address: a node hears from the same few peers over and over. */
+let lastSender: string | null = null;
+
+/** The sender the transport names must be a valid address (address.ts) like every other id. */
+function checkSender(from: string, maxIdLength: number): void {
+  if (from === lastSender) return;
+  const problem = addressProblem(from, maxIdLength);
+  if (problem !== null) refuse(`the sender's address ${describe(from)} ${problem}`);
+  lastSender = from;
+}
 
 /**
  * Every entry parsed from the network carries its own copy of its proposer's id, and the followers'
@@ -412,11 +449,10 @@ function readIds(budget: Budget, value: unknown, where: string): string[] {
   const max = budget.limits.maxIdLength;
   for (let i = 0; i < (n as number); i++) {
     const id = (value as unknown[])[i];
-    if (typeof id !== 'string' || id.length === 0 || id.length > max) {
-      refuse(`${where}[${i}] must be a non-empty string of at most ${max} characters, got ${describe(id)}`);
-    }
-    grow(budget, id.length + 3, where, i, '');
-    ids.push(id);
+    const problem = addressProblem(id, max);
+    if (problem !== null) refuse(`${where}[${i}] ${problem} (not a node address), got ${describe(id)}`);
+    grow(budget, (id as string).length + 3, where, i, '');
+    ids.push(id as string);
   }
   return ids;
 }

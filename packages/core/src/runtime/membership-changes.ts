@@ -1,6 +1,7 @@
 import { NodeStoppedError, OutcomeUnknownError, ProposalRefusedError, type RaftError } from '../errors.js';
 import { configFingerprint } from '../protocol/membership.js';
 import type { ClusterConfig, NodeId } from '../protocol/types.js';
+import { configProblem } from '../protocol/validate.js';
 import { sleep } from './clock.js';
 import { unreachableVoterToRemove } from './member-timeout.js';
 import { type NodeContext, timeoutOf } from './node-context.js';
@@ -54,6 +55,15 @@ export class MembershipChanges {
       }
       // The base fingerprint makes a late duplicate of this change harmless (see ClusterConfig.base).
       next.base = configFingerprint(current);
+      // The leader must never append a configuration its followers' validator refuses (they would
+      // refuse every append after it too): checked with the validator's own code, here and again by
+      // the leader (RaftCore.checkProposal).
+      const problem = configProblem(next);
+      if (problem !== null)
+        throw new ProposalRefusedError(
+          `the change would make an invalid configuration: ${problem}`,
+          'INVALID_CONFIG',
+        );
       const promise = this.proposals.proposeChange(next, Math.max(1, deadline - opts.clock.now()));
       try {
         await promise;
@@ -101,17 +111,42 @@ export class MembershipChanges {
   }
 
   /** The node stopped: every transfer still waiting fails. */
-  failAll(): void {
-    this.transfers.failAll(() => new NodeStoppedError());
+  failAll(why?: string): void {
+    this.transfers.failAll(() => new NodeStoppedError(why));
   }
 
-  /** The other voter whose log matches the leader's furthest, or null when there is none. */
-  mostUpToDateVoter(): NodeId | null {
+  /**
+   * Who a leader that stops hands over to: the most up-to-date voter among those that answered within
+   * the last heartbeatTimeout, or null. A voter that did not is likely gone (a cluster stopping as a
+   * whole, a closed tab): a transfer to it could only time out, delaying the stop for nothing.
+   */
+  handoverTarget(): NodeId | null {
+    const { ctx } = this;
+    const since = ctx.opts.clock.now() - ctx.opts.timing.electionTimeout;
+    return this.mostUpToDateVoter((id) => (ctx.core!.progressOf(id)?.lastResponseAt ?? -Infinity) >= since);
+  }
+
+  /**
+   * The transport says `id` went away: a transfer to it is over. Its callers hear so, and the leader
+   * ends the transfer (a transfer to itself does, thesis 3.10) and takes proposals again at once.
+   */
+  peerGone(id: NodeId): void {
+    const { ctx } = this;
+    this.transfers.targetGone(id);
+    const core = ctx.core!;
+    if (core.role === 'leader' && core.status().transferee === id) {
+      core.transferLeader(ctx.id, ctx.opts.clock.now());
+      ctx.wake();
+    }
+  }
+
+  /** The other voter (that passes `eligible`) whose log matches the leader's furthest, or null. */
+  mostUpToDateVoter(eligible: (id: NodeId) => boolean = () => true): NodeId | null {
     const core = this.ctx.core!;
     let best: NodeId | null = null;
     let bestMatch = -1;
     for (const id of core.membership.config.voters) {
-      if (id === this.ctx.id) continue;
+      if (id === this.ctx.id || !eligible(id)) continue;
       const match = core.progressOf(id)?.match ?? 0;
       if (match > bestMatch) {
         best = id;

@@ -2,9 +2,11 @@ import type { Emitter } from 'nanoevents';
 import { ConfigurationError } from '../errors.js';
 import type { RaftCore } from '../protocol/raft.js';
 import type { Message, NodeId } from '../protocol/types.js';
+import { describe } from '../protocol/validate-json.js';
 import type { RaftStorage } from '../storage/types.js';
 import type { Clock, RandomSource } from './clock.js';
 import type { RaftEvents } from './events.js';
+import { formatMs } from './format-ms.js';
 import type { RaftTuning, StateMachine } from './options.js';
 
 export interface RaftNodeOptions {
@@ -59,6 +61,8 @@ export function retryAt(ctx: NodeContext, to: NodeId | null): number {
 export function timeoutOf(requested: number | undefined, fallback: number): number {
   if (requested === undefined) return fallback;
   if (typeof requested !== 'number' || !Number.isFinite(requested) || requested <= 0)
-    throw new ConfigurationError(`timeoutMs must be a positive number of ms, not ${String(requested)}`);
+    throw new ConfigurationError(
+      `timeoutMs must be a positive number of ms, not ${typeof requested === 'number' ? formatMs(requested) : describe(requested)}`,
+    );
   return requested;
 }

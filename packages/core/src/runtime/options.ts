@@ -14,6 +14,32 @@ export interface StateMachine {
 }
 
 /**
+ * The timings, in ms, with their defaults in `DEFAULT_TIMING`. They are the defaults of the seed's
+ * overridable getters (`electionTimeout`, `heartbeatFrequency`, `heartbeatTimeout` of `RaftInterface`):
+ * a subclass that overrides a getter wins over the option.
+ */
+export interface RaftTiming {
+  /** How often the leader sends heartbeats. */
+  heartbeatFrequency: number;
+  /**
+   * How long a follower waits without hearing from a leader before it starts an election; the wait is
+   * randomized in [t, 2t) so that elections do not split (paper 5.2).
+   */
+  heartbeatTimeout: number;
+  /** A candidate waits for its election to finish a random time in [electionTimeoutMin, electionTimeoutMax). */
+  electionTimeoutMin: number;
+  electionTimeoutMax: number;
+}
+
+/** The seed's defaults. */
+export const DEFAULT_TIMING: RaftTiming = Object.freeze({
+  heartbeatFrequency: 100,
+  heartbeatTimeout: 200,
+  electionTimeoutMin: 150,
+  electionTimeoutMax: 300,
+});
+
+/**
  * Protocol and runtime tunables, with their defaults in `DEFAULT_TUNING`: the protocol's own
  * (`ProtocolTuning`, documented in protocol/raft.ts) and the runtime's below.
  */

@@ -1,5 +1,6 @@
 import { OutcomeUnknownError, ProposalRefusedError, type RaftError } from '../errors.js';
 import type { Clock } from './clock.js';
+import { formatMs } from './format-ms.js';
 
 /** What `propose()` resolves with. */
 export interface ProposeResult {
@@ -170,7 +171,7 @@ export class PendingRequests<K, T, S = never> {
         const error =
           this.timeoutError?.(key, w.state) ??
           new OutcomeUnknownError(
-            `${this.what} timed out after ${w.timeoutMs} ms; it may still take effect`,
+            `${this.what} timed out after ${formatMs(w.timeoutMs)}; it may still take effect`,
             'TIMEOUT',
           );
         this.settleError(key, error);

@@ -1,9 +1,5 @@
-import {
-  ConfigurationError,
-  NodeStoppedError,
-  OutcomeUnknownError,
-  ProposalRefusedError,
-} from '../errors.js';
+import { NodeStoppedError, OutcomeUnknownError, ProposalRefusedError } from '../errors.js';
+import { type EncodedCommand, encodeCommand } from '../protocol/encode-command.js';
 import type { ClusterConfig, NodeId, ProposedEntry } from '../protocol/types.js';
 import { microtask } from './microtask.js';
 import { type NodeContext, retryAt, timeoutOf } from './node-context.js';
@@ -68,27 +64,14 @@ export class Proposals {
         new ProposalRefusedError('the proposal was aborted before it was sent', 'ABORTED'),
       );
     }
-    let data: unknown;
-    let encoded: string | undefined;
+    let encoded: EncodedCommand;
     try {
-      // A deep copy through JSON: the log must not share objects the caller may mutate later, and
-      // every node must see exactly what the followers will decode.
-      encoded = JSON.stringify(command);
-      if (encoded === undefined) throw new TypeError(`${typeof command} is not JSON`);
-      data = JSON.parse(encoded);
-    } catch (cause) {
-      return Promise.reject(
-        new ConfigurationError(`the command is not JSON-serializable: ${(cause as Error).message}`),
-      );
-    }
-    const limit = opts.tuning.maxCommandChars;
-    if (encoded.length > limit) {
-      return Promise.reject(
-        new ProposalRefusedError(
-          `the command is ${encoded.length} characters of JSON; the limit is ${limit}`,
-          'TOO_LARGE',
-        ),
-      );
+      // One walk checks that the command is plain JSON that JSON carries unchanged, measures its
+      // encoded length and copies it: the log must not share objects the caller may change later,
+      // and every node must see exactly what the followers decode.
+      encoded = encodeCommand(command, opts.tuning.maxCommandChars);
+    } catch (error) {
+      return Promise.reject(error);
     }
     let timeout: number;
     try {
@@ -98,7 +81,7 @@ export class Proposals {
     }
     const seq = ++this.seq;
     const promise = this.waiting.add(seq, timeout, options?.signal);
-    const entry: ProposedEntry = { kind: 'command', data, client: opts.clientId, seq };
+    const entry: ProposedEntry = { kind: 'command', data: encoded.data, client: opts.clientId, seq };
     this.enqueue(entry, encoded.length);
     return promise;
   }
@@ -130,9 +113,15 @@ export class Proposals {
   }
 
   /** The node stopped: every proposal fails, refused if it never left this node, else of unknown outcome. */
-  failAll(): void {
-    const refused = () => new NodeStoppedError();
-    const unknown = () => new OutcomeUnknownError('the node stopped before the outcome was known', 'STOPPED');
+  failAll(why?: string): void {
+    const refused = () => new NodeStoppedError(why);
+    const unknown = () =>
+      new OutcomeUnknownError(
+        why === undefined
+          ? 'the node stopped before the outcome was known'
+          : `${why} (the outcome is not known)`,
+        'STOPPED',
+      );
     this.waiting.failAll(refused, unknown);
     this.queue = [];
     this.lengths = [];

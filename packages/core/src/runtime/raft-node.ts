@@ -1,7 +1,8 @@
 import type { Emitter } from 'nanoevents';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, type RaftError } from '../errors.js';
 import { RaftCore, type RaftStatus } from '../protocol/raft.js';
 import type { ClusterConfig, Message, NodeId } from '../protocol/types.js';
+import type { PersistedState } from '../storage/types.js';
 import { Applier } from './applier.js';
 import type { RaftEvents } from './events.js';
 import { MembershipChanges } from './membership-changes.js';
@@ -13,6 +14,7 @@ import { Proposals } from './proposals.js';
 import { Reads } from './reads.js';
 import { createSafeEmitter } from './safe-emitter.js';
 import { StatusEvents } from './status-events.js';
+import { toStorageError } from './storage-retry.js';
 import { WritePipeline } from './write-pipeline.js';
 
 export type { RaftNodeOptions } from './node-context.js';
@@ -77,7 +79,7 @@ export class RaftNode {
       onReadState: (rs) => this.reads.onReadState(rs),
       compact: () => this.applier.maybeCompact(),
       reportStatus: () => this.statusEvents.report(ctx.core!),
-      halt: () => this.halt(),
+      fail: (error) => this.fail(error),
       idle: () => {
         this.armTimer();
         this.scheduleDeferredFlush();
@@ -90,7 +92,15 @@ export class RaftNode {
   async start(): Promise<void> {
     const { ctx, opts } = this;
     if (ctx.running || ctx.core) throw new ConfigurationError('a RaftNode can be started once');
-    const state = await opts.storage.load();
+    let state: PersistedState;
+    try {
+      state = await opts.storage.load();
+    } catch (cause) {
+      // Nothing ran yet: start() rejects with why, and the node is failed (a new instance may retry).
+      const error = toStorageError(cause, 'load');
+      this.failure = error;
+      throw error;
+    }
     this.applier.load(state.snapshot);
     const config: ClusterConfig = state.snapshot?.meta.config ?? { voters: [...opts.peers], learners: [] };
     const core = new RaftCore(protocolConfig(opts.id, opts.tuning, opts.timing, opts.random), {
@@ -110,13 +120,38 @@ export class RaftNode {
   async stop(): Promise<void> {
     if (!this.ctx.running) return;
     // A graceful shutdown costs no election: hand leadership over first when there is someone to take it.
-    if (this.ctx.core!.role === 'leader' && this.membership.mostUpToDateVoter() !== null) {
-      await this.transferLeadership().catch(() => undefined);
-    }
+    // Only to a voter that answered lately (see handoverTarget), and given up when it goes away.
+    const target = this.ctx.core!.role === 'leader' ? this.membership.handoverTarget() : null;
+    if (target !== null) await this.transferLeadership(target).catch(() => undefined);
     if (!this.ctx.running) return;
     this.halt();
     await this.pipeline.persisting.catch(() => undefined);
-    await this.opts.storage.close?.();
+    try {
+      await this.opts.storage.close?.();
+    } catch (error) {
+      // stop() never rejects: the failure is reported, and there is nothing left to undo.
+      this.events.emit('error', toStorageError(error, 'close'));
+    }
+  }
+
+  /**
+   * Halts the node for good after an error it cannot go on from (a fatal storage error, a snapshot the
+   * state machine cannot restore): said on `error`, `failed` is set, every pending request fails, and
+   * nothing further is written or sent.
+   */
+  private fail(error: RaftError): void {
+    if (!this.ctx.running) return;
+    this.failure = error;
+    this.events.emit('error', error);
+    this.halt(`the node halted: ${error.message}`);
+  }
+
+  /** Why the node halted on its own (see `fail`), or null: `RaftInterface.state` is then 'failed'. */
+  failure: RaftError | null = null;
+
+  /** The transport reports that `id` went away (`Transport.onPeerGone`). */
+  peerGone(id: NodeId): void {
+    if (this.ctx.running) this.membership.peerGone(id);
   }
 
   /** Stops at once, as a crash would: nothing more is written or sent. For the simulator. */
@@ -124,13 +159,13 @@ export class RaftNode {
     if (this.ctx.running) this.halt();
   }
 
-  private halt(): void {
+  private halt(why?: string): void {
     this.ctx.running = false;
     if (this.timer !== undefined) this.opts.clock.clearTimer(this.timer);
     this.timer = undefined;
-    this.proposals.failAll();
-    this.reads.failAll();
-    this.membership.failAll();
+    this.proposals.failAll(why);
+    this.reads.failAll(why);
+    this.membership.failAll(why);
   }
 
   get isRunning(): boolean {

@@ -107,8 +107,8 @@ export class Reads {
   }
 
   /** The node stopped: every read fails (a read has no effect, so it was simply not served). */
-  failAll(): void {
-    const refused = () => new NodeStoppedError();
+  failAll(why?: string): void {
+    const refused = () => new NodeStoppedError(why);
     this.waiting.failAll(refused, refused);
   }
 }

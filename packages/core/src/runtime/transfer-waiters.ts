@@ -60,6 +60,17 @@ export class TransferWaiters {
     }
   }
 
+  /** The transport says `target` went away: a transfer to it cannot finish, so its callers hear so now. */
+  targetGone(target: NodeId): void {
+    for (const t of [...this.waiters]) {
+      if (t.target !== target) continue;
+      this.finish(t);
+      t.reject(
+        new OutcomeUnknownError(`${target} went away during the leadership transfer`, 'TRANSFER_FAILED'),
+      );
+    }
+  }
+
   failAll(error: () => RaftError): void {
     for (const t of [...this.waiters]) {
       this.finish(t);

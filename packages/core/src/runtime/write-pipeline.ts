@@ -3,22 +3,23 @@
  * order the persistence contract demands (hard state and entries are durable before any message that
  * depends on them is sent; entries are applied in order, once, after they are durable):
  *
- *   run() ─► startRound ─── send earlyMessages; persist the batch (entries, hard state, snapshot,
- *     ▲          │           compaction), or go straight on to afterWrite when there is nothing to write
- *     │          ▼
- *     │    [waiting: write] ─ failed ─► onWriteFailed: retry every STORAGE_RETRY_MS
- *     │          │ onWritten ◄── written ──┘   (the node stopped meanwhile: end)
- *     │          ▼
- *     │      afterWrite ─ rd.snapshot ─► [waiting: install] ─ failed ─► onRoundFailed: halt, end
- *     │          │                              │ onInstalled
- *     │          ▼                              │
- *     │     afterInstall ◄──────────────────────┘
- *     │          │  send messages, advance, apply committed entries
- *     │          │ ─ seed-style apply listeners ─► [waiting: apply]
- *     │          ▼                                       │ onApplied
- *     │      afterApply ◄────────────────────────────────┘
- *     │          │  read states, compaction, status events
- *     └─ 'done' ─┘  the next round, while the protocol has one (or a compaction waits); else end
+ *   run() ──► startRound: send earlyMessages, persist the batch (entries, hard state, snapshot,
+ *    ▲        │           compaction) ─────────── nothing to write ──────────┐
+ *    │        ▼                                                              │
+ *    │   [waiting: write] ──ok──► onWritten ──────────────────────────────► afterWrite
+ *    │        │ failed              ▲                                        │
+ *    │        ▼                     │                          rd.snapshot? ─┤
+ *    │   onWriteFailed: transient: retry with backoff                        ├─ yes ─► [waiting: install]
+ *    │        (until written, or the node stops: end)                        │           │ ok     │ failed
+ *    │        fatal (error.fatal): fail the node (end)                       ▼           ▼        ▼
+ *    │                                            afterInstall ◄──── onInstalled   onRoundFailed: fail
+ *    │                                            send messages, advance, apply          (end)
+ *    │                                                                       │
+ *    │                                        seed-style apply listeners? ───┼─ yes ─► [waiting: apply]
+ *    │                                                                       ▼           │
+ *    │                                            afterApply ◄──────────── onApplied ◄───┘
+ *    │                                            read states, compaction, status events
+ *    └──── 'done': next round, while the protocol has one (or a compaction waits to be written) ─┘
  *
  * Every stage returns 'done' (the round is over), 'waiting' (it parked itself on a promise and goes
  * on from that promise's callback) or 'stopped' (the node stopped meanwhile). `processing` is true
@@ -29,15 +30,13 @@
  * write, a snapshot install or seed-style `apply` listeners. The stages are arrow functions made
  * once, as they are also promise callbacks.
  */
-import { ApplicationError, StorageError } from '../errors.js';
+import { ApplicationError, type RaftError, type StorageError } from '../errors.js';
 import type { Ready } from '../protocol/raft.js';
 import type { Entry, Message, ReadState, Snapshot } from '../protocol/types.js';
 import type { PersistBatch } from '../storage/types.js';
 import { sleep } from './clock.js';
 import type { NodeContext } from './node-context.js';
-
-/** Backoff for retrying a storage write that failed (quota, blocked, connection lost). */
-const STORAGE_RETRY_MS = 200;
+import { StorageRetry, toStorageError } from './storage-retry.js';
 
 /** What the stages of a round hand to the rest of the node. */
 export interface RoundSteps {
@@ -49,8 +48,8 @@ export interface RoundSteps {
   /** A snapshot that compacted the log, to write with the next batch, or null. */
   compact(): Snapshot | null;
   reportStatus(): void;
-  /** Stops the node, as a crash would. */
-  halt(): void;
+  /** Halts the node for good (state 'failed'), saying why on `error`. */
+  fail(error: RaftError): void;
   /** The rounds ended and the node still runs: re-arm timers. */
   idle(): void;
 }
@@ -79,11 +78,15 @@ export class WritePipeline {
   private batchInFlight: PersistBatch | null = null;
   /** A compaction snapshot waiting to be written with the next batch. */
   private compaction: Snapshot | null = null;
+  /** Backoff and reporting of a streak of failed writes (storage-retry.ts). */
+  private readonly retry: StorageRetry;
 
   constructor(
     private readonly ctx: NodeContext,
     private readonly steps: RoundSteps,
-  ) {}
+  ) {
+    this.retry = new StorageRetry(ctx.opts.random);
+  }
 
   /** Runs rounds until none is left or one must wait (then goes on when it may). */
   run(): void {
@@ -161,12 +164,16 @@ export class WritePipeline {
     this.resume(this.afterWrite);
   };
 
-  /** A write failed: retry it until it succeeds (or the node stops); nothing that depends on it happens first. */
+  /**
+   * A write failed: a transient failure is retried until the write succeeds (or the node stops), and
+   * nothing that depends on it happens first; a fatal one fails the node.
+   */
   private readonly onWriteFailed = (cause: unknown): void => {
-    this.retryPersist(this.batchInFlight!, cause).then(this.onWritten, () => {
-      // The node stopped while retrying (the failure was reported as an `error` event).
+    this.retryPersist(this.batchInFlight!, cause).then(this.onWritten, (error: StorageError) => {
       this.batchInFlight = null;
       this.waitingRound = null;
+      // Fatal, or the node stopped while retrying (the failure was reported on `error` then).
+      if (error.fatal) this.steps.fail(error);
       this.endRounds();
     });
   };
@@ -209,28 +216,29 @@ export class WritePipeline {
    */
   private readonly onRoundFailed = (error: unknown): void => {
     this.waitingRound = null;
-    this.ctx.events.emit('error', new ApplicationError('stateMachine.restore()', error));
-    this.steps.halt();
+    this.steps.fail(new ApplicationError('stateMachine.restore()', error));
     this.endRounds();
   };
 
-  /** A write failed: report it and retry until it succeeds; nothing that depends on it may happen first. */
+  /**
+   * A write failed: retries a transient failure with backoff (reported without flooding) until it
+   * succeeds. Rejects with the StorageError when it is fatal, or when the node stopped meanwhile.
+   */
   private async retryPersist(batch: PersistBatch, firstCause: unknown): Promise<void> {
     const { ctx } = this;
     let cause = firstCause;
     for (;;) {
-      const error =
-        cause instanceof StorageError
-          ? cause
-          : new StorageError(`storage write failed: ${String(cause)}`, 'IO', { cause });
-      ctx.events.emit('error', error);
-      if (!ctx.running) throw error;
-      await sleep(ctx.opts.clock, STORAGE_RETRY_MS);
+      const error = toStorageError(cause, 'persist');
+      if (error.fatal || !ctx.running) throw error;
+      const { delayMs, report } = this.retry.failed(error);
+      if (report !== null) ctx.events.emit('error', report);
+      await sleep(ctx.opts.clock, delayMs);
       if (!ctx.running) throw error;
       try {
         const written = ctx.opts.storage.persist(batch);
         this.persisting = written;
         await written;
+        this.retry.succeeded();
         return;
       } catch (next) {
         cause = next;

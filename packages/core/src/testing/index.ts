@@ -6,6 +6,7 @@ export {
   type LinearizabilityOptions,
   type LinearizabilityResult,
 } from './linearizability.js';
+export { type ApiFuzzOptions, type ApiFuzzReport, runApiFuzz } from './sim/api-fuzz.js';
 export { type ChaosOptions, type ChaosReport, runChaos } from './sim/chaos.js';
 export { ClockDriver } from './sim/clock-driver.js';
 export { InvariantChecker } from './sim/invariants.js';

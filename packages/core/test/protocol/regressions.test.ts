@@ -371,6 +371,34 @@ describe('configuration change rules (thesis 4.1) and learners', () => {
     expect(a.membership.config.voters).toEqual(IDS);
   });
 
+  it('a configuration every follower would refuse is never appended (INVALID_CONFIG), local or forwarded', () => {
+    const net = Network.of(IDS);
+    net.campaign('a');
+    const a = net.core('a');
+    net.deliverAll();
+    const last = a.log.lastIndex();
+    for (const learner of ['', '  ', 'x'.repeat(300), 'a\nb']) {
+      const outcome = a.propose([{ kind: 'config', data: { voters: IDS, learners: [learner] } }], net.now);
+      expect(outcome).toMatchObject({ ok: false, code: 'INVALID_CONFIG' });
+    }
+    // A forwarded one (as a buggy follower might send it, past its own checks) is refused too.
+    a.step(
+      {
+        type: 'propose',
+        from: 'b',
+        to: 'a',
+        term: a.term,
+        entries: [{ kind: 'config', data: { voters: IDS, learners: [' d'] }, client: 'b~1', seq: 1 }],
+      },
+      net.now,
+    );
+    const rd = a.ready();
+    const refusals = [...rd.earlyMessages, ...rd.messages].filter((m) => m.type === 'proposeRefused');
+    expect(refusals).toMatchObject([{ to: 'b', code: 'INVALID_CONFIG', seqs: [1] }]);
+    expect(a.log.lastIndex()).toBe(last);
+    expect(a.membership.config).toMatchObject({ voters: IDS, learners: [] });
+  });
+
   it('learners never count towards the commit quorum', () => {
     const all = [...IDS, 'd', 'e'];
     const net = new Network(all.map((id) => makeCore(id, IDS, { learners: ['d', 'e'] })));

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidMessageError } from '../../src/errors.js';
 import { MESSAGE_TYPES, type Message, type MessageType } from '../../src/protocol/types.js';
-import { DEFAULT_MESSAGE_LIMITS, type MessageLimits, validateMessage } from '../../src/protocol/validate.js';
+import {
+  configProblem,
+  DEFAULT_MESSAGE_LIMITS,
+  type MessageLimits,
+  validateMessage,
+} from '../../src/protocol/validate.js';
 import { MAX_JSON_DEPTH, measureJson, Rejection } from '../../src/protocol/validate-json.js';
 import { seededRandom } from '../../src/runtime/clock.js';
 
@@ -422,7 +427,32 @@ describe('validateMessage refuses', () => {
     [
       'an empty id',
       () => mutated('append', 'entries.2.data.voters', ['']),
-      'append.entries[2].data.voters[0] must be a non-empty string',
+      'append.entries[2].data.voters[0] is empty (not a node address)',
+    ],
+    [
+      'an id with white space at an end',
+      () => mutated('append', 'entries.2.data.voters', ['a', 'b ']),
+      'append.entries[2].data.voters[1] begins or ends with white space',
+    ],
+    [
+      'an id that is only white space',
+      () => mutated('append', 'entries.2.data.learners', ['  ']),
+      'append.entries[2].data.learners[0] begins or ends with white space',
+    ],
+    [
+      'an id with a control character',
+      () => mutated('snapshot', 'meta.config.voters', ['a\u0000b']),
+      'snapshot.meta.config.voters[0] holds a control character (U+0000)',
+    ],
+    [
+      'a client id with white space at an end',
+      () => mutated('append', 'entries.0.client', ' c1'),
+      'append.entries[0].client begins or ends with white space',
+    ],
+    [
+      'an empty client id in a refusal',
+      () => mutated('proposeRefused', 'client', ''),
+      'proposeRefused.client is empty',
     ],
     [
       'a numeric id',
@@ -1011,5 +1041,28 @@ describe('hostile payloads', () => {
     expect(accepted).toBeGreaterThan(CASES / 20);
     expect(accepted).toBeLessThan(CASES - CASES / 20);
     expect(({} as Loose).polluted).toBeUndefined();
+  });
+});
+
+describe('the sender the transport names', () => {
+  it('must be a valid node address, like every id in a message', () => {
+    for (const from of ['', ' a', 'a\n', 'x'.repeat(DEFAULT_MESSAGE_LIMITS.maxIdLength + 1)]) {
+      const message = { ...sample('timeoutNow'), from };
+      expect(() => validateMessage(message, { from, to: 'b' })).toThrow(/the sender's address/);
+    }
+    expect(validateMessage({ ...sample('timeoutNow'), from: 'tab:3' }, { from: 'tab:3', to: 'b' }).from).toBe(
+      'tab:3',
+    );
+  });
+});
+
+describe('configProblem (the leader checks a change as its followers will)', () => {
+  it('accepts what a follower accepts, and names what it refuses', () => {
+    expect(configProblem({ voters: ['a', 'b'], learners: ['c'], base: 7 })).toBeNull();
+    expect(configProblem({ voters: [], learners: ['c'] })).toMatch(/at least one voter/);
+    expect(configProblem({ voters: ['a', ''], learners: [] })).toMatch(/voters\[1\] is empty/);
+    expect(configProblem({ voters: ['a'], learners: ['  '] })).toMatch(/white space/);
+    expect(configProblem({ voters: ['a'], learners: ['a'] })).toMatch(/also a voter/);
+    expect(configProblem({ voters: ['a'], learners: [42] })).toMatch(/not a string/);
   });
 });

@@ -38,10 +38,34 @@ describe('options are checked when a RaftInterface is made', () => {
     ['a non-boolean preVote', { preVote: 'yes' as never }],
     ['peers that are not strings', { peers: ['a', 7 as never] }],
     ['peers listing a node twice', { peers: ['a', 'b', 'b'] }],
+    ['peers with an address that breaks the address rule', { peers: ['a', 'b '] }],
+    ['peers that are not an array', { peers: 'a,b' as never }],
+    ['a clientId with white space at an end', { clientId: 'c ' }],
+    ['a zero heartbeatFrequency', { heartbeatFrequency: 0 }],
+    ['a NaN heartbeatTimeout', { heartbeatTimeout: Number.NaN }],
+    ['a heartbeatTimeout not above heartbeatFrequency', { heartbeatFrequency: 50, heartbeatTimeout: 50 }],
+    ['an election timeout range the wrong way round', { electionTimeoutMin: 300, electionTimeoutMax: 150 }],
+    ['an infinite electionTimeoutMax', { electionTimeoutMax: Number.POSITIVE_INFINITY }],
+    ['a stateMachine without apply', { stateMachine: { snapshot: () => 1, restore: () => {} } as never }],
+    [
+      'a stateMachine whose restore is no function',
+      { stateMachine: { apply: () => 1, snapshot: () => 1, restore: 1 } as never },
+    ],
+    ['a storage without persist', { storage: { load: async () => ({}) } as never }],
+    [
+      'a storage whose close is no function',
+      { storage: { load: () => 1, persist: () => 1, close: 'x' } as never },
+    ],
+    ['a transport without createInstance', { transport: { open() {}, close() {} } as never }],
+    ['a transport that is a string', { transport: 'ws://x' as never }],
+    ['a clock without defer', { clock: { now: () => 0, setTimer: () => 0, clearTimer() {} } as never }],
+    ['a random that is a number', { random: 4 as never }],
   ];
   for (const [what, options] of bad) {
     it(`refuses ${what}`, () => {
       expect(() => new RaftInterface('a', options)).toThrow(ConfigurationError);
+      // The message names the option at fault.
+      expect(() => new RaftInterface('a', options)).toThrow(Object.keys(options)[0]!);
     });
   }
 
@@ -57,6 +81,68 @@ describe('options are checked when a RaftInterface is made', () => {
         }),
     ).not.toThrow();
     expect(() => new RaftInterface('d', { peers: ['a', 'b', 'c'] })).not.toThrow();
+  });
+});
+
+describe('the options object and the address', () => {
+  it('an unknown option key is refused, naming the closest known key', () => {
+    const attempt = (options: object) => () => new RaftInterface('a', options as RaftOptions);
+    expect(attempt({ proposalTimout: 5 })).toThrow(
+      new ConfigurationError('unknown option "proposalTimout"; did you mean proposalTimeout?'),
+    );
+    expect(attempt({ Peers: ['a'] })).toThrow(/did you mean peers\?/);
+    expect(attempt({ heartbeatFrequncy: 20 })).toThrow(/did you mean heartbeatFrequency\?/);
+    expect(attempt({ electionTimeout: 200 })).toThrow(/did you mean electionTimeoutM(in|ax)\?/);
+    // Nothing close: no guess.
+    expect(attempt({ zzzzzzzzzzzz: 1 })).toThrow(new ConfigurationError('unknown option "zzzzzzzzzzzz"'));
+  });
+
+  it('options that are not an object are refused; left out, they are the defaults', () => {
+    for (const options of [null, 5, 'x', []])
+      expect(() => new RaftInterface('a', options as never)).toThrow(ConfigurationError);
+    expect(() => new RaftInterface('a', undefined)).not.toThrow();
+  });
+
+  it('an address that breaks the address rule is refused', () => {
+    for (const address of ['', '  ', ' a', 'a\n', undefined, 42, {}, 'x'.repeat(300)])
+      expect(() => new RaftInterface(address as string), String(address)).toThrow(ConfigurationError);
+  });
+
+  it('the timing options are the defaults of the seed getters, and an overriding getter still wins', () => {
+    const raft = new RaftInterface('a', {
+      heartbeatFrequency: 10,
+      heartbeatTimeout: 40,
+      electionTimeoutMin: 70,
+      electionTimeoutMax: 80,
+    });
+    expect(raft.heartbeatFrequency).toBe(10);
+    expect(raft.heartbeatTimeout).toBe(40);
+    for (let i = 0; i < 50; i++) {
+      const t = raft.electionTimeout;
+      expect(t).toBeGreaterThanOrEqual(70);
+      expect(t).toBeLessThan(80);
+    }
+    const defaults = new RaftInterface('a');
+    expect([defaults.heartbeatFrequency, defaults.heartbeatTimeout]).toEqual([100, 200]);
+    expect(defaults.electionTimeout).toBeGreaterThanOrEqual(150);
+    expect(defaults.electionTimeout).toBeLessThan(300);
+    class Fixed extends RaftInterface {
+      override get heartbeatTimeout(): number {
+        return 999;
+      }
+    }
+    expect(new Fixed('a', { heartbeatTimeout: 400 }).heartbeatTimeout).toBe(999);
+  });
+
+  it('durations in messages are rounded', () => {
+    expect(
+      () => new RaftInterface('a', { heartbeatFrequency: 213.48291, heartbeatTimeout: 100.123 }),
+    ).toThrow(
+      new ConfigurationError('heartbeatTimeout (100 ms) must be longer than heartbeatFrequency (213 ms)'),
+    );
+    expect(() => new RaftInterface('a', { proposalTimeout: -0.123456 })).toThrow(
+      new ConfigurationError('proposalTimeout must be a positive number of ms, not -0.1 ms'),
+    );
   });
 });
 

@@ -90,7 +90,7 @@ describe('join and leave', () => {
     await sim.stop();
   });
 
-  it('join of an existing member and leave of a non-member are no-ops: resolve at once, no log entry', async () => {
+  it('join of an existing member resolves at once and leave of a non-member is refused at once (NOT_MEMBER): no log entry', async () => {
     const seed = seedOr(6002);
     const ids = ['a', 'b', 'c'];
     const { sim, leader } = await cluster(seed, ids, { promoteLearners: false });
@@ -108,11 +108,14 @@ describe('join and leave', () => {
       track(sim.raft(leader).join(follower)),
       track(sim.raft(follower).join(leader)),
       track(sim.raft(follower).join('d')),
-      track(sim.raft(leader).leave('zz')),
-      track(sim.raft(follower).leave('zz')),
     ];
+    const refused = [track(sim.raft(leader).leave('zz')), track(sim.raft(follower).leave('zz'))];
     await flushMicrotasks(10);
     for (const n of noops) expect(n.state()).toBe('fulfilled');
+    for (const r of refused) {
+      expect(r.state()).toBe('rejected');
+      expect(r.error()).toMatchObject({ name: 'ProposalRefusedError', code: 'NOT_MEMBER' });
+    }
     expect(sim.clock.now()).toBe(t0);
     await sim.runFor(200);
     expect(sim.status(leader).lastIndex).toBe(last);

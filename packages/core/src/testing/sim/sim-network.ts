@@ -51,6 +51,8 @@ export class SimNetwork {
   faults: NetworkFaults;
   readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, bytes: 0 };
   private readonly sinks = new Map<string, MessageSink>();
+  /** Per open node, who listens for peers that said goodbye (`Transport.onPeerGone`). */
+  private readonly goneListeners = new Map<string, Set<(address: string) => void>>();
   /** "from>to" links that drop everything. */
   private readonly cut = new Set<string>();
   /** Observes every delivery (tests use it to count or to intercept). Return false to drop it. */
@@ -78,13 +80,28 @@ export class SimNetwork {
       open: (sink) => {
         opened = sink;
         this.sinks.set(address, sink);
+        // A new incarnation: listeners of an earlier one (that crashed) are gone with it.
+        this.goneListeners.set(address, new Set());
       },
       createInstance: (to) => {
         if (opened === null) throw new Error(`open() the transport for ${address} first`);
         return new SimInstance(to, opened);
       },
+      onPeerGone: (listener) => {
+        const set = this.goneListeners.get(address) ?? new Set();
+        this.goneListeners.set(address, set);
+        set.add(listener);
+        return () => void set.delete(listener);
+      },
       close: () => {
         this.detach(address);
+        this.goneListeners.delete(address);
+        // A goodbye, as a real transport says one when it is closed (a crash says nothing): the
+        // others hear of it one network delay later.
+        for (const [peer, listeners] of this.goneListeners)
+          this.clock.setTimer(this.faults.minDelay, () => {
+            if (this.sinks.has(peer)) for (const l of [...listeners]) l(address);
+          });
       },
     };
   }

@@ -1,3 +1,4 @@
+import type { StorageError } from '../../errors.js';
 import type { ClusterConfig } from '../../protocol/types.js';
 import { MemoryStorage } from '../../storage/memory.js';
 import type { PersistBatch, PersistedState, RaftStorage } from '../../storage/types.js';
@@ -35,6 +36,11 @@ export class SimStorage {
           });
         }),
     };
+  }
+
+  /** The next write fails with `error` when it reaches the disk, writing nothing (MemoryStorage.failNextPersist). */
+  failNextPersist(error?: StorageError): void {
+    this.durable.failNextPersist(error);
   }
 
   /** Every write still in flight is lost. */

@@ -4,7 +4,7 @@ import type { RaftStatus } from '../../protocol/raft.js';
 import type { ClusterConfig, Entry, Message } from '../../protocol/types.js';
 import { type RandomSource, seededRandom } from '../../runtime/clock.js';
 import type { RaftTuning } from '../../runtime/options.js';
-import type { ProposeResult } from '../../runtime/pending.js';
+import type { AbortSignalLike, ProposeResult } from '../../runtime/pending.js';
 import type { PersistBatch } from '../../storage/types.js';
 import { ClockDriver } from './clock-driver.js';
 import { InvariantChecker } from './invariants.js';
@@ -58,7 +58,7 @@ declare const setImmediate: ((callback: () => void) => unknown) | undefined;
 declare function setTimeout(callback: () => void, ms: number): unknown;
 
 /** Lets every pending promise continuation run (the runtime's work between two virtual events). */
-function settle(): Promise<void> {
+export function settle(): Promise<void> {
   return new Promise((resolve) => {
     if (typeof setImmediate === 'function') setImmediate(resolve);
     else setTimeout(resolve, 0);
@@ -185,6 +185,24 @@ export class Simulation extends ClockDriver {
     node.raft = null;
   }
 
+  /**
+   * Stops a node as its user would (`stop()`: a leader hands over first). The node counts as alive
+   * until the stop has finished; the returned promise settles then.
+   */
+  async stopGracefully(id: string): Promise<void> {
+    const node = this.nodes.get(id);
+    if (!node?.raft) return;
+    const raft = node.raft;
+    try {
+      await raft.stop();
+    } finally {
+      if (node.raft === raft) {
+        this.network.detach(id);
+        node.raft = null;
+      }
+    }
+  }
+
   async restart(id: string): Promise<void> {
     this.crash(id);
     await this.startNode(id);
@@ -243,10 +261,20 @@ export class Simulation extends ClockDriver {
     return this.liveIds().filter((id) => this.status(id).role === 'leader');
   }
 
-  /** Proposes a fresh command on `id`; an acknowledged one is recorded for the final checks. */
-  propose(id: string, options?: { timeoutMs?: number }): { command: string; result: Promise<ProposeResult> } {
+  /**
+   * Proposes a fresh command on `id`; an acknowledged one is recorded for the final checks. The
+   * command is `{ id }`, with `payload` beside it when given (any JSON the state machine ignores).
+   */
+  propose(
+    id: string,
+    options?: { timeoutMs?: number; signal?: AbortSignalLike; payload?: unknown },
+  ): { command: string; result: Promise<ProposeResult> } {
     const command = `c${++this.commandCounter}`;
-    const result = this.raft(id).propose({ id: command }, options);
+    const { payload, ...proposeOptions } = options ?? {};
+    const result = this.raft(id).propose(
+      options && 'payload' in options ? { id: command, payload } : { id: command },
+      proposeOptions,
+    );
     result.then(
       (r) => {
         this.acknowledged.set(command, r.index);
