@@ -5,7 +5,7 @@
  * channel's round trip measured in the same run and the same pages (e2e/pages/transport-broadcastchannel/
  * bench.ts). Also compares the two ways a payload can travel (a JSON string or a structured-cloned
  * object) with an append-sized message. The pages run @webraft/core from source (Vite's transpile).
- * With --profile, the leader tab's CPU profile of the 100-in-flight run goes to `spec.profile`.
+ * With --profile, the leader tab's CPU profile of both commit runs goes to `spec.profile`.
  */
 import { writeFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -121,13 +121,13 @@ export async function runBrowserBroadcastChannel(spec: CaseSpec): Promise<Browse
         warmup,
         inflight,
       ] as const);
-    const commits1 = summarize(await propose(n(5_000), n(2_000), 1));
     const cdp = spec.profile ? await context.newCDPSession(leader) : null;
     if (cdp) {
       await cdp.send('Profiler.enable');
       await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
       await cdp.send('Profiler.start');
     }
+    const commits1 = summarize(await propose(n(5_000), n(2_000), 1));
     const commits100 = summarize(await propose(n(50_000), n(10_000), 100));
     if (cdp && spec.profile) {
       const { profile } = await cdp.send('Profiler.stop');
