@@ -3,23 +3,9 @@
  * The spec drives it through `window.tab`; acknowledged proposals are reported out of the page through
  * `window.reportAck` (a Playwright binding) when the spec exposed one, so they survive the tab.
  */
-import { RaftInterface, type StateMachine } from '@webraft/core';
+import { RaftInterface } from '@webraft/core';
 import { BroadcastChannelTransport } from '@webraft/transport-broadcastchannel';
-
-/** Keeps every command it applied, in order. */
-class ListMachine implements StateMachine {
-  items: unknown[] = [];
-  apply(command: unknown): unknown {
-    this.items.push(command);
-    return this.items.length;
-  }
-  snapshot(): unknown {
-    return this.items;
-  }
-  restore(snapshot: unknown): void {
-    this.items = [...(snapshot as unknown[])];
-  }
-}
+import { ListMachine } from '../list-machine.js';
 
 const params = new URLSearchParams(location.search);
 const id = params.get('id') ?? 'a';

@@ -8,29 +8,14 @@ import { RaftInterface } from '../src/api/raft-interface.js';
 import { ProposalRefusedError } from '../src/errors.js';
 import type { Message } from '../src/protocol/types.js';
 import { DEFAULT_MESSAGE_LIMITS } from '../src/protocol/validate.js';
-import type { StateMachine } from '../src/runtime/options.js';
 import { waitFor } from '../src/testing/assert.js';
+import { RecordingStateMachine } from '../src/testing/sim/recording-state-machine.js';
 import { MemoryNetwork } from '../src/transport/memory.js';
 import type { NodeInstance, Transport } from '../src/transport/types.js';
 
 const MAX = 8192;
 /** What fitToTransport leaves for an entry's data or a chunk (raft-interface.ts: MESSAGE_ENVELOPE_CHARS). */
 const ROOM = MAX - 2048;
-
-/** Keeps every command: a snapshot is the JSON of them all, full of quotes that need escaping. */
-class ListMachine implements StateMachine {
-  items: unknown[] = [];
-  apply(command: unknown): unknown {
-    this.items.push(command);
-    return this.items.length;
-  }
-  snapshot(): unknown {
-    return this.items;
-  }
-  restore(snapshot: unknown): void {
-    this.items = [...(snapshot as unknown[])];
-  }
-}
 
 /** A MemoryNetwork transport declaring `MAX`, recording the JSON size of every message written. */
 function limited(
@@ -57,18 +42,18 @@ function limited(
   return transport;
 }
 
-/** A command whose JSON is `chars` long, with quotes and backslashes inside. */
-const command = (n: number, chars: number) => {
-  const base = JSON.stringify({ n, s: '' }).length;
-  return { n, s: '"\\'.repeat(Math.ceil(chars / 2)).slice(0, Math.max(0, chars - base) / 2) };
-};
+/**
+ * A command whose JSON is about `chars` long, its id full of quotes and backslashes: the snapshot (the
+ * list of applied ids, RecordingStateMachine) is then JSON that needs escaping again in a chunk.
+ */
+const command = (n: number, chars: number) => ({ id: `${n}:${'"\\'.repeat(Math.ceil(chars / 4))}` });
 
 describe('the runtime respects the transport maxMessageChars', () => {
   it('appends and snapshot chunks fit; a command above the room is refused TOO_LARGE', async () => {
     const network = new MemoryNetwork();
     const ids = ['a', 'b', 'c'];
     const sizes: { type: string; chars: number; entries: number }[] = [];
-    const machines = ids.map(() => new ListMachine());
+    const machines = ids.map(() => new RecordingStateMachine(() => {}));
     const nodes = ids.map(
       (id, i) =>
         new RaftInterface(id, {
@@ -93,7 +78,7 @@ describe('the runtime respects the transport maxMessageChars', () => {
       expect(results).toHaveLength(60);
 
       // Refused at once, whatever its escapes: the command's JSON is longer than the room left.
-      const tooLarge = { n: -1, s: 'x'.repeat(ROOM) };
+      const tooLarge = { id: 'x'.repeat(ROOM) };
       const refusal = await leader.propose(tooLarge).catch((e: unknown) => e);
       expect(refusal).toBeInstanceOf(ProposalRefusedError);
       expect((refusal as ProposalRefusedError).code).toBe('TOO_LARGE');
@@ -102,7 +87,7 @@ describe('the runtime respects the transport maxMessageChars', () => {
       network.heal();
       const last = results.at(-1)!.index;
       await waitFor(() => lagging.lastApplied >= last, 10_000, 'the lagging node to catch up');
-      expect(machines[nodes.indexOf(lagging)]!.items).toEqual(machines[nodes.indexOf(leader)]!.items);
+      expect(machines[nodes.indexOf(lagging)]!.applied).toEqual(machines[nodes.indexOf(leader)]!.applied);
 
       const appends = sizes.filter((s) => s.type === 'append' && s.entries > 0);
       const chunks = sizes.filter((s) => s.type === 'snapshot');

@@ -149,6 +149,8 @@ export function runTransportTests(
     ab: NodeInstance;
     ba: NodeInstance;
     quiet(): Promise<void>;
+    /** Writes `{ t: tag }` from a to b, waits for it, then for the wire to settle: what came before is in. */
+    through(tag: string): Promise<void>;
   }
 
   /** Writes `{ t: tag }` through `instance` until one reaches `to`: retries cover link set-up. */
@@ -183,7 +185,12 @@ export function runTransportTests(
         await deliverEventually(ab, sb, 'warmup');
         await deliverEventually(ba, sa, 'warmup');
         const quiet = () => (pair.settle ? pair.settle() : nextTurn(quietMs));
-        await body({ pair, sa, sb, ab, ba, quiet });
+        const through = async (tag: string) => {
+          ab.write({ t: tag });
+          await arrival(sb, tag);
+          await quiet();
+        };
+        await body({ pair, sa, sb, ab, ba, quiet, through });
       } finally {
         await pair.close();
       }
@@ -395,7 +402,7 @@ export function runTransportTests(
       sa,
       sb,
       ab,
-      quiet,
+      through,
     }) => {
       const max = pair.a.maxMessageChars;
       if (max === undefined) return; // no declared maximum beyond the node's own
@@ -409,17 +416,14 @@ export function runTransportTests(
       const error = sa.errorsWith('TOO_LARGE')[0];
       assert(isTransportError(error, 'TOO_LARGE'), `a TransportError, not ${show(String(error))}`);
       assertEqual(error?.peer, pair.bAddress, 'the peer the refused message was for');
-      ab.write({ t: 'after-over-max' });
-      await arrival(sb, 'after-over-max');
-      await quiet();
+      await through('after-over-max');
       assertEqual(sb.tagged('over-max').length, 0, 'oversized messages received');
     });
 
     test('undecodable frames are reported (UNDECODABLE), never reach gotData, and the link survives', async ({
       pair,
       sb,
-      ab,
-      quiet,
+      through,
     }) => {
       const wire = pair.wire;
       if (!wire) return; // no raw access to this wire
@@ -438,9 +442,7 @@ export function runTransportTests(
           isTransportError(error, 'UNDECODABLE'),
           `an UNDECODABLE TransportError: ${show(String(error))}`,
         );
-      ab.write({ t: 'after-garbage' });
-      await arrival(sb, 'after-garbage');
-      await quiet();
+      await through('after-garbage');
       assertEqual(sb.received.length - before, 1, 'messages received besides the one sent after the garbage');
       assertEqual(sb.errors.length, carried, 'errors reported: one per undecodable frame');
     });
@@ -448,8 +450,7 @@ export function runTransportTests(
     test('oversized incoming frames are reported (TOO_LARGE) and dropped; one of exactly the maximum passes', async ({
       pair,
       sb,
-      ab,
-      quiet,
+      through,
     }) => {
       const wire = pair.wire;
       const max = pair.b.maxMessageChars;
@@ -461,9 +462,7 @@ export function runTransportTests(
       await wire.inject('b', wire.encode('b', payloadOfLength('raw-over-max', max + 1)));
       await waitFor(() => sb.errorsWith('TOO_LARGE').length > 0, timeoutMs, 'a TOO_LARGE report at b');
       assert(isTransportError(sb.errors[0], 'TOO_LARGE'), 'a TransportError');
-      ab.write({ t: 'after-oversized' });
-      await arrival(sb, 'after-oversized');
-      await quiet();
+      await through('after-oversized');
       assertEqual(sb.tagged('raw-over-max').length, 0, 'oversized frames delivered');
       assertEqual(sb.received.length - before, 1, 'messages received besides the one sent after');
       assertEqual(sb.errors.length, 1, 'errors reported');
