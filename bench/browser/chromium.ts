@@ -5,21 +5,21 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 
 const rootDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The flags that work headless and offline here (as in playwright.config.ts). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+/**
+ * Chromium's path and flags, from the browser tests' settings (playwright.config.ts): one list of the
+ * flags that work headless and offline here. Loaded at run time (through tsx), outside this project.
+ */
+async function launchOptions(): Promise<{ executablePath?: string; args?: string[] }> {
+  const config = (await import(pathToFileURL(join(rootDir, 'playwright.config.ts')).href)) as {
+    default: { use?: { launchOptions?: { executablePath?: string; args?: string[] } } };
+  };
+  return config.default.use?.launchOptions ?? {};
+}
 
 export interface BrowserBench {
   browser: Browser;
@@ -62,11 +62,7 @@ export async function startBrowserBench(): Promise<BrowserBench> {
   };
   try {
     await waitForServer(`${baseURL}/index.html`, server, 60_000);
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-      headless: true,
-    });
+    const browser = await chromium.launch({ ...(await launchOptions()), headless: true });
     return {
       browser,
       baseURL,
