@@ -7,7 +7,8 @@
  * object) with an append-sized message. The pages run @webraft/core from source (Vite's transpile).
  * With --profile, the leader tab's CPU profile of both commit runs goes to `spec.profile`.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Page } from 'playwright-core';
 import { fmtInt, fmtUs, type LatencySummary, summarizeMs } from '../lib/stats.js';
 import type { BrowserResult, CaseSpec, TableRow } from '../lib/types.js';
@@ -131,6 +132,7 @@ export async function runBrowserBroadcastChannel(spec: CaseSpec): Promise<Browse
     const commits100 = summarize(await propose(n(50_000), n(10_000), 100));
     if (cdp && spec.profile) {
       const { profile } = await cdp.send('Profiler.stop');
+      mkdirSync(dirname(spec.profile), { recursive: true });
       writeFileSync(spec.profile, JSON.stringify(profile));
     }
     await Promise.all(
