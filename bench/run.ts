@@ -36,6 +36,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { browserBroadcastChannelCases } from './browser/broadcastchannel.js';
 import { type CpuProfile, formatProfileSummary, summarizeProfile } from './lib/profile.js';
 import { fmtInt, fmtMB, fmtMs, fmtUs } from './lib/stats.js';
 import type {
@@ -152,6 +153,7 @@ function plan(): CaseSpec[] {
     warmup: q(100_000, 25_000),
   });
   cases.push({ name: 'transfer-3n', kind: 'transfer', nodes: 3, trials: q(20, 5), warmup: q(2, 1) });
+  cases.push(...browserBroadcastChannelCases(quick));
   return cases;
 }
 
@@ -332,7 +334,8 @@ function floorFigure(r: ThroughputResult, floor: ThroughputResult | undefined): 
 function rows(results: Map<string, CaseResult>): Row[] {
   const out: Row[] = [];
   for (const r of results.values()) {
-    if (r.kind === 'commits') {
+    if (r.kind === 'browser') out.push(...r.rows);
+    else if (r.kind === 'commits') {
       const floor = results.get(floorName(r)) as ThroughputResult | undefined;
       let target = '';
       let met: boolean | null = null;
@@ -436,7 +439,8 @@ function printTable(table: Row[]): string {
 function details(results: Map<string, CaseResult>): string {
   const lines: string[] = [];
   for (const r of results.values()) {
-    if (r.kind === 'commits' || r.kind === 'floor' || r.kind === 'reads') {
+    if (r.kind === 'browser') lines.push(...r.details);
+    else if (r.kind === 'commits' || r.kind === 'floor' || r.kind === 'reads') {
       const l = r.latency;
       const persists = r.persistsPerOp !== undefined ? `, ${r.persistsPerOp} leader writes/op` : '';
       const slow = r.slowest

@@ -7,7 +7,7 @@ export type Delivery = 'batched' | 'per-message';
 export interface CaseSpec {
   /** Unique case name, e.g. `commits-3n-1`; what `--only` matches. */
   name: string;
-  kind: 'commits' | 'floor' | 'election' | 'memory' | 'reads' | 'learner' | 'transfer';
+  kind: 'commits' | 'floor' | 'election' | 'memory' | 'reads' | 'learner' | 'transfer' | 'browser';
   nodes: number;
   /** For `commits`, `reads` and `floor`: the MemoryNetwork delivery mode (default `batched`). */
   delivery?: Delivery;
@@ -151,4 +151,32 @@ export interface TransferResult {
   targetLeaderMedianMs: number;
 }
 
-export type CaseResult = ThroughputResult | ElectionResult | MemoryResult | LearnerResult | TransferResult;
+export type CaseResult =
+  | ThroughputResult
+  | ElectionResult
+  | MemoryResult
+  | LearnerResult
+  | TransferResult
+  | BrowserResult;
+
+/** A row of the printed table, as a case outside run.ts makes it (run.ts's own Row has this shape). */
+export interface TableRow {
+  benchmark: string;
+  figure: string;
+  floor: string;
+  target: string;
+  met: boolean | null;
+}
+
+/**
+ * A case run in Chromium (bench/browser/): it formats its own rows and detail lines, and keeps its
+ * figures for the JSON report.
+ */
+export interface BrowserResult {
+  name: string;
+  kind: 'browser';
+  nodes: number;
+  rows: TableRow[];
+  details: string[];
+  figures: Record<string, unknown>;
+}

@@ -32,6 +32,8 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       return runLearner(spec);
     case 'transfer':
       return runTransfer(spec);
+    case 'browser':
+      return (await import('../browser/broadcastchannel.js')).runBrowserBroadcastChannel(spec);
   }
 }
 

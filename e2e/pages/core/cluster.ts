@@ -1,19 +1,5 @@
-import { MemoryNetwork, RaftInterface, type StateMachine } from '@webraft/core';
-
-/** Appends every command to a list: two nodes agree iff their lists are equal. */
-class ListMachine implements StateMachine {
-  items: unknown[] = [];
-  apply(command: unknown): unknown {
-    this.items.push(command);
-    return this.items.length;
-  }
-  snapshot(): unknown {
-    return this.items;
-  }
-  restore(snapshot: unknown): void {
-    this.items = [...(snapshot as unknown[])];
-  }
-}
+import { MemoryNetwork, RaftInterface } from '@webraft/core';
+import { ListMachine } from '../list-machine.js';
 
 /** Runs a 3-node cluster in this page (browser timers, MessageChannel turns) and proposes `count` commands. */
 async function runCluster(count: number) {

@@ -441,6 +441,14 @@ function withDefaults<T extends object>(defaults: T, options: object): T {
 /**
  * Sizes appends, snapshot chunks and the largest command to what the transport carries in one message.
  * An append holds at least one entry, so a command must fit a message with room for the envelope.
+ *
+ * Two costs the protocol's own estimates leave out (test/max-message-chars.test.ts measures both):
+ * - a snapshot chunk is a slice of the snapshot's JSON, sent as a JSON string, so every `"` and `\`
+ *   in it is escaped again: a chunk of n characters takes up to 2n (plus a lone surrogate escaped at
+ *   each end, where a slice cut a pair);
+ * - an append is cut by its entries' estimated size (entry-size.ts: data plus a fixed overhead), which
+ *   leaves out the client id each entry carries (up to `maxIdLength`) and long numbers: half the room
+ *   goes to the estimate, the other half to at most `UNMEASURED_ENTRY_CHARS` per entry.
  */
 function fitToTransport(tuning: RaftTuning, maxMessageChars: number | undefined): RaftTuning {
   if (maxMessageChars === undefined) return tuning;
@@ -449,13 +457,21 @@ function fitToTransport(tuning: RaftTuning, maxMessageChars: number | undefined)
       `transport.maxMessageChars must be an integer of at least ${2 * MESSAGE_ENVELOPE_CHARS}, not ${String(maxMessageChars)}`,
     );
   const room = maxMessageChars - MESSAGE_ENVELOPE_CHARS;
+  const half = Math.floor(room / 2);
   return {
     ...tuning,
-    maxAppendChars: Math.min(tuning.maxAppendChars, room),
+    maxAppendChars: Math.min(tuning.maxAppendChars, half),
+    maxEntriesPerAppend: Math.min(
+      tuning.maxEntriesPerAppend,
+      Math.max(1, Math.floor(half / UNMEASURED_ENTRY_CHARS)),
+    ),
     maxCommandChars: Math.min(tuning.maxCommandChars, room),
-    snapshotChunkChars: Math.min(tuning.snapshotChunkChars, room),
+    snapshotChunkChars: Math.min(tuning.snapshotChunkChars, Math.floor((room - 12) / 2)),
   };
 }
+
+/** An entry's characters its size estimate does not count: its client id and longer numbers. */
+const UNMEASURED_ENTRY_CHARS = DEFAULT_MESSAGE_LIMITS.maxIdLength + 64;
 
 /**
  * Characters a message needs besides its entries' or chunk's data: type, term, indexes, ids, and the

@@ -22,4 +22,11 @@ export { SimStorage } from './sim/sim-storage.js';
 export { Simulation, SimulationError, type SimulationOptions } from './sim/simulation.js';
 export { VirtualClock } from './sim/virtual-clock.js';
 export { runStorageTests } from './storage-conformance.js';
-export { runTransportTests } from './transport-conformance.js';
+export {
+  type MakeTransportPair,
+  type PairEnd,
+  type RawWire,
+  runTransportTests,
+  type TransportPair,
+  type TransportTestOptions,
+} from './transport-conformance.js';

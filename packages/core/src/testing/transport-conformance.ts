@@ -8,7 +8,16 @@
  * itself tolerates loss and reordering, but every transport we ship keeps per-link order, and the
  * runtime's performance (not its safety) relies on it. While a link is being (re)established messages may
  * be lost, so the suite first pushes a warm-up message through, retrying until one arrives.
+ *
+ * Failures and limits (the contract in transport/types.ts): a transport that reports departures
+ * (`onPeerGone`) reports a peer that closed; one that declares `maxMessageChars` carries a message of
+ * exactly that many JSON characters and refuses a larger one with a `TOO_LARGE` report on the sender's
+ * `sink.reportError` (write() does not throw). Given raw access to its wire (`TransportPair.wire`), the
+ * suite also checks that undecodable frames (`UNDECODABLE`) and oversized ones (`TOO_LARGE`) are reported
+ * once each on the receiver's sink and never reach `gotData`. A transport that limits how often it
+ * reports must let a burst of 16 reports through.
  */
+import type { TransportError } from '../errors.js';
 import type { MessageSink, NodeInstance, Transport } from '../transport/types.js';
 import { assert, assertEqual, nextTurn, show, type TestHarness, waitFor } from './assert.js';
 
@@ -30,6 +39,34 @@ export interface TransportPair {
   settle?(): Promise<void>;
   /** Closes every transport of the pair (also ones the suite closed already) and the network. */
   close(): Promise<void>;
+  /**
+   * Raw access to the wire, for the hostile-input tests. Optional: without it those tests check nothing
+   * (a transport whose frames no one else can write, like MemoryNetwork, has no such input).
+   */
+  wire?: RawWire;
+}
+
+/** One end of a pair. */
+export type PairEnd = 'a' | 'b';
+
+/** What the hostile-input tests need to put frames on the wire, bypassing the sending transport. */
+export interface RawWire {
+  /**
+   * The frame the other end would put on the wire to carry `payload` to `to`, as its sender does but
+   * without any size check: the suite makes oversized and exactly-maximal frames with it.
+   */
+  encode(to: PairEnd, payload: unknown): unknown;
+  /**
+   * Delivers a raw frame to `to` as if it came off the wire from the other end. Resolves to `false` when
+   * this wire cannot carry such a value at all (a text-only socket and an ArrayBuffer, say): the suite
+   * then expects nothing of it.
+   */
+  inject(to: PairEnd, frame: unknown): boolean | Promise<boolean>;
+  /**
+   * Frames this transport's framing cannot decode, besides the suite's own (text that is not JSON): for
+   * example a well-formed envelope whose payload is not JSON, or a value of the wrong type.
+   */
+  garbage?: unknown[];
 }
 
 export type MakeTransportPair = () => Promise<TransportPair>;
@@ -47,12 +84,20 @@ interface Received {
   payload: unknown;
 }
 
-/** A sink that records what it receives. */
+/** A sink that records what it receives and the errors reported to it. */
 class Recorder implements MessageSink {
   readonly received: Received[] = [];
+  readonly errors: TransportError[] = [];
   constructor(readonly address: string) {}
   gotData(from: string, payload: unknown): void {
     this.received.push({ from, payload });
+  }
+  reportError(error: TransportError): void {
+    this.errors.push(error);
+  }
+  /** Reported errors with `code`. */
+  errorsWith(code: string): TransportError[] {
+    return this.errors.filter((e) => e.code === code);
   }
   /** Messages whose payload has `t === tag`. */
   tagged(tag: string): Received[] {
@@ -61,7 +106,32 @@ class Recorder implements MessageSink {
 }
 
 /** A 1 MiB string of mixed widths: ASCII, two-byte, three-byte and astral (surrogate pair) characters. */
-const bigString = (): string => 'abcdefgh-é€😀'.repeat(Math.ceil((1 << 20) / 14)).slice(0, 1 << 20);
+const bigString = (length = 1 << 20): string =>
+  'abcdefgh-é€😀'.repeat(Math.ceil(length / 14)).slice(0, length);
+
+/** Text frames no JSON framing can decode. */
+const NON_JSON_TEXT = ['', 'not json', '{"unterminated', '\u0000\u0001', '{"a":1}}', '\uD800'];
+
+/**
+ * `{ t: tag, s }` whose JSON encoding is exactly `chars` characters long (ASCII padding, so that every
+ * encoding counts it the same).
+ */
+function payloadOfLength(tag: string, chars: number): { t: string; s: string } {
+  const room = chars - JSON.stringify({ t: tag, s: '' }).length;
+  if (room < 0) throw new Error(`a payload cannot be as small as ${chars} characters`);
+  return { t: tag, s: 'x'.repeat(room) };
+}
+
+/** A sanity bound: a transport declaring more than this is not tested at its maximum. */
+const LARGEST_TESTED_MAX = 64 * 1024 * 1024;
+
+/**
+ * The error shape the contract requires: an Error named `TransportError` with `code` (checked by name,
+ * not `instanceof`, so that a transport bundled with its own copy of the core passes too).
+ */
+function isTransportError(error: unknown, code: string): boolean {
+  return error instanceof Error && error.name === 'TransportError' && (error as TransportError).code === code;
+}
 
 export function runTransportTests(
   makeTransportPair: MakeTransportPair,
@@ -80,6 +150,8 @@ export function runTransportTests(
     ab: NodeInstance;
     ba: NodeInstance;
     quiet(): Promise<void>;
+    /** Writes `{ t: tag }` from a to b, waits for it, then for the wire to settle: what came before is in. */
+    through(tag: string): Promise<void>;
   }
 
   /** Writes `{ t: tag }` through `instance` until one reaches `to`: retries cover link set-up. */
@@ -114,7 +186,12 @@ export function runTransportTests(
         await deliverEventually(ab, sb, 'warmup');
         await deliverEventually(ba, sa, 'warmup');
         const quiet = () => (pair.settle ? pair.settle() : nextTurn(quietMs));
-        await body({ pair, sa, sb, ab, ba, quiet });
+        const through = async (tag: string) => {
+          ab.write({ t: tag });
+          await arrival(sb, tag);
+          await quiet();
+        };
+        await body({ pair, sa, sb, ab, ba, quiet, through });
       } finally {
         await pair.close();
       }
@@ -221,13 +298,20 @@ export function runTransportTests(
       await pair.b.close();
     });
 
-    test('a 1 MB message is delivered', async ({ sb, ab }) => {
-      const s = bigString();
+    test('a 1 MB message is delivered (or the largest one the transport declares)', async ({
+      pair,
+      sb,
+      ab,
+    }) => {
+      const max = pair.a.maxMessageChars;
+      // A message of one MiB, or one that fits `maxMessageChars` with room for `{"t":"large","s":""}`
+      // and the escapes of its non-ASCII characters (none: JSON.stringify leaves them as they are).
+      const s = bigString(max === undefined ? 1 << 20 : Math.min(1 << 20, max - 64));
       ab.write({ t: 'large', s });
       await arrival(sb, 'large');
       assert(
         (sb.tagged('large')[0]?.payload as { s?: unknown } | undefined)?.s === s,
-        'the 1 MB string arrives intact',
+        'the large string arrives intact',
       );
     });
 
@@ -295,6 +379,94 @@ export function runTransportTests(
       } finally {
         await pair.close();
       }
+    });
+
+    test('a closed peer is reported gone (onPeerGone), when supported', async ({ pair }) => {
+      assert(
+        !pair.a.onPeerGone === !pair.b.onPeerGone,
+        'both transports of one kind support onPeerGone, or neither',
+      );
+      if (!pair.a.onPeerGone) return; // the adapter reports no departures: nothing to check
+      const gone: string[] = [];
+      const off = pair.a.onPeerGone((address) => gone.push(address));
+      assertEqual(typeof off, 'function', 'onPeerGone returns an unsubscribe function');
+      await nextTurn(0);
+      assertEqual(gone, [], 'peers reported gone while both ends are open');
+      await pair.b.close();
+      await waitFor(() => gone.includes(pair.bAddress), timeoutMs, 'a to hear that b is gone');
+      assert(!gone.includes(pair.aAddress), 'a does not report itself gone');
+      off();
+    });
+
+    test('the declared maximum: a message of exactly maxMessageChars arrives, a larger one is refused (TOO_LARGE)', async ({
+      pair,
+      sa,
+      sb,
+      ab,
+      through,
+    }) => {
+      const max = pair.a.maxMessageChars;
+      if (max === undefined) return; // no declared maximum beyond the node's own
+      assert(Number.isSafeInteger(max) && max > 0, `maxMessageChars is a positive integer, not ${max}`);
+      if (max > LARGEST_TESTED_MAX) return;
+      ab.write(payloadOfLength('at-max', max));
+      await arrival(sb, 'at-max');
+      // Refused at the sender: reported on its sink (write() does not throw), and nothing is sent.
+      ab.write(payloadOfLength('over-max', max + 1));
+      await waitFor(() => sa.errorsWith('TOO_LARGE').length > 0, timeoutMs, 'a TOO_LARGE report at a');
+      const error = sa.errorsWith('TOO_LARGE')[0];
+      assert(isTransportError(error, 'TOO_LARGE'), `a TransportError, not ${show(String(error))}`);
+      assertEqual(error?.peer, pair.bAddress, 'the peer the refused message was for');
+      await through('after-over-max');
+      assertEqual(sb.tagged('over-max').length, 0, 'oversized messages received');
+    });
+
+    test('undecodable frames are reported (UNDECODABLE), never reach gotData, and the link survives', async ({
+      pair,
+      sb,
+      through,
+    }) => {
+      const wire = pair.wire;
+      if (!wire) return; // no raw access to this wire
+      const before = sb.received.length;
+      let carried = 0;
+      for (const frame of NON_JSON_TEXT) if (await wire.inject('b', frame)) carried++;
+      assertEqual(carried, NON_JSON_TEXT.length, 'text frames the wire carries');
+      for (const frame of wire.garbage ?? []) if (await wire.inject('b', frame)) carried++;
+      await waitFor(
+        () => sb.errorsWith('UNDECODABLE').length >= carried,
+        timeoutMs,
+        `${carried} UNDECODABLE reports at b`,
+      );
+      for (const error of sb.errors)
+        assert(
+          isTransportError(error, 'UNDECODABLE'),
+          `an UNDECODABLE TransportError: ${show(String(error))}`,
+        );
+      await through('after-garbage');
+      assertEqual(sb.received.length - before, 1, 'messages received besides the one sent after the garbage');
+      assertEqual(sb.errors.length, carried, 'errors reported: one per undecodable frame');
+    });
+
+    test('oversized incoming frames are reported (TOO_LARGE) and dropped; one of exactly the maximum passes', async ({
+      pair,
+      sb,
+      through,
+    }) => {
+      const wire = pair.wire;
+      const max = pair.b.maxMessageChars;
+      if (!wire || max === undefined || max > LARGEST_TESTED_MAX) return;
+      assert(await wire.inject('b', wire.encode('b', payloadOfLength('raw-at-max', max))), 'frame carried');
+      await arrival(sb, 'raw-at-max');
+      assertEqual(sb.tagged('raw-at-max')[0]?.from, pair.aAddress, 'sender of a frame from a');
+      const before = sb.received.length;
+      await wire.inject('b', wire.encode('b', payloadOfLength('raw-over-max', max + 1)));
+      await waitFor(() => sb.errorsWith('TOO_LARGE').length > 0, timeoutMs, 'a TOO_LARGE report at b');
+      assert(isTransportError(sb.errors[0], 'TOO_LARGE'), 'a TransportError');
+      await through('after-oversized');
+      assertEqual(sb.tagged('raw-over-max').length, 0, 'oversized frames delivered');
+      assertEqual(sb.received.length - before, 1, 'messages received besides the one sent after');
+      assertEqual(sb.errors.length, 1, 'errors reported');
     });
 
     test('reconnect: a new transport for the same address receives again', async ({ pair, sa, sb, ab }) => {

@@ -1,9 +1,16 @@
 import type { TransportError } from '../errors.js';
 
 /**
- * The transport contract (docs/architecture.md, Transport contract). A transport moves plain
- * JSON-serializable payloads between nodes. It promises nothing about delivery: Raft tolerates loss,
- * duplication and reordering.
+ * The transport contract (docs/architecture.md, Transport contract). A transport moves plain JSON-serializable payloads
+ * between nodes. It promises nothing about delivery: Raft tolerates loss, duplication and reordering.
+ * `runTransportTests` (`@webraft/core/testing`) checks an adapter against every rule below.
+ *
+ * Incoming frames: a transport hands `gotData` only payloads it decoded from a frame of its own framing.
+ * A frame it cannot decode (not JSON, a wrong envelope) is dropped and reported as `UNDECODABLE`; a frame
+ * larger than its `maxMessageChars` is dropped unread and reported as `TOO_LARGE`; both through
+ * `sink.reportError`, once per frame (a transport may cap how many it reports per second under a flood,
+ * but must let a burst of 16 through). What it decodes still goes through the core's validator, which
+ * checks the message itself: the transport vouches for the framing, never for the content.
  */
 
 /** Where a transport hands what it receives: the local node (RaftInterface implements it). */
@@ -34,7 +41,12 @@ export abstract class NodeInstance {
     this.raft = raft;
   }
 
-  /** Send one JSON-serializable message to this peer. Must not throw for a peer that is gone. */
+  /**
+   * Send one JSON-serializable message to this peer. Must not throw for a peer that is gone. A payload
+   * whose JSON is longer than the transport's `maxMessageChars` is not sent: it is reported as
+   * `TOO_LARGE` (naming this peer) through `raft.reportError`, and write() returns normally. A payload JSON
+   * cannot encode (a cycle, a bigint) may throw an Error.
+   */
   abstract write(payload: unknown): void;
 
   /** Hand over a message received from this peer. */
@@ -57,9 +69,11 @@ export abstract class NodeInstance {
 /** A way to reach peers: makes `NodeInstance`s and may report peers it discovers and loses. */
 export interface Transport {
   /**
-   * The largest message this transport carries, in characters of its JSON encoding (a WebRTC data
-   * channel: about 256 KiB). The runtime sizes appends, snapshot chunks and the largest command to
-   * fit. Leave it out for no limit beyond the node's own.
+   * The largest message this transport carries, in characters (UTF-16 code units, JavaScript's
+   * `length`) of the payload's `JSON.stringify`, its own framing not counted (a WebRTC data channel:
+   * about 256 KiB). A message of exactly this size is carried; a larger one is refused at the sender and
+   * dropped at the receiver, both reported as `TOO_LARGE`. The runtime sizes appends, snapshot chunks and
+   * the largest command to fit. Leave it out for no limit beyond the node's own.
    */
   readonly maxMessageChars?: number;
   /** Begin receiving for `sink`, which the transport keeps for every instance it makes. Called once. */
@@ -70,7 +84,10 @@ export interface Transport {
   onPeer?(listener: (address: string) => void): () => void;
   /**
    * Subscribe to peers that went away (optional): closed, said goodbye or went silent past the
-   * transport's presence timeout. A peer may be reported again by `onPeer` when it comes back.
+   * transport's presence timeout. A peer may be reported again by `onPeer` when it comes back. A
+   * transport that has `onPeerGone` reports a peer whose transport was closed (the conformance suite
+   * checks it). It is a hint, not a failure detector Raft relies on: membership changes only through
+   * the log, and a peer reported gone may still be alive behind a partition.
    */
   onPeerGone?(listener: (address: string) => void): () => void;
   /** Stop receiving and release everything. */
