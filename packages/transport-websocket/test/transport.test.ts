@@ -135,7 +135,13 @@ describe('WebSocketTransport', () => {
     const scheduled: number[] = [];
     const t = transport({
       url: relay.url,
-      io: { setTimeout: (fire, ms) => (scheduled.push(ms), setTimeout(fire, ms)), clearTimeout },
+      io: {
+        setTimeout: (fire, ms) => {
+          scheduled.push(ms);
+          return setTimeout(fire, ms);
+        },
+        clearTimeout,
+      },
     });
     t.open(sink);
     await waitFor(() => t.state === 'closed', 5000, 'the transport to give up');
@@ -197,7 +203,15 @@ describe('WebSocketTransport', () => {
     });
     let wake: () => void = () => {};
     const { sink, errors } = recorder();
-    const t = transport({ url: relay.url, io: { onWake: (w) => ((wake = w), () => {}) } });
+    const t = transport({
+      url: relay.url,
+      io: {
+        onWake: (w) => {
+          wake = w;
+          return () => {};
+        },
+      },
+    });
     t.open(sink);
     const peer = t.createInstance('p');
     for (let n = 0; n < 1100; n++) peer.write(n);
