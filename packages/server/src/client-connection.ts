@@ -20,6 +20,8 @@ export class ClientConnection {
   /** When the send buffer went past `sendBuffer` (null: it is not). */
   #overSince: number | null = null;
   #closed = false;
+  /** The welcome was sent: membership news before it would arrive ahead of the peer list. */
+  welcomed = false;
   /** A newer connection of the same node took over (here or on another relay). */
   replaced = false;
   readonly messages: TokenBucket;

@@ -70,6 +70,7 @@ export class Relay {
       peers: [...peers],
       maxFrameBytes: this.maxFrameBytes,
     });
+    conn.welcomed = true;
     if (!previous) this.announce(conn.room, { k: 'joined', id: conn.id }, conn.id);
   }
 
@@ -94,7 +95,7 @@ export class Relay {
     const members = this.#rooms.get(room);
     if (!members) return;
     const text = encodeFrame(frame);
-    for (const [id, member] of members) if (id !== except) member.deliver(text);
+    for (const [id, member] of members) if (id !== except && member.welcomed) member.deliver(text);
   }
 
   /** A text frame from `conn`: rate-limited, validated, stamped and relayed, or dropped and counted. */
