@@ -4,9 +4,8 @@ import { CloseCode } from '@webraft/transport-websocket/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type RelayServer, startRelayServer } from '../src/index.js';
+import { type RedisProcess, startRedis, startRelayProcess } from '../src/testing/index.js';
 import { joined, type RawClient } from './helpers/raw-client.js';
-import { type RedisProcess, startRedis } from './helpers/redis-process.js';
-import { startRelayProcess } from './helpers/relay-process.js';
 
 // Two relays sharing a real redis-server (Debian's), started on a free loopback port for this file.
 let redis: RedisProcess;

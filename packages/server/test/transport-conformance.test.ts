@@ -2,7 +2,7 @@ import { runTransportTests } from '@webraft/core/testing';
 import { WebSocketTransport } from '@webraft/transport-websocket';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { type RelayProcess, startRelayProcess } from './helpers/relay-process.js';
+import { type RelayProcess, startRelayProcess } from '../src/testing/index.js';
 
 // WebSocketTransport against a real relay process (the CLI, as deployed), in Node with ws's class.
 let relay: RelayProcess;

@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../../../..', import.meta.url));
-const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+// From the TypeScript source (tests in a checkout) the CLI runs through tsx; from the build, as is.
+const fromSource = import.meta.url.endsWith('.ts');
+const packageDir = fileURLToPath(new URL('../..', import.meta.url));
+const cli = fileURLToPath(new URL(fromSource ? '../../src/cli.ts' : '../../dist/cli.js', import.meta.url));
+const nodeArgs = fromSource ? ['--import', 'tsx', '--conditions=source', cli] : [cli];
 
 export interface RelayProcess {
   url: string;
@@ -17,10 +20,13 @@ export interface RelayProcess {
   kill(): Promise<void>;
 }
 
-/** Runs `webraft-server` (the CLI, from its TypeScript source) as a child process; resolves once it listens. */
+/**
+ * Runs `webraft-server` (the CLI) as a child process with `args`; resolves once it logs `listening`.
+ * For tests: the relay is a real process that can be stopped gracefully or killed.
+ */
 export async function startRelayProcess(args: string[] = [], timeoutMs = 20_000): Promise<RelayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', cli, ...args], {
-    cwd: root,
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
+    cwd: packageDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
