@@ -2,10 +2,10 @@ import { runTransportTests, waitFor } from '@webraft/core/testing';
 import { WebSocketTransport } from '@webraft/transport-websocket';
 import { CloseCode } from '@webraft/transport-websocket/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { type RelayServer, startRelayServer } from '../src/index.js';
 import { type RedisProcess, startRedis, startRelayProcess } from '../src/testing/index.js';
 import { joined, type RawClient } from './helpers/raw-client.js';
+import { tappedWire } from './helpers/tapped-wire.js';
 
 // Two relays sharing a real redis-server (Debian's), started on a free loopback port for this file.
 let redis: RedisProcess;
@@ -23,7 +23,7 @@ beforeAll(async () => {
   redis = await startRedis();
   relayA = await startRelayServer({ port: 0, redis: redis.url, relayId: 'A', presenceTtlMs: 1500 });
   relayB = await startRelayServer({ port: 0, redis: redis.url, relayId: 'B', presenceTtlMs: 1500 });
-});
+}, 30_000);
 afterEach(() => {
   for (const c of clients.splice(0)) c.ws.terminate();
 });
@@ -106,17 +106,19 @@ describe('two relays sharing Redis', () => {
 runTransportTests(
   async () => {
     const r = room();
+    const tap = tappedWire('end-a', 'end-b');
     const transports = [
-      new WebSocketTransport({ url: relayA.url, room: r, WebSocket }),
-      new WebSocketTransport({ url: relayB.url, room: r, WebSocket }),
+      new WebSocketTransport({ url: relayA.url, room: r, WebSocket: tap.WebSocketA }),
+      new WebSocketTransport({ url: relayB.url, room: r, WebSocket: tap.WebSocketB }),
     ];
     return {
       a: transports[0]!,
       b: transports[1]!,
       aAddress: 'end-a',
       bAddress: 'end-b',
+      wire: tap.wire,
       reopenB: async () => {
-        const b = new WebSocketTransport({ url: relayB.url, room: r, WebSocket });
+        const b = new WebSocketTransport({ url: relayB.url, room: r, WebSocket: tap.WebSocketB });
         transports.push(b);
         return b;
       },

@@ -211,31 +211,3 @@ export function decodeServerFrame(text: string): Decoded<ServerFrame> {
 export function encodeFrame(frame: ClientFrame | ServerFrame): string {
   return JSON.stringify(frame);
 }
-
-/**
- * UTF-8 length of `text`, counted without encoding it. A lone surrogate counts 3 (its replacement
- * character), as TextEncoder and Buffer encode it.
- */
-export function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 2; // 4 bytes for the pair of 2 characters
-        i++;
-      } else bytes += 2;
-    } else bytes += 2;
-  }
-  return bytes;
-}
-
-/** Whether `text` fits in `maxBytes` of UTF-8; counts only when the character count cannot decide. */
-export function fitsFrame(text: string, maxBytes: number): boolean {
-  if (text.length * 3 <= maxBytes) return true;
-  if (text.length > maxBytes) return false;
-  return utf8Length(text) <= maxBytes;
-}

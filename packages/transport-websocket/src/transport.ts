@@ -17,7 +17,6 @@ import {
   CloseCode,
   DEFAULT_MAX_FRAME_BYTES,
   decodeServerFrame,
-  fitsFrame,
   isId,
   type ServerFrame,
   type Signal,
@@ -99,6 +98,9 @@ function defaultOnWake(wake: () => void): () => void {
 }
 
 const OPEN = 1;
+
+/** Characters of `{"k":"msg","from":<from>,"d":}`: a relayed frame's length less its payload's. */
+const msgEnvelopeChars = (from: string) => JSON.stringify(from).length + 24;
 
 class WebSocketInstance extends NodeInstance {
   #closed = false;
@@ -260,18 +262,19 @@ export class WebSocketTransport implements Transport {
     if (this.#state.name === 'closed') return;
     const d = JSON.stringify(payload); // throws TypeError for a cycle or a bigint
     if (d === undefined) throw new TypeError(`the payload to ${to} is not JSON-serializable`);
-    this.#sendFrame(to, `{"k":"send","to":${JSON.stringify(to)},"d":${d}}`);
-  }
-
-  #sendFrame(to: string, frame: string): void {
-    if (!fitsFrame(frame, this.#maxFrameBytes)) {
+    if (d.length > this.maxMessageChars) {
       this.#report(
         'TOO_LARGE',
-        `a message to ${to} is larger than the relay's ${this.#maxFrameBytes} bytes; dropped`,
+        `a message of ${d.length} characters to ${to} is larger than the ${this.maxMessageChars} this transport carries; dropped`,
         to,
       );
       return;
     }
+    this.#sendFrame(to, `{"k":"send","to":${JSON.stringify(to)},"d":${d}}`);
+  }
+
+  /** Sends a frame that fits (payloads were checked against maxMessageChars, signals are small). */
+  #sendFrame(to: string, frame: string): void {
     const socket = this.#socket;
     if (this.#state.name === 'open' && socket && socket.readyState === OPEN) {
       if (socket.bufferedAmount > this.#maxBufferedBytes) {
@@ -419,8 +422,9 @@ export class WebSocketTransport implements Transport {
       this.#report('UNDECODABLE', 'a binary frame arrived from the relay; dropped');
       return;
     }
-    if (!fitsFrame(data, this.#maxFrameBytes)) {
-      this.#report('TOO_LARGE', `a frame of ${data.length} characters arrived from the relay; dropped`);
+    // Not even parsed when it cannot hold a message this transport carries.
+    if (data.length > this.maxMessageChars + FRAME_OVERHEAD_CHARS) {
+      this.#tooLarge(data.length);
       return;
     }
     const decoded = decodeServerFrame(data);
@@ -428,7 +432,14 @@ export class WebSocketTransport implements Transport {
       this.#report('UNDECODABLE', `a frame from the relay was refused (${decoded.reason}); dropped`);
       return;
     }
-    this.#handle(decoded.frame);
+    const frame = decoded.frame;
+    // The relay encodes `{"k":"msg","from":...,"d":...}` with JSON.stringify, as the sender encoded `d`:
+    // what is left of the frame besides the envelope is the payload's JSON.
+    if (frame.k === 'msg' && data.length - msgEnvelopeChars(frame.from) > this.maxMessageChars) {
+      this.#tooLarge(data.length - msgEnvelopeChars(frame.from));
+      return;
+    }
+    this.#handle(frame);
   }
 
   #handle(frame: ServerFrame): void {
@@ -474,6 +485,13 @@ export class WebSocketTransport implements Transport {
   #peerLeft(peer: string): void {
     if (!this.#peers.delete(peer)) return;
     for (const listener of [...this.#goneListeners]) listener(peer);
+  }
+
+  #tooLarge(chars: number): void {
+    this.#report(
+      'TOO_LARGE',
+      `a message of ${chars} characters arrived from the relay, more than the ${this.maxMessageChars} this transport carries; dropped`,
+    );
   }
 
   #report(code: TransportErrorCode, message: string, peer?: string): void {
