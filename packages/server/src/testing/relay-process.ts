@@ -29,6 +29,10 @@ export async function startRelayProcess(args: string[] = [], timeoutMs = 20_000)
     cwd: packageDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A harness that gives up (a timed-out hook) must not leave the process behind.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.off('exit', reap));
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   let buffered = '';
