@@ -1,38 +1,5 @@
 import { runTransportTests } from '@webraft/core/testing';
-import { WebSocketTransport } from '@webraft/transport-websocket';
-
-type End = 'a' | 'b';
-
-/**
- * Raw access to the wire for the suite's hostile-input tests: each end's WebSocket class keeps its
- * sockets, and `inject` dispatches a message event on an end's newest socket, as if the relay sent it.
- */
-function tappedWire(aAddress: string, bAddress: string) {
-  const sockets: Record<End, WebSocket[]> = { a: [], b: [] };
-  const socketClass = (end: End) =>
-    class TappedWebSocket extends WebSocket {
-      constructor(url: string) {
-        super(url);
-        sockets[end].push(this);
-      }
-    };
-  return {
-    WebSocketA: socketClass('a'),
-    WebSocketB: socketClass('b'),
-    wire: {
-      encode: (to: End, payload: unknown) =>
-        JSON.stringify({ k: 'msg', from: to === 'b' ? aAddress : bAddress, d: payload }),
-      inject: (to: End, frame: unknown): boolean => {
-        const ws = sockets[to].at(-1);
-        if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-        if (typeof frame !== 'string' && !(frame instanceof ArrayBuffer)) return false;
-        ws.dispatchEvent(new MessageEvent('message', { data: frame }));
-        return true;
-      },
-      garbage: [new Uint8Array([1, 2, 3]).buffer, '[]', '{"k":"nope"}', '{"k":"msg","from":"a"}'],
-    },
-  };
-}
+import { webSocketPair } from '@webraft/transport-websocket/testing';
 
 /**
  * Runs `runTransportTests` for WebSocketTransport in this page, with the browser's own WebSocket,
@@ -42,27 +9,19 @@ async function runConformance(url: string): Promise<{ name: string; error?: stri
   const tests: { name: string; fn: () => Promise<void> }[] = [];
   let prefix = '';
   runTransportTests(
-    async () => {
-      const room = `chromium-${Math.random().toString(36).slice(2)}`;
-      const tap = tappedWire('page-a', 'page-b');
-      const make = (WebSocket: typeof tap.WebSocketA) => new WebSocketTransport({ url, room, WebSocket });
-      const transports = [make(tap.WebSocketA), make(tap.WebSocketB)];
-      return {
-        a: transports[0]!,
-        b: transports[1]!,
-        aAddress: 'page-a',
-        bAddress: 'page-b',
-        wire: tap.wire,
-        reopenB: async () => {
-          const b = make(tap.WebSocketB);
-          transports.push(b);
-          return b;
+    async () =>
+      webSocketPair({
+        urls: [url, url],
+        room: `chromium-${Math.random().toString(36).slice(2)}`,
+        WebSocket,
+        garbage: [new Uint8Array([1, 2, 3]).buffer],
+        // As if the relay sent it: a message event on the socket (text, or an ArrayBuffer for binary).
+        injectFrame: (socket, frame) => {
+          if (typeof frame !== 'string' && !(frame instanceof ArrayBuffer)) return false;
+          (socket as unknown as WebSocket).dispatchEvent(new MessageEvent('message', { data: frame }));
+          return true;
         },
-        close: async () => {
-          for (const t of transports) t.close();
-        },
-      };
-    },
+      }),
     {
       describe: (name, fn) => {
         prefix = `${name} > `;

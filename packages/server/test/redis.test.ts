@@ -1,11 +1,10 @@
 import { runTransportTests, waitFor } from '@webraft/core/testing';
-import { WebSocketTransport } from '@webraft/transport-websocket';
 import { CloseCode } from '@webraft/transport-websocket/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RelayServer, startRelayServer } from '../src/index.js';
 import { type RedisProcess, startRedis, startRelayProcess } from '../src/testing/index.js';
+import { nodePair } from './helpers/node-pair.js';
 import { joined, type RawClient } from './helpers/raw-client.js';
-import { tappedWire } from './helpers/tapped-wire.js';
 
 // Two relays sharing a real redis-server (Debian's), started on a free loopback port for this file.
 let redis: RedisProcess;
@@ -104,29 +103,7 @@ describe('two relays sharing Redis', () => {
 
 // The conformance suite with its two ends on different relays.
 runTransportTests(
-  async () => {
-    const r = room();
-    const tap = tappedWire('end-a', 'end-b');
-    const transports = [
-      new WebSocketTransport({ url: relayA.url, room: r, WebSocket: tap.WebSocketA }),
-      new WebSocketTransport({ url: relayB.url, room: r, WebSocket: tap.WebSocketB }),
-    ];
-    return {
-      a: transports[0]!,
-      b: transports[1]!,
-      aAddress: 'end-a',
-      bAddress: 'end-b',
-      wire: tap.wire,
-      reopenB: async () => {
-        const b = new WebSocketTransport({ url: relayB.url, room: r, WebSocket: tap.WebSocketB });
-        transports.push(b);
-        return b;
-      },
-      close: async () => {
-        for (const t of transports) t.close();
-      },
-    };
-  },
+  async () => nodePair([relayA.url, relayB.url], room()),
   { describe, it },
   { title: 'WebSocketTransport conformance across two relays sharing Redis' },
 );

@@ -1,27 +1,14 @@
 import { waitFor } from '@webraft/core/testing';
 import { CloseCode } from '@webraft/transport-websocket/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type RelayServer, startRelayServer } from '../src/index.js';
-import type { RelayServerOptions } from '../src/options.js';
-import { joined, type RawClient, rawClient } from './helpers/raw-client.js';
+import { describe, expect, it } from 'vitest';
+import type { RelayServer } from '../src/index.js';
+import { relayFixture } from './helpers/fixtures.js';
+import { joined, rawClient } from './helpers/raw-client.js';
 
 // The relay's routing and membership, through raw clients against a relay in this process.
-const servers: RelayServer[] = [];
-const clients: RawClient[] = [];
-async function relay(options: Partial<RelayServerOptions> = {}): Promise<RelayServer> {
-  const server = await startRelayServer({ port: 0, ...options });
-  servers.push(server);
-  return server;
-}
-async function member(server: RelayServer, room: string, node: string): Promise<RawClient> {
-  const client = await joined(server.url, room, node);
-  clients.push(client);
-  return client;
-}
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.ws.terminate();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const { relay, track } = relayFixture();
+const member = async (server: RelayServer, room: string, node: string) =>
+  track(await joined(server.url, room, node));
 
 describe('relay', () => {
   it('tells a newcomer who is in the room, and the room who joined and who left', async () => {

@@ -3,27 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { waitFor } from '@webraft/core/testing';
 import { CloseCode } from '@webraft/transport-websocket/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createToken, type RelayServer, startRelayServer, verifyToken } from '../src/index.js';
-import type { RelayServerOptions } from '../src/options.js';
-import { joined, type RawClient, rawClient } from './helpers/raw-client.js';
+import { describe, expect, it } from 'vitest';
+import { createToken, verifyToken } from '../src/index.js';
+import { relayFixture } from './helpers/fixtures.js';
+import { joined, rawClient } from './helpers/raw-client.js';
 
 const SECRET = 'test-secret-0123456789abcdef';
-const servers: RelayServer[] = [];
-const clients: RawClient[] = [];
-async function relay(options: Partial<RelayServerOptions> = {}): Promise<RelayServer> {
-  const server = await startRelayServer({ port: 0, ...options });
-  servers.push(server);
-  return server;
-}
-function track(client: RawClient): RawClient {
-  clients.push(client);
-  return client;
-}
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.ws.terminate();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const { relay, track } = relayFixture();
 
 describe('tokens', () => {
   it('verify only for their room and node, with the right secret, before expiry', () => {

@@ -1,8 +1,7 @@
 import { runTransportTests } from '@webraft/core/testing';
-import { WebSocketTransport } from '@webraft/transport-websocket';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type RelayProcess, startRelayProcess } from '../src/testing/index.js';
-import { tappedWire } from './helpers/tapped-wire.js';
+import { nodePair } from './helpers/node-pair.js';
 
 // WebSocketTransport against a real relay process (the CLI, as deployed), in Node with ws's class.
 let relay: RelayProcess;
@@ -15,28 +14,7 @@ afterAll(async () => {
 
 let rooms = 0;
 runTransportTests(
-  async () => {
-    const room = `conformance-${++rooms}-${process.pid}`;
-    const tap = tappedWire('node-a', 'node-b');
-    const make = (WebSocket: typeof tap.WebSocketA) =>
-      new WebSocketTransport({ url: relay.url, room, WebSocket });
-    const transports = [make(tap.WebSocketA), make(tap.WebSocketB)];
-    return {
-      a: transports[0]!,
-      b: transports[1]!,
-      aAddress: 'node-a',
-      bAddress: 'node-b',
-      wire: tap.wire,
-      reopenB: async () => {
-        const b = make(tap.WebSocketB);
-        transports.push(b);
-        return b;
-      },
-      close: async () => {
-        for (const t of transports) t.close();
-      },
-    };
-  },
+  async () => nodePair([relay.url, relay.url], `conformance-${++rooms}-${process.pid}`),
   { describe, it },
   { title: 'WebSocketTransport conformance (Node, relay process)' },
 );
