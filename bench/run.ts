@@ -508,6 +508,11 @@ function git(args: string[]): string | null {
 
 // ------------------------------------------------------------------ main
 
+// The WebSocket transport's benchmark (a browser and a relay, not a MemoryNetwork case): bench/browser.
+if (values.only?.some((o) => o.split(',').includes('websocket'))) {
+  await (await import('./browser/websocket.js')).runWebSocketBench();
+  process.exit(0);
+}
 const cases = select(plan(), values.only);
 if (values.list) {
   for (const c of plan()) console.log(c.name);
