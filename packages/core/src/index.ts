@@ -28,6 +28,15 @@ export { DEFAULT_TIMING, DEFAULT_TUNING } from './runtime/options.js';
 export type { AbortSignalLike, ProposeResult } from './runtime/pending.js';
 export { RaftNode, type RaftNodeOptions } from './runtime/raft-node.js';
 export { MemoryStorage } from './storage/memory.js';
+export { type PersistPlan, planPersist } from './storage/plan-persist.js';
+export {
+  checkEntryRecord,
+  checkHardStateRecord,
+  checkLoadedState,
+  checkSnapshotRecord,
+} from './storage/record-checks.js';
+export { StoredLog } from './storage/stored-log.js';
 export type { PersistBatch, PersistedState, RaftStorage } from './storage/types.js';
+export { refuseLostStorage, type UsageMarker } from './storage/usage-marker.js';
 export { type MemoryDelivery, MemoryNetwork, type MemoryNetworkOptions } from './transport/memory.js';
 export { type MessageSink, NodeInstance, type Transport } from './transport/types.js';

@@ -2,6 +2,8 @@ import { StorageError } from '../errors.js';
 import { cloneJson } from '../protocol/clone-json.js';
 import { makeEntry } from '../protocol/make-entry.js';
 import type { ClusterConfig, Entry, HardState, Snapshot } from '../protocol/types.js';
+import { type PersistPlan, planPersist } from './plan-persist.js';
+import { StoredLog } from './stored-log.js';
 import { EMPTY_HARD_STATE, type PersistBatch, type PersistedState, type RaftStorage } from './types.js';
 
 declare function structuredClone<T>(value: T): T;
@@ -14,6 +16,8 @@ interface Disk {
   hardState: HardState;
   snapshot: Snapshot | null;
   entries: Entry[];
+  /** The shape of the above, which batches are planned against. */
+  log: StoredLog;
 }
 
 /**
@@ -21,17 +25,13 @@ interface Disk {
  * what they passed or got back) and applies each batch atomically: the whole batch is validated first,
  * and an impossible one rejects with a `StorageError` having changed nothing.
  *
- * Besides the shape of the log (consecutive indexes, no gap, nothing below the snapshot, compaction
- * within the log, terms never decreasing along the log) it guards Raft's durable invariants, so that the
- * simulator catches protocol bugs at the write that would break them:
- * - the term never decreases and a vote cast in a term never changes (election safety, paper 5.2);
- * - the commit index never lies beyond the log: a batch cannot truncate committed entries (5.3, 5.4);
- * - a snapshot or compaction never goes back behind the stored snapshot.
+ * Batches are checked by `planPersist`, as every adapter's are, so the simulator catches a protocol bug
+ * at the write that would break Raft's durable invariants.
  *
  * `reopen()` gives a new handle on the same data: a restart in the simulator and in tests.
  */
 export class MemoryStorage implements RaftStorage {
-  #disk: Disk = { hardState: { ...EMPTY_HARD_STATE }, snapshot: null, entries: [] };
+  #disk: Disk = { hardState: { ...EMPTY_HARD_STATE }, snapshot: null, entries: [], log: StoredLog.empty() };
   #closed = false;
   #persistCount = 0;
   #injected: StorageError | null = null;
@@ -76,9 +76,7 @@ export class MemoryStorage implements RaftStorage {
     } catch (cause) {
       throw new StorageError(`batch is not cloneable: ${String(cause)}`, 'INVALID_BATCH', { cause });
     }
-    const problem = validate(this.#disk, copy);
-    if (problem) throw new StorageError(`impossible batch: ${problem}`, 'INVALID_BATCH');
-    apply(this.#disk, copy);
+    apply(this.#disk, planPersist(this.#disk.log, copy));
     this.#persistCount++;
   }
 
@@ -146,135 +144,17 @@ export class MemoryStorage implements RaftStorage {
   }
 }
 
-const isIndex = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
-
-function checkSnapshot(s: Snapshot, what: string): string | null {
-  if (typeof s !== 'object' || s === null || typeof s.meta !== 'object' || s.meta === null) {
-    return `${what} has no meta`;
+/** Writes a planned batch onto the disk, in the order `planPersist` documents. */
+function apply(disk: Disk, plan: PersistPlan): void {
+  const base = disk.snapshot?.meta.index ?? 0;
+  if (plan.deleteFrom !== null) disk.entries.length = Math.max(0, plan.deleteFrom - base - 1);
+  if (plan.snapshot) {
+    disk.entries = disk.entries.slice(plan.snapshot.meta.index - base);
+    disk.snapshot = plan.snapshot;
   }
-  const { index, term, config } = s.meta;
-  if (!isIndex(index) || !isIndex(term)) return `${what} index/term must be non-negative integers`;
-  if (!config || !Array.isArray(config.voters) || !Array.isArray(config.learners)) {
-    return `${what} has no config { voters, learners }`;
-  }
-  return null;
-}
-
-const NO_ENTRIES: readonly Entry[] = Object.freeze([]);
-
-/** The term at `i` in a log made of a base (snapshot), `keepOld` stored entries and `entries` from `first`. */
-function termAfter(
-  i: number,
-  base: number,
-  baseTerm: number,
-  entries: readonly Entry[],
-  first: number,
-  stored: readonly Entry[],
-  storedBase: number,
-  keepOld: number,
-): number | undefined {
-  if (i === base) return baseTerm;
-  if (i < base) return undefined;
-  if (i >= first) return entries[i - first]?.term;
-  return i - storedBase - 1 < keepOld ? stored[i - storedBase - 1]?.term : undefined;
-}
-
-/** Returns why `batch` cannot be applied to `disk`, or null. Reads only; mutates nothing. */
-function validate(disk: Disk, batch: PersistBatch): string | null {
-  const oldBase = disk.snapshot?.meta.index ?? 0;
-  let base = oldBase;
-  let baseTerm = disk.snapshot?.meta.term ?? 0;
-  let last = oldBase + disk.entries.length;
-  let keepOld = disk.entries.length; // how many stored entries survive steps 1 and 2
-  const entries = batch.entries ?? NO_ENTRIES;
-  const first = entries[0]?.index ?? Number.POSITIVE_INFINITY;
-
-  // 1. snapshot from the leader: the log restarts after it.
-  if (batch.snapshot !== undefined) {
-    const bad = checkSnapshot(batch.snapshot, 'snapshot');
-    if (bad) return bad;
-    if (batch.snapshot.meta.index < base) {
-      return `snapshot at ${batch.snapshot.meta.index} is behind the stored snapshot at ${base}`;
-    }
-    base = batch.snapshot.meta.index;
-    baseTerm = batch.snapshot.meta.term;
-    last = base;
-    keepOld = 0;
-  }
-
-  // 2. entries: replace the suffix from entries[0].index.
-  if (!Array.isArray(entries)) return 'entries is not an array';
-  for (let k = 0; k < entries.length; k++) {
-    const e = entries[k];
-    if (typeof e !== 'object' || e === null || !isIndex(e.index) || !isIndex(e.term) || e.index < 1) {
-      return `entry ${k} has no valid index/term`;
-    }
-    if (k > 0 && e.index !== first + k) return `entries are not consecutive at ${e.index}`;
-    if (k > 0 && e.term < (entries[k - 1] as Entry).term) return `entry terms decrease at ${e.index}`;
-  }
-  if (entries.length > 0) {
-    if (first <= base) return `entries start at ${first}, at or below the snapshot index ${base}`;
-    if (first > last + 1) return `entries start at ${first}, leaving a gap after the last index ${last}`;
-    const prevTerm = termAfter(first - 1, base, baseTerm, entries, first, disk.entries, oldBase, keepOld);
-    const firstTerm = (entries[0] as Entry).term;
-    if (prevTerm !== undefined && firstTerm < prevTerm) {
-      return `entry ${first} has term ${firstTerm}, below the term ${prevTerm} of the entry before it`;
-    }
-    keepOld = Math.min(keepOld, first - oldBase - 1);
-    last = first + entries.length - 1;
-  }
-
-  // 3. compaction: a snapshot of this node's own state machine, within the log.
-  if (batch.compaction !== undefined) {
-    const bad = checkSnapshot(batch.compaction, 'compaction');
-    if (bad) return bad;
-    const { index, term } = batch.compaction.meta;
-    if (index < base) return `compaction at ${index} is behind the snapshot at ${base}`;
-    if (index > last) return `compaction at ${index} is beyond the last index ${last}`;
-    const stored = termAfter(index, base, baseTerm, entries, first, disk.entries, oldBase, keepOld);
-    if (stored !== undefined && stored !== term) {
-      return `compaction at ${index} has term ${term} but the entry there has term ${stored}`;
-    }
-    base = index;
-    baseTerm = term;
-  }
-
-  // 4. hard state.
-  const old = disk.hardState;
-  const hs = batch.hardState ?? old;
-  if (batch.hardState !== undefined) {
-    if (typeof hs !== 'object' || hs === null || !isIndex(hs.term) || !isIndex(hs.commit)) {
-      return 'hardState term/commit must be non-negative integers';
-    }
-    if (hs.vote !== null && typeof hs.vote !== 'string') return 'hardState vote must be a string or null';
-    if (hs.term < old.term) return `term goes back from ${old.term} to ${hs.term}`;
-    if (hs.term === old.term && old.vote !== null && hs.vote !== old.vote) {
-      return `vote in term ${hs.term} changes from ${old.vote} to ${hs.vote}`;
-    }
-  }
-  if (hs.commit > last) return `commit ${hs.commit} lies beyond the last index ${last}`;
-  return null;
-}
-
-/** Applies a validated batch in the documented order. */
-function apply(disk: Disk, batch: PersistBatch): void {
-  if (batch.snapshot) {
-    disk.snapshot = batch.snapshot;
-    disk.entries = [];
-  }
-  const entries = batch.entries;
-  if (entries && entries.length > 0) {
-    const base = disk.snapshot?.meta.index ?? 0;
-    const keep = (entries[0] as Entry).index - base - 1;
-    if (disk.entries.length !== keep) disk.entries.length = keep; // a conflicting suffix goes first
-    for (const e of entries) disk.entries.push(e);
-  }
-  if (batch.compaction) {
-    const drop = batch.compaction.meta.index - (disk.snapshot?.meta.index ?? 0);
-    disk.entries = disk.entries.slice(drop);
-    disk.snapshot = batch.compaction;
-  }
-  if (batch.hardState) disk.hardState = batch.hardState;
+  for (const e of plan.append) disk.entries.push(e);
+  if (plan.hardState) disk.hardState = plan.hardState;
+  disk.log.apply(plan);
 }
 
 /**
