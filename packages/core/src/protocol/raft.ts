@@ -873,7 +873,12 @@ export class RaftCore {
       else if (!earlier.accepted) this.sendRefusal(from, [e], earlier.code, earlier.reason);
     }
     if (fresh.length === 0) return;
-    const refusal = this.checkProposal(fresh);
+    // A node outside the configuration (removed, or never added) must not have its commands committed
+    // by this cluster: refuse at once, so its caller learns it instead of waiting for a timeout. The
+    // refusal is recorded like any other, so no later copy can be appended in this term.
+    const refusal = this.isMember(from)
+      ? this.checkProposal(fresh)
+      : refuse('NOT_MEMBER', `${from} is not a member of the cluster`);
     const decision: ForwardedDecision =
       refusal === null || refusal.ok
         ? ACCEPTED_DECISION
@@ -882,6 +887,11 @@ export class RaftCore {
       if (e.client !== undefined && e.seq !== undefined) this.forwarded.record(e.client, e.seq, decision);
     if (decision.accepted) this.appendProposals(fresh);
     else this.sendRefusal(from, fresh, decision.code, decision.reason);
+  }
+
+  private isMember(id: NodeId): boolean {
+    const { voters, learners } = this.membership.config;
+    return voters.includes(id) || learners.includes(id);
   }
 
   /** Tells the proposer that these forwarded entries will never be appended (one message per client). */

@@ -269,6 +269,29 @@ describe('removing a member', () => {
     net.runFor(5 * HEARTBEAT_INTERVAL);
     expect(net.sent.slice(before).filter((m) => m.to === 'c')).toEqual([]);
   });
+  it('the leader refuses what a removed member forwards with NOT_MEMBER, and never appends it', () => {
+    const net = Network.of(IDS);
+    net.campaign('a');
+    const a = net.core('a');
+    const c = net.core('c');
+    a.propose([{ kind: 'config', data: { voters: ['a', 'b'], learners: [] } }], net.now);
+    net.deliverAll();
+    expect(a.membership.isVoter('c')).toBe(false);
+    // c still knows a as its leader, so it forwards to it.
+    expect(c.propose([{ kind: 'command', data: 'late', client: 'c~1', seq: 1 }], net.now).ok).toBe(true);
+    net.deliverAll();
+    expect(a.log.entries.filter((e) => e.data === 'late')).toEqual([]);
+    expect(
+      ofType(
+        net.sentWhere((m) => m.type === 'proposeRefused'),
+        'proposeRefused',
+      ),
+    ).toMatchObject([{ to: 'c', client: 'c~1', seqs: [1], code: 'NOT_MEMBER' }]);
+    // The refusal is final in this term: a resent copy is refused again, not appended.
+    c.propose([{ kind: 'command', data: 'late', client: 'c~1', seq: 1 }], net.now);
+    net.deliverAll();
+    expect(a.log.entries.filter((e) => e.data === 'late')).toEqual([]);
+  });
 });
 
 describe('check-quorum and leases', () => {
