@@ -87,6 +87,7 @@ export function decodeStore(raw: RawStore, name: string): LoadedStore {
   }
   const entries: Entry[] = [];
   const segmentStarts: number[] = [];
+  let next = (snapshot?.meta.index ?? 0) + 1;
   raw.segments.forEach((value, k) => {
     const key = raw.segmentKeys[k];
     const record = `${name}/${LOG_STORE}/${String(key)}`;
@@ -104,6 +105,13 @@ export function decodeStore(raw: RawStore, name: string): LoadedStore {
     if ((segment.entries[0] as { index?: unknown } | null)?.index !== key) {
       throw new StorageCorruptError(record, 'its first entry does not have the index it is stored under');
     }
+    if (key !== next) {
+      throw new StorageCorruptError(
+        record,
+        `the log has a gap: the segment starts at ${key}, the log before it ends at ${next - 1}`,
+      );
+    }
+    next = (key as number) + segment.entries.length;
     segmentStarts.push(key as number);
     for (const entry of segment.entries) entries.push(entry);
   });
