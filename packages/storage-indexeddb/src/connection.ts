@@ -1,5 +1,5 @@
 import { StorageError } from '@webraft/core';
-import { createStores, SCHEMA_VERSION } from './schema.js';
+import { ALL_STORES, createStores, SCHEMA_VERSION } from './schema.js';
 
 /**
  * Opens `name`. With `mustExist`, a database that does not exist is not created: the upgrade is aborted
@@ -85,9 +85,19 @@ export class Connection {
     return db;
   }
 
-  /** True when `db` is no longer this handle's connection: it closed under a running call. */
+  /**
+   * True when `db` closed under a running call. A forced close (the browser's) aborts the running
+   * transactions before its `close` event arrives, so the connection is also probed: a closing one
+   * refuses to start a transaction.
+   */
   isGone(db: IDBDatabase): boolean {
-    return this.#db !== db;
+    if (this.#db !== db) return true;
+    try {
+      db.transaction(ALL_STORES, 'readonly').abort();
+      return false;
+    } catch {
+      return true;
+    }
   }
 
   /** Closes `db` (if still open) and forgets it: the next `get` opens a new connection. */
