@@ -8,6 +8,8 @@
  * a cluster with 100,000 committed entries (snapshot plus log tail, then promotion), leadership transfer,
  * and the floor (the message pattern of a commit, or of a ReadIndex round, through MemoryNetwork with no
  * Raft logic). Prints a table and writes bench/results/<date>.json (and latest.json for a complete full run).
+ * In Chromium (bench/browser/): a BroadcastChannel cluster of 3 tabs, and the storage adapters
+ * (`browser-storage-<adapter>`: batch appends, load of 100,000 entries, a 3-node cluster on the adapter).
  *
  * - `--quick`: fewer commits and trials, a smoke run (results go to <date>-quick.json).
  * - `--only`: case names or prefixes (`--list` shows them), e.g. `--only commits-3n-1` or `--only floor`.
@@ -37,6 +39,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { browserBroadcastChannelCases } from './browser/broadcastchannel.js';
+import { browserStorageCases } from './browser/storage.js';
 import { type CpuProfile, formatProfileSummary, summarizeProfile } from './lib/profile.js';
 import { fmtInt, fmtMB, fmtMs, fmtUs } from './lib/stats.js';
 import type {
@@ -154,6 +157,7 @@ function plan(): CaseSpec[] {
   });
   cases.push({ name: 'transfer-3n', kind: 'transfer', nodes: 3, trials: q(20, 5), warmup: q(2, 1) });
   cases.push(...browserBroadcastChannelCases(quick));
+  cases.push(...browserStorageCases(quick));
   return cases;
 }
 

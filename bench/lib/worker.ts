@@ -33,6 +33,9 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
     case 'transfer':
       return runTransfer(spec);
     case 'browser':
+      if (spec.name.startsWith('browser-storage-')) {
+        return (await import('../browser/storage.js')).runBrowserStorage(spec);
+      }
       return (await import('../browser/broadcastchannel.js')).runBrowserBroadcastChannel(spec);
   }
 }
