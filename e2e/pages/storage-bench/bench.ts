@@ -4,13 +4,9 @@
  * latency and throughput, `load()` of a long log, and a 3-node cluster in this page with every node on
  * that adapter; each beside the raw floor measured here. Times are ms.
  */
-import { type Entry, MemoryNetwork, RaftInterface, type StateMachine } from '@webraft/core';
+import { type Entry, MemoryNetwork, type RaftInterface } from '@webraft/core';
+import { BenchRaft, Counter, closedLoop, type Run } from '../bench-node.js';
 import { ADAPTERS, type BenchAdapter } from './adapters.js';
-
-interface Run {
-  latencies: number[];
-  seconds: number;
-}
 
 const DATA = 'x'.repeat(100); // each entry carries 100 bytes
 const entryAt = (index: number): Entry => ({ index, term: 1, kind: 'command', data: DATA });
@@ -89,29 +85,6 @@ async function loadLog(name: string, count: number, batch: number, trials: numbe
   return { ms };
 }
 
-class Counter implements StateMachine {
-  n = 0;
-  apply(): unknown {
-    return ++this.n;
-  }
-  snapshot(): unknown {
-    return this.n;
-  }
-  restore(snapshot: unknown): void {
-    this.n = snapshot as number;
-  }
-}
-
-/** Followers wait 1 s before standing for election: the run measures a steady leader. */
-class BenchRaft extends RaftInterface {
-  override get heartbeatTimeout(): number {
-    return 1000;
-  }
-  override get electionTimeout(): number {
-    return 1000 + Math.random() * 1000;
-  }
-}
-
 /** A 3-node cluster in this page over MemoryNetwork, each node on the adapter: closed-loop proposals on the leader. */
 async function cluster(name: string, inflight: number, ops: number, warmup: number): Promise<Run> {
   const adapter = adapterOf(name);
@@ -132,28 +105,11 @@ async function cluster(name: string, inflight: number, ops: number, warmup: numb
   });
   await Promise.all(nodes.map((node) => node.start()));
   const leader = await elected;
-  const total = ops + warmup;
-  const latencies: number[] = [];
-  let next = 0;
-  let finished = 0;
-  let start = 0;
-  let end = 0;
-  const worker = async () => {
-    while (next < total) {
-      const i = next++;
-      const t0 = performance.now();
-      await leader.propose({ op: 'inc' });
-      const t = performance.now();
-      if (i >= warmup) latencies.push(t - t0);
-      if (++finished === warmup) start = t;
-      end = t;
-    }
-  };
-  await Promise.all(Array.from({ length: inflight }, worker));
+  const run = await closedLoop(inflight, ops, warmup, () => leader.propose({ op: 'inc' }));
   if (leader.state !== 'leader') throw new Error('leadership changed during the run');
   await Promise.all(nodes.map((node) => node.stop()));
   for (const id of peers) await adapter.destroy(id, namespace);
-  return { latencies, seconds: (end - start) / 1000 };
+  return run;
 }
 
 /**
@@ -165,27 +121,12 @@ async function clusterFloor(name: string, inflight: number, ops: number, warmup:
   const adapter = adapterOf(name);
   const stores = [scratch('floor-a'), scratch('floor-b'), scratch('floor-c')];
   const writers = await Promise.all(stores.map((store) => adapter.raw(store)));
-  const total = ops + warmup;
-  const latencies: number[] = [];
-  let next = 0;
-  let finished = 0;
-  let start = 0;
-  let end = 0;
-  const worker = async () => {
-    while (next < total) {
-      const i = next++;
-      const t0 = performance.now();
-      await Promise.all(writers.map((writer) => writer.write(entryAt(i + 1))));
-      const t = performance.now();
-      if (i >= warmup) latencies.push(t - t0);
-      if (++finished === warmup) start = t;
-      end = t;
-    }
-  };
-  await Promise.all(Array.from({ length: inflight }, worker));
+  const run = await closedLoop(inflight, ops, warmup, (i) =>
+    Promise.all(writers.map((writer) => writer.write(entryAt(i + 1)))),
+  );
   for (const writer of writers) await writer.close();
-  for (const store of stores) await adapterOf(name).destroyRaw(store);
-  return { latencies, seconds: (end - start) / 1000 };
+  for (const store of stores) await adapter.destroyRaw(store);
+  return run;
 }
 
 (window as unknown as { bench: unknown }).bench = { rawPuts, appendBatches, loadLog, cluster, clusterFloor };

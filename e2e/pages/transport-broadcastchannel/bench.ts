@@ -5,27 +5,15 @@
  * Raft node with in-memory storage on a BroadcastChannelTransport, and proposes from the leader.
  * Times are `performance.now()` in ms (5 us steps: the page is cross-origin isolated).
  */
-import { RaftInterface, type StateMachine } from '@webraft/core';
+import type { RaftInterface } from '@webraft/core';
 import { BroadcastChannelTransport } from '@webraft/transport-broadcastchannel';
+import { BenchRaft, Counter, closedLoop } from '../bench-node.js';
 
 const params = new URLSearchParams(location.search);
 const id = params.get('id') ?? 'a';
 const cluster = params.get('cluster') ?? 'bench';
 const peers = ['a', 'b', 'c'];
 
-/** A trivial state machine, as in the Node benchmarks (bench/lib/cluster.ts). */
-class Counter implements StateMachine {
-  n = 0;
-  apply(): unknown {
-    return ++this.n;
-  }
-  snapshot(): unknown {
-    return this.n;
-  }
-  restore(snapshot: unknown): void {
-    this.n = snapshot as number;
-  }
-}
 const COMMAND = { op: 'inc' };
 
 /**
@@ -134,20 +122,6 @@ function encodingCost(payload: unknown, ops: number) {
 
 // ------------------------------------------------------------------ the cluster
 
-/**
- * Followers wait 1 s (not 200 ms) before they stand for election: the benchmark measures a steady
- * leader, and on a loaded two-core machine a tab busy with 100 proposals in flight can be late with its
- * heartbeats. The commit path does not depend on these timeouts.
- */
-class BenchRaft extends RaftInterface {
-  override get heartbeatTimeout(): number {
-    return 1000;
-  }
-  override get electionTimeout(): number {
-    return 1000 + Math.random() * 1000;
-  }
-}
-
 let raft: RaftInterface | null = null;
 
 async function startNode(): Promise<void> {
@@ -163,26 +137,9 @@ async function startNode(): Promise<void> {
 async function propose(ops: number, warmup: number, inflight: number) {
   const node = raft;
   if (!node) throw new Error('startNode() first');
-  const total = ops + warmup;
-  const latencies: number[] = [];
-  let next = 0;
-  let start = 0;
-  let end = 0;
-  let finished = 0;
-  const worker = async () => {
-    while (next < total) {
-      const i = next++;
-      const t0 = performance.now();
-      await node.propose(COMMAND);
-      const t = performance.now();
-      if (i >= warmup) latencies.push(t - t0);
-      if (++finished === warmup) start = t;
-      end = t;
-    }
-  };
-  await Promise.all(Array.from({ length: inflight }, worker));
+  const run = await closedLoop(inflight, ops, warmup, () => node.propose(COMMAND));
   if (node.state !== 'leader') throw new Error('leadership changed during the run');
-  return { latencies, seconds: (end - start) / 1000 };
+  return run;
 }
 
 const bench = {
