@@ -41,12 +41,16 @@ export class OutcomeUnknownError extends RaftError {
   }
 }
 
-/** A message from the network failed validation. It was dropped; the node goes on. */
+/**
+ * A message from the network failed validation. It was dropped; the node goes on. Codes:
+ * `INVALID_MESSAGE` (malformed, oversized, or naming another sender), `OTHER_CLUSTER` (sent by a node
+ * of another cluster, or by one that has no cluster id, to a node that has one: see `clusterId`).
+ */
 export class InvalidMessageError extends RaftError {
   override name = 'InvalidMessageError';
   readonly from: string | undefined;
-  constructor(reason: string, from?: string) {
-    super('INVALID_MESSAGE', `invalid message${from === undefined ? '' : ` from ${from}`}: ${reason}`);
+  constructor(reason: string, from?: string, code: 'INVALID_MESSAGE' | 'OTHER_CLUSTER' = 'INVALID_MESSAGE') {
+    super(code, `invalid message${from === undefined ? '' : ` from ${from}`}: ${reason}`);
     this.from = from;
   }
 }

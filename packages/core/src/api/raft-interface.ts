@@ -7,9 +7,11 @@ import {
   TransportError,
 } from '../errors.js';
 import { addressProblem } from '../protocol/address.js';
+import { clusterIdFor } from '../protocol/cluster-id.js';
 import type { ClusterConfig, Message, NodeId, RaftRole } from '../protocol/types.js';
 import { DEFAULT_MESSAGE_LIMITS, validateMessage } from '../protocol/validate.js';
 import {
+  checkClusterOptions,
   checkComponents,
   checkIdentity,
   checkOptionKeys,
@@ -39,6 +41,18 @@ export interface RaftOptions extends Partial<RaftTuning>, Partial<RaftTiming> {
   stateMachine?: StateMachine;
   /** Initial voters, this node included, the same list on every initial member. Omit on a node that waits to be added. */
   peers?: NodeId[];
+  /**
+   * The cluster's identity, carried by every message: a node drops messages of another cluster
+   * (`InvalidMessageError` code `OTHER_CLUSTER` on `error`). By default derived from `peers` (and
+   * `clusterToken`), so every initial member computes the same id; a node without `peers` adopts the
+   * id of the first leader that adds it. Set it to pin the id, on a joiner too (it then accepts no other).
+   */
+  clusterId?: string;
+  /**
+   * Mixed into the default cluster id: two clusters bootstrapped with the same `peers` (say, a cluster
+   * wiped and started again) get different ids when their tokens differ. The same on every initial member.
+   */
+  clusterToken?: string;
   /** Makes the NodeInstances; alternatively override `createInstance`. */
   transport?: Transport;
   /** Injected time and randomness (the simulator uses virtual ones). */
@@ -60,6 +74,8 @@ const COMPONENT_KEYS = [
   'clock',
   'random',
   'clientId',
+  'clusterId',
+  'clusterToken',
 ] as const satisfies readonly (keyof RaftOptions)[];
 
 const KNOWN_OPTION_KEYS: readonly string[] = [
@@ -91,6 +107,7 @@ export class RaftInterface implements MessageSink {
   constructor(address: string, options: RaftOptions = {}) {
     checkOptionKeys(options, KNOWN_OPTION_KEYS);
     checkIdentity(address, options.peers, options.clientId);
+    checkClusterOptions(options.clusterId, options.clusterToken);
     checkComponents(options);
     const tuning = withDefaults(DEFAULT_TUNING, options);
     checkTuning(tuning);
@@ -141,7 +158,7 @@ export class RaftInterface implements MessageSink {
     if (!node?.isRunning) return;
     let message: Message;
     try {
-      message = validateMessage(payload, { from, to: this.address });
+      message = validateMessage(payload, { from, to: this.address, cluster: node.cluster });
     } catch (error) {
       node.events.emit(
         'error',
@@ -210,6 +227,7 @@ export class RaftInterface implements MessageSink {
     const node = new RaftNode({
       id: this.address,
       peers: opts.peers ?? [],
+      cluster: opts.clusterId ?? (opts.peers?.length ? clusterIdFor(opts.peers, opts.clusterToken) : null),
       storage: opts.storage ?? new MemoryStorage(),
       stateMachine: opts.stateMachine,
       send: (to, message) => this.send(to, message),
@@ -380,11 +398,20 @@ export class RaftInterface implements MessageSink {
   /**
    * The role while running; `'failed'` once the node halted on its own (a fatal storage error, a
    * failed `load()`, a snapshot the state machine could not restore: the `error` event said why);
-   * `'stopped'` before `start()` and after `stop()`.
+   * `'stopped'` before `start()` and after `stop()`; `'removed'` once this node applied a configuration
+   * without itself (the `removed` event: its requests are refused with code `REMOVED`).
    */
-  get state(): RaftRole | 'stopped' | 'failed' {
-    if (this.node?.isRunning) return this.node.status().role;
+  get state(): RaftRole | 'stopped' | 'failed' | 'removed' {
+    if (this.node?.isRunning) return this.node.removed ? 'removed' : this.node.status().role;
     return this.node?.failure ? 'failed' : 'stopped';
+  }
+
+  /**
+   * The cluster's id (see the `clusterId` option): from `start()` on, once known. Null before, and on
+   * a joiner until the first leader reached it.
+   */
+  get clusterId(): string | null {
+    return this.node?.cluster ?? null;
   }
 
   get term(): number {
@@ -418,6 +445,13 @@ export class RaftInterface implements MessageSink {
   /** Runs an operation on the node; one called before `start()` rejects (operations never throw). */
   private whenRunning<T>(operation: (node: RaftNode) => Promise<T>): Promise<T> {
     if (!this.node) return Promise.reject(new ConfigurationError('call start() first'));
+    if (this.node.isRunning && this.node.removed)
+      return Promise.reject(
+        new ProposalRefusedError(
+          `${this.address} was removed from the cluster: it can no longer propose, read or change the membership (stop it; a member can join its address again)`,
+          'REMOVED',
+        ),
+      );
     return operation(this.node);
   }
 }

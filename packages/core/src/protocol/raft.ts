@@ -27,7 +27,6 @@ import type {
   VoteMessage,
   VoteResponseMessage,
 } from './types.js';
-import { configProblem } from './validate.js';
 
 /**
  * The tunables the protocol reads: a part of the runtime's `RaftTuning` (runtime/options.ts, where
@@ -79,6 +78,11 @@ export interface RaftInit {
   bootstrap: ClusterConfig;
   /** The current time, in the same unit and origin as later `tick`/`step` calls. */
   now: number;
+  /**
+   * This node's cluster id (protocol/cluster-id.ts), stamped on every message it sends; null for a
+   * joiner that adopts the id of its first leader. Omitted: null.
+   */
+  cluster?: string | null;
 }
 
 /** What the runtime must do next (etcd's Ready): persist, then send, then apply. */
@@ -127,6 +131,8 @@ export interface RaftStatus {
   lastTerm: number;
   config: ClusterConfig;
   transferee: NodeId | null;
+  /** The cluster id, or null while a joining node has not heard from a leader yet. */
+  cluster: string | null;
 }
 
 const NO_DEADLINE = Number.POSITIVE_INFINITY;
@@ -144,6 +150,8 @@ export class RaftCore {
 
   term: number;
   vote: NodeId | null;
+  /** See RaftInit.cluster. Set once (bootstrap or first leader) and persisted in the hard state. */
+  cluster: string | null;
   role: RaftRole = 'follower';
   leader: NodeId | null = null;
   /** Elections this node started (a pre-vote and the vote after it count once), for the seed's events. */
@@ -202,6 +210,7 @@ export class RaftCore {
     this.id = cfg.id;
     this.term = init.hardState.term;
     this.vote = init.hardState.vote;
+    this.cluster = init.cluster ?? null;
     this.prevHardState = { ...init.hardState };
     this.durableTerm = init.hardState.term;
     this.localSnapshot = init.snapshot;
@@ -366,7 +375,10 @@ export class RaftCore {
       this.hardStateChanged() ||
       (commitMoved && (entries.length > 0 || this.log.pendingSnapshot !== null))
     ) {
-      hardState = { term: this.term, vote: this.vote, commit: this.log.committed };
+      hardState =
+        this.cluster === null
+          ? { term: this.term, vote: this.vote, commit: this.log.committed }
+          : { term: this.term, vote: this.vote, commit: this.log.committed, cluster: this.cluster };
       this.prevHardState = hardState;
     }
     let snapshot: Snapshot | undefined;
@@ -423,6 +435,7 @@ export class RaftCore {
       lastTerm: this.log.lastTerm(),
       config: this.membership.config,
       transferee: this.transferee,
+      cluster: this.cluster,
     };
   }
 
@@ -504,22 +517,20 @@ export class RaftCore {
         if (this.role === 'follower' && this.promotable()) this.campaign('transfer');
         return;
       case 'readIndexResponse':
-        if (this.role !== 'leader') this.readStates.push({ context: m.context, index: m.index });
+        if (this.role !== 'leader')
+          this.readStates.push(
+            m.code === undefined
+              ? { context: m.context, index: m.index }
+              : { context: m.context, index: m.index, code: m.code },
+          );
         return;
       case 'propose':
         if (this.role === 'leader') this.handleForwardedProposal(m.from, m.entries);
         return;
       case 'readIndex':
-        if (this.role === 'leader') this.leaderReadIndex(m.context, m.from);
-        else
-          this.send({
-            type: 'readIndexResponse',
-            from: this.id,
-            to: m.from,
-            term: this.term,
-            context: m.context,
-            index: -1,
-          });
+        // A node outside the configuration reads nothing of this cluster (as with its proposals).
+        if (this.role === 'leader' && this.isMember(m.from)) this.leaderReadIndex(m.context, m.from);
+        else this.refuseRead(m.context, m.from, this.role === 'leader' ? 'NOT_MEMBER' : undefined);
         return;
       case 'appendResponse':
       case 'heartbeatResponse':
@@ -726,6 +737,9 @@ export class RaftCore {
   // ---------------------------------------------------------------- follower side (paper 5.3, 7)
 
   private stepFromLeader(m: AppendMessage | HeartbeatMessage | SnapshotMessage): void {
+    // A joiner joins the cluster of the first leader that reaches it. The id becomes part of the hard
+    // state, which is durable before this node answers (its answers wait for the persist).
+    if (this.cluster === null && m.cluster !== undefined) this.cluster = m.cluster;
     if (this.role !== 'follower') this.becomeFollower(this.term, m.from);
     this.leader = m.from;
     this.leaderContactAt = this.now;
@@ -1269,15 +1283,27 @@ export class RaftCore {
     else this.send({ type: 'readIndexResponse', from: this.id, to: from, term: this.term, context, index });
   }
 
-  private refuseRead(context: string, from: NodeId): void {
+  /** `code` says why, when the reason is not a change of leader (the reader then retries elsewhere). */
+  private refuseRead(context: string, from: NodeId, code?: string): void {
     if (from === this.id) this.readStates.push({ context, index: -1 });
-    else
+    else if (code === undefined)
       this.send({ type: 'readIndexResponse', from: this.id, to: from, term: this.term, context, index: -1 });
+    else
+      this.send({
+        type: 'readIndexResponse',
+        from: this.id,
+        to: from,
+        term: this.term,
+        context,
+        index: -1,
+        code,
+      });
   }
 
   // ---------------------------------------------------------------- plumbing
 
   private send(m: Message): void {
+    if (this.cluster !== null) m.cluster = this.cluster;
     // A leader's own messages depend on nothing unpersisted once its term is durable (thesis 10.2.1),
     // so they can go out while its log write is in flight.
     if (this.role === 'leader' && this.durableTerm === this.term) this.earlyMsgs.push(m);
@@ -1286,7 +1312,7 @@ export class RaftCore {
 
   private hardStateChanged(): boolean {
     const p = this.prevHardState;
-    return p.term !== this.term || p.vote !== this.vote;
+    return p.term !== this.term || p.vote !== this.vote || (p.cluster ?? null) !== this.cluster;
   }
 }
 

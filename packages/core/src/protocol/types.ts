@@ -44,6 +44,11 @@ export interface HardState {
   vote: NodeId | null;
   /** Not required by the paper; persisted so a restart can re-apply without waiting for a leader. */
   commit: number;
+  /**
+   * The identity of the cluster this node belongs to (protocol/cluster-id.ts): fixed when the cluster
+   * is bootstrapped, adopted by a joining node from its first leader, and never changed after.
+   */
+  cluster?: string;
 }
 
 export interface SnapshotMeta {
@@ -65,6 +70,12 @@ interface MessageBase {
   from: NodeId;
   to: NodeId;
   term: number;
+  /**
+   * The sender's cluster id, set on every message a node with an id sends. A node drops a message of
+   * another cluster (etcd checks its cluster id on every message for the same reason): two clusters
+   * that share addresses must never mix their logs. Absent only from a joiner that has no id yet.
+   */
+  cluster?: string;
 }
 
 /** AppendEntries (paper 5.3). `index`/`logTerm` name the entry just before `entries`. */
@@ -174,6 +185,8 @@ export interface ReadIndexResponseMessage extends MessageBase {
   type: 'readIndexResponse';
   context: string;
   index: number;
+  /** With a refusal: why, when it is not a change of leader (`NOT_MEMBER`: the reader is not a member). */
+  code?: string;
 }
 
 export type Message =
@@ -221,7 +234,10 @@ export interface ProposedEntry {
 /** A completed read-index request: reads for `context` may be served once `index` is applied. */
 export interface ReadState {
   context: string;
+  /** The read index; -1 when refused. */
   index: number;
+  /** Why it was refused, when the leader said (see ReadIndexResponseMessage.code). */
+  code?: string;
 }
 
 export type RaftRole = 'follower' | 'candidate' | 'precandidate' | 'leader';

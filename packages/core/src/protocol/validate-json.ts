@@ -28,8 +28,11 @@ export const MAX_JSON_DEPTH = 64;
 export class Rejection {
   readonly #brand = true;
   readonly reason: string;
-  constructor(reason: string) {
+  /** Set for a message of another cluster, which callers report apart from a malformed one. */
+  readonly otherCluster: boolean;
+  constructor(reason: string, otherCluster = false) {
     this.reason = reason;
+    this.otherCluster = otherCluster;
   }
   static is(value: unknown): value is Rejection {
     return typeof value === 'object' && value !== null && #brand in value;

@@ -12,6 +12,7 @@
 
 import { InvalidMessageError } from '../errors.js';
 import { addressProblem } from './address.js';
+import { clusterIdProblem } from './cluster-id.js';
 import { ENTRY_OVERHEAD } from './entry-size.js';
 import { makeEntry, makeProposedEntry } from './make-entry.js';
 import type {
@@ -23,6 +24,7 @@ import type {
   Message,
   MessageType,
   ProposedEntry,
+  ReadIndexResponseMessage,
   SnapshotMeta,
   VoteMessage,
 } from './types.js';
@@ -93,15 +95,32 @@ const MESSAGE_TYPE_CONSTANTS: ReadonlyMap<unknown, MessageType> = new Map(MESSAG
  */
 export function validateMessage(
   payload: unknown,
-  expected: { from: string; to: string },
+  expected: ExpectedHeader,
   limits: MessageLimits = DEFAULT_MESSAGE_LIMITS,
 ): Message {
   try {
     return parseMessage(payload, expected, limits);
   } catch (e) {
-    const reason = Rejection.is(e) ? e.reason : 'the payload could not be read (a getter or proxy threw)';
-    throw new InvalidMessageError(reason, expected.from);
+    if (!Rejection.is(e))
+      throw new InvalidMessageError('the payload could not be read (a getter or proxy threw)', expected.from);
+    throw new InvalidMessageError(
+      e.reason,
+      expected.from,
+      e.otherCluster ? 'OTHER_CLUSTER' : 'INVALID_MESSAGE',
+    );
   }
+}
+
+/**
+ * What the receiving node knows of a message before reading it: who the transport says sent it, who
+ * it is (`to`), and its cluster id (protocol/cluster-id.ts). With `cluster` a string, only messages
+ * of that cluster pass; null or absent (a joiner without an id yet), any valid cluster id passes and
+ * is kept on the message, so the node can adopt its first leader's.
+ */
+export interface ExpectedHeader {
+  from: string;
+  to: string;
+  cluster?: string | null;
 }
 
 /**
@@ -121,11 +140,7 @@ export function configProblem(
   }
 }
 
-function parseMessage(
-  payload: unknown,
-  expected: { from: string; to: string },
-  limits: MessageLimits,
-): Message {
+function parseMessage(payload: unknown, expected: ExpectedHeader, limits: MessageLimits): Message {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload) || !isPlainObject(payload)) {
     refuse(`the payload must be a plain object, got ${describe(payload)}`);
   }
@@ -143,10 +158,53 @@ function parseMessage(
   const to = p.to;
   if (to !== expected.to) refuse(`${t}.to must be ${describe(expected.to)} (this node), got ${describe(to)}`);
   checkSender(expected.from, limits.maxIdLength);
+  const cluster = readCluster(p.cluster, expected.cluster ?? null, t, limits.maxIdLength);
   const term = readTerm(p.term, t, -1, 'term');
-  const budget: Budget = { limits, size: MESSAGE_OVERHEAD + expected.from.length + expected.to.length };
+  const budget: Budget = {
+    limits,
+    size: MESSAGE_OVERHEAD + expected.from.length + expected.to.length + (cluster?.length ?? 0),
+  };
   grow(budget, 0, t, -1, '');
+  const message = parseBody(t, p, expected, term, budget, limits);
+  // Only a node without an id needs to see the sender's; everyone else knows it already.
+  if (cluster !== undefined && expected.cluster == null) message.cluster = cluster;
+  return message;
+}
 
+/**
+ * The sender's cluster id, checked against this node's (`own`; null while a joiner has none). A
+ * mismatch is reported apart from a malformed message (code OTHER_CLUSTER).
+ */
+function readCluster(
+  value: unknown,
+  own: string | null,
+  t: MessageType,
+  maxLength: number,
+): string | undefined {
+  if (own !== null) {
+    if (value === own) return own;
+    throw new Rejection(
+      value === undefined
+        ? `${t} carries no cluster id, and this node belongs to cluster ${own}`
+        : `${t} is of cluster ${describe(value)}, and this node belongs to cluster ${own}`,
+      true,
+    );
+  }
+  if (value === undefined) return undefined;
+  const problem = clusterIdProblem(value, maxLength);
+  if (problem !== null) refuse(`${t}.cluster ${describe(value)} ${problem}`);
+  return value as string;
+}
+
+/** The fields of each message type, after the header (type, from, to, cluster, term) was read. */
+function parseBody(
+  t: MessageType,
+  p: Fields,
+  expected: ExpectedHeader,
+  term: number,
+  budget: Budget,
+  limits: MessageLimits,
+): Message {
   switch (t) {
     case 'append': {
       const index = readIndex(p.index, t, -1, 'index');
@@ -265,7 +323,19 @@ function parseMessage(
           `readIndexResponse.index must be a safe integer >= -1 (-1 means refused), got ${describe(index)}`,
         );
       }
-      return { type: t, from: expected.from, to: expected.to, term, context, index: index as number };
+      const message: ReadIndexResponseMessage = {
+        type: t,
+        from: expected.from,
+        to: expected.to,
+        term,
+        context,
+        index: index as number,
+      };
+      if (p.code !== undefined) {
+        if (index !== -1) refuse('readIndexResponse.code is only sent with a refusal (index -1)');
+        message.code = readString(budget, p.code, t, 'code', limits.maxContextLength);
+      }
+      return message;
     }
   }
 }

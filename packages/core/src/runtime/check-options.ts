@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors.js';
 import { addressProblem } from '../protocol/address.js';
+import { clusterIdProblem } from '../protocol/cluster-id.js';
 import { DEFAULT_MESSAGE_LIMITS } from '../protocol/validate.js';
 import { describe } from '../protocol/validate-json.js';
 import { closestName } from './closest-name.js';
@@ -143,6 +144,17 @@ export function checkIdentity(address: unknown, peers: unknown, clientId: unknow
   const base = (clientId as string | undefined) ?? (address as string);
   if (base.length > CLIENT_ID_MAX)
     fail(`clientId (by default the address) must be at most ${CLIENT_ID_MAX} characters`);
+}
+
+/** `clusterId` follows the address rule; `clusterToken` is any string of bounded length. */
+export function checkClusterOptions(clusterId: unknown, clusterToken: unknown): void {
+  const max = DEFAULT_MESSAGE_LIMITS.maxIdLength;
+  if (clusterId !== undefined) {
+    const p = clusterIdProblem(clusterId, max);
+    if (p !== null) fail(`clusterId ${describe(clusterId)} ${p} (it follows the address rule)`);
+  }
+  if (clusterToken !== undefined && (typeof clusterToken !== 'string' || clusterToken.length > max))
+    fail(`clusterToken must be a string of at most ${max} characters, not ${describe(clusterToken)}`);
 }
 
 /** Room left in an id or read context for the per-start suffix and a read counter. */

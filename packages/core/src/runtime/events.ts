@@ -16,6 +16,9 @@ export interface AppliedEntry {
  * - `apply` (entry, index, cb): a committed command; call `cb()` once it is durably applied, `cb(err)` to retry.
  * - `updated` (index): a command was applied and every `apply` listener called back.
  * - `refresh` (cb, snapshot): the local state is too old; reload it (the snapshot is given), then call `cb()`.
+ * - `removed`: this node applied a configuration without itself (it was removed). Its state is then
+ *   `'removed'` and its requests are refused with code `REMOVED`; it stays so until stopped, unless a
+ *   later `join` of its address adds it back.
  * - `error` (error): something went wrong that the node survived (bad message, storage failure).
  */
 export interface RaftEvents {
@@ -30,6 +33,7 @@ export interface RaftEvents {
   apply: (entry: AppliedEntry, index: number, cb: (err?: unknown) => void) => void;
   updated: (index: number) => void;
   refresh: (cb: (term?: number, index?: number) => void, snapshot: Snapshot) => void;
+  removed: () => void;
   error: (error: RaftError) => void;
 }
 

@@ -13,6 +13,11 @@ export interface RaftNodeOptions {
   id: NodeId;
   /** Initial voters, the same list on every initial member; [] for a node that waits to be added. */
   peers: NodeId[];
+  /**
+   * The cluster id the options give (`clusterId`, or derived from `peers` and `clusterToken`:
+   * protocol/cluster-id.ts); null for a joiner, which adopts its first leader's.
+   */
+  cluster: string | null;
   storage: RaftStorage;
   stateMachine?: StateMachine;
   /** Hands a message to the transport. Must not throw. */

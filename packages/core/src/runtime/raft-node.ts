@@ -1,5 +1,6 @@
 import type { Emitter } from 'nanoevents';
 import { ConfigurationError, type RaftError } from '../errors.js';
+import { resolveClusterId } from '../protocol/cluster-id.js';
 import { RaftCore, type RaftStatus } from '../protocol/raft.js';
 import type { ClusterConfig, Message, NodeId } from '../protocol/types.js';
 import type { PersistedState } from '../storage/types.js';
@@ -67,7 +68,7 @@ export class RaftNode {
     this.proposals = new Proposals(ctx);
     const applied = () => this.applier.lastApplied;
     this.reads = new Reads(ctx, applied);
-    this.statusEvents = new StatusEvents(this.events, () => microtask(this.retryForNewLeader));
+    this.statusEvents = new StatusEvents(opts.id, this.events, () => microtask(this.retryForNewLeader));
     this.applier = new Applier(ctx, this.proposals.waiting, {
       onConfigApplied: (config) => this.statusEvents.reportMembership(config),
       onApplied: () => this.reads.release(),
@@ -101,6 +102,11 @@ export class RaftNode {
       this.failure = error;
       throw error;
     }
+    const cluster = resolveClusterId(state.hardState.cluster, opts.cluster);
+    if ('problem' in cluster) {
+      this.failure = new ConfigurationError(cluster.problem);
+      throw this.failure;
+    }
     this.applier.load(state.snapshot);
     const config: ClusterConfig = state.snapshot?.meta.config ?? { voters: [...opts.peers], learners: [] };
     const core = new RaftCore(protocolConfig(opts.id, opts.tuning, opts.timing, opts.random), {
@@ -109,6 +115,7 @@ export class RaftNode {
       entries: state.entries,
       bootstrap: { voters: [...opts.peers], learners: [] },
       now: opts.clock.now(),
+      cluster: cluster.id,
     });
     ctx.core = core;
     ctx.running = true;
@@ -170,6 +177,16 @@ export class RaftNode {
 
   get isRunning(): boolean {
     return this.ctx.running;
+  }
+
+  /** This node was removed from the cluster (see the `removed` event). */
+  get removed(): boolean {
+    return this.statusEvents.removed;
+  }
+
+  /** The cluster id (protocol/cluster-id.ts): null before start and while a joiner waits for a leader. */
+  get cluster(): string | null {
+    return this.ctx.core?.cluster ?? null;
   }
 
   // ---------------------------------------------------------------- inputs

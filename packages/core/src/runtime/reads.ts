@@ -86,7 +86,9 @@ export class Reads {
     if (rs.index < 0) {
       this.waiting.settleError(
         rs.context,
-        new ProposalRefusedError('leadership changed before the read was confirmed', 'NOT_LEADER'),
+        rs.code === 'NOT_MEMBER'
+          ? new ProposalRefusedError(`${this.ctx.id} is not a member of the cluster`, 'NOT_MEMBER')
+          : new ProposalRefusedError('leadership changed before the read was confirmed', 'NOT_LEADER'),
       );
       return;
     }

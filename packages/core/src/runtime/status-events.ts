@@ -1,6 +1,6 @@
 import type { Emitter } from 'nanoevents';
 import type { RaftCore, RaftStatus } from '../protocol/raft.js';
-import type { ClusterConfig } from '../protocol/types.js';
+import type { ClusterConfig, NodeId } from '../protocol/types.js';
 import type { RaftEvents } from './events.js';
 
 /**
@@ -14,21 +14,34 @@ export class StatusEvents {
   private electionsReported = 0;
   /** The configuration as of the last applied entry (what `join` and `leave` events were reported against). */
   private lastConfig: ClusterConfig = { voters: [], learners: [] };
+  /**
+   * This node was removed (a `leave` of its address, or `memberTimeout`): it applied a configuration
+   * without itself after one with it, or it restarted with a log whose latest configuration lacks it.
+   * Cleared as soon as its latest configuration holds it again (a new `join`, or a truncated removal).
+   */
+  removed = false;
 
   /** `onLeaderKnown`: a new leader became known (requests waiting for one can be sent). */
   constructor(
+    private readonly id: NodeId,
     private readonly events: Emitter<RaftEvents>,
     private readonly onLeaderKnown: () => void,
   ) {}
 
-  /** Starts from where a node stands after loading storage: `config` as applied, `core`'s status. */
+  /**
+   * Starts from where a node stands after loading storage: `config` as applied, `core`'s status.
+   * A node gets log entries only once it is a member, so a log whose latest configuration lacks it
+   * means it was removed (its commit index, not durable, may not show the removal applied yet).
+   */
   start(core: RaftCore, config: ClusterConfig): void {
     this.lastConfig = config;
     this.last = core.status();
+    this.removed = this.last.lastIndex > 0 && !isMember(core.membership.config, this.id);
   }
 
   /** Emits the events for what changed in `core` since the last call. */
   report(core: RaftCore): void {
+    if (this.removed && isMember(core.membership.config, this.id)) this.removed = false;
     const prev = this.last!;
     const elections = core.electionsStarted;
     if (
@@ -64,5 +77,13 @@ export class StatusEvents {
     for (const id of after) if (!before.has(id)) this.events.emit('join', id);
     for (const id of before) if (!after.has(id)) this.events.emit('leave', id);
     this.lastConfig = next;
+    if (before.has(this.id) && !after.has(this.id) && !this.removed) {
+      this.removed = true;
+      this.events.emit('removed');
+    }
   }
+}
+
+function isMember(config: ClusterConfig, id: NodeId): boolean {
+  return config.voters.includes(id) || config.learners.includes(id);
 }

@@ -169,8 +169,14 @@ function copyBatch(batch: PersistBatch): PersistBatch {
     snapshot: snapshot ? structuredClone(snapshot) : undefined,
     entries: entries ? entries.map(copyEntry) : undefined,
     compaction: compaction ? structuredClone(compaction) : undefined,
-    hardState: hs ? { term: hs.term, vote: hs.vote, commit: hs.commit } : undefined,
+    hardState: hs ? copyHardState(hs) : undefined,
   };
+}
+
+function copyHardState(hs: HardState): HardState {
+  return hs.cluster === undefined
+    ? { term: hs.term, vote: hs.vote, commit: hs.commit }
+    : { term: hs.term, vote: hs.vote, commit: hs.commit, cluster: hs.cluster };
 }
 
 function copyEntry(e: Entry): Entry {

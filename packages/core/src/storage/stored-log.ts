@@ -56,7 +56,13 @@ export class StoredLog {
   /** Nothing was ever written: no entry, no snapshot, the empty hard state. */
   get isEmpty(): boolean {
     const hs = this.#hardState;
-    return this.#lastIndex === 0 && hs.term === 0 && hs.vote === null && hs.commit === 0;
+    return (
+      this.#lastIndex === 0 &&
+      hs.term === 0 &&
+      hs.vote === null &&
+      hs.commit === 0 &&
+      hs.cluster === undefined
+    );
   }
 
   /** The term at `index`: the snapshot's at its index, undefined before it or beyond the log. */

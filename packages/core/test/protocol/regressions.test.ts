@@ -292,6 +292,23 @@ describe('removing a member', () => {
     net.deliverAll();
     expect(a.log.entries.filter((e) => e.data === 'late')).toEqual([]);
   });
+  it('the leader refuses a read index asked by a removed member with NOT_MEMBER', () => {
+    const net = Network.of(IDS);
+    net.campaign('a');
+    const a = net.core('a');
+    const c = net.core('c');
+    a.propose([{ kind: 'config', data: { voters: ['a', 'b'], learners: [] } }], net.now);
+    net.deliverAll();
+    expect(c.readIndex('c-read-1', net.now).ok).toBe(true);
+    net.deliverAll();
+    expect(
+      ofType(
+        net.sentWhere((m) => m.type === 'readIndexResponse'),
+        'readIndexResponse',
+      ),
+    ).toMatchObject([{ to: 'c', context: 'c-read-1', index: -1, code: 'NOT_MEMBER' }]);
+    expect(net.readStates.get('c')).toEqual([{ context: 'c-read-1', index: -1, code: 'NOT_MEMBER' }]);
+  });
 });
 
 describe('check-quorum and leases', () => {

@@ -1066,3 +1066,52 @@ describe('configProblem (the leader checks a change as its followers will)', () 
     expect(configProblem({ voters: ['a'], learners: [42] })).toMatch(/not a string/);
   });
 });
+
+describe('the cluster id (protocol/cluster-id.ts)', () => {
+  const OURS = { ...EXPECTED, cluster: 'c-ours' };
+  const withCluster = (type: MessageType, cluster: unknown): Loose => ({ ...sample(type), cluster });
+  const refusal = (payload: unknown, expected: typeof OURS | typeof EXPECTED) => {
+    try {
+      validateMessage(payload, expected);
+    } catch (error) {
+      return error as InvalidMessageError;
+    }
+    throw new Error('accepted');
+  };
+
+  it("passes a message of this node's cluster, of every type", () => {
+    for (const type of MESSAGE_TYPES)
+      expect(validateMessage(withCluster(type, 'c-ours'), OURS).type).toBe(type);
+  });
+
+  it('refuses a message of another cluster, or one without an id, with OTHER_CLUSTER', () => {
+    for (const type of MESSAGE_TYPES) {
+      const other = refusal(withCluster(type, 'c-theirs'), OURS);
+      expect(other).toBeInstanceOf(InvalidMessageError);
+      expect(other.code).toBe('OTHER_CLUSTER');
+      expect(other.message).toContain('c-ours');
+      expect(other.from).toBe('a');
+      expect(refusal(sample(type), OURS).code).toBe('OTHER_CLUSTER');
+    }
+  });
+
+  it("hands a node without an id the sender's, and refuses an id that breaks the address rule", () => {
+    expect(validateMessage(withCluster('heartbeat', 'c-x'), EXPECTED).cluster).toBe('c-x');
+    expect(validateMessage(withCluster('heartbeat', 'c-x'), { ...EXPECTED, cluster: null }).cluster).toBe(
+      'c-x',
+    );
+    // A node that has an id needs no copy of it on every message.
+    expect(validateMessage(withCluster('heartbeat', 'c-ours'), OURS)).not.toHaveProperty('cluster');
+    for (const bad of ['', ' c', 7, null, 'x'.repeat(300)]) {
+      const error = refusal(withCluster('append', bad), EXPECTED);
+      expect(error.code).toBe('INVALID_MESSAGE');
+      expect(error.message).toContain('append.cluster');
+    }
+  });
+
+  it('keeps the code of a read-index refusal, and refuses a code beside a read index', () => {
+    const refused = { ...sample('readIndexResponse'), index: -1, code: 'NOT_MEMBER' };
+    expect(validateMessage(refused, EXPECTED)).toMatchObject({ index: -1, code: 'NOT_MEMBER' });
+    expect(refusal({ ...refused, index: 3 }, EXPECTED).message).toContain('only sent with a refusal');
+  });
+});

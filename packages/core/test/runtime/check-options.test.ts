@@ -108,6 +108,16 @@ describe('the options object and the address', () => {
       expect(() => new RaftInterface(address as string), String(address)).toThrow(ConfigurationError);
   });
 
+  it('clusterId follows the address rule and clusterToken is a bounded string', () => {
+    for (const clusterId of ['', ' c', 'c\n', 42, {}, 'x'.repeat(300)])
+      expect(() => new RaftInterface('a', { clusterId } as never), String(clusterId)).toThrow(/clusterId/);
+    for (const clusterToken of [7, null, 'x'.repeat(300)])
+      expect(() => new RaftInterface('a', { clusterToken } as never), String(clusterToken)).toThrow(
+        /clusterToken/,
+      );
+    expect(() => new RaftInterface('a', { clusterId: 'board-1', clusterToken: '' })).not.toThrow();
+  });
+
   it('the timing options are the defaults of the seed getters, and an overriding getter still wins', () => {
     const raft = new RaftInterface('a', {
       heartbeatFrequency: 10,

@@ -125,11 +125,22 @@ function validEntryBody(g: Gen, e: Loose): Loose {
   return e;
 }
 
-/** A well-formed message of `type` from `from` to `to` in `term` (the validator must accept it). */
-function validMessage(g: Gen, type: MessageType, from: string, to: string, term: number): Loose {
+/**
+ * A well-formed message of `type` from `from` to `to` in `term`, of `cluster` (the receiver's cluster
+ * id): the validator must accept it.
+ */
+function validMessage(
+  g: Gen,
+  type: MessageType,
+  from: string,
+  to: string,
+  term: number,
+  cluster: string | null,
+): Loose {
   const idx = () => g.pick([0, 1, 2, g.int(60), g.int(1e6), Number.MAX_SAFE_INTEGER]);
   const upTo = (t: number) => Math.floor(g.rnd() * (t + 1));
   const m: Loose = { type, from, to, term };
+  if (cluster !== null) m.cluster = cluster;
   switch (type) {
     case 'append': {
       const n = g.pick([0, 0, 1, 2, 3, 5]);
@@ -1023,7 +1034,7 @@ describe('hostile input', () => {
           from = g.chance(0.9) ? g.pick(MEMBERS.filter((id) => id !== target)) : g.pick(['mallory', 'n4']);
           const term = sim.status(target).term;
           const msgTerm = g.pick([term, term, Math.max(0, term - 1), term + 1, 0, g.int(1000), MAX_TERM]);
-          base = validMessage(g, g.pick(TYPES), from, target, msgTerm);
+          base = validMessage(g, g.pick(TYPES), from, target, msgTerm, sim.raft(target).clusterId);
         }
         try {
           validateMessage(base, { from, to: target });
@@ -1179,7 +1190,7 @@ describe('hostile input', () => {
           : g.pick(['mallory', 'n4']);
         let m: Loose;
         if (term > 0 && g.chance(0.85)) {
-          m = validMessage(g, g.pick(TYPES), from, target, g.int(term));
+          m = validMessage(g, g.pick(TYPES), from, target, g.int(term), sim.raft(target).clusterId);
           // Absurd but well-formed content is fine in a stale message: it must be dropped unread.
           if (m.type === 'heartbeat' || m.type === 'append')
             m.commit = g.pick([Number.MAX_SAFE_INTEGER, 1e12, 0]);
@@ -1195,6 +1206,7 @@ describe('hostile input', () => {
             preVote: true,
             index: 0,
             logTerm: 0,
+            cluster: sim.raft(target).clusterId,
           };
           counts.preVotes++;
         }

@@ -153,29 +153,48 @@ export async function runApiFuzz(opts: ApiFuzzOptions): Promise<ApiFuzzReport> {
     } else {
       const id = pick(live);
       const raft = sim.raft(id);
+      // A removed node refuses every request (REMOVED) before looking at its arguments, as a stopped
+      // one does (STOPPED); an address that breaks the address rule is refused before either.
+      const removed = raft.state === 'removed';
+      const onThisNode = (expect: Expectation | undefined): Expectation | undefined =>
+        removed && expect?.code !== 'INVALID_ADDRESS' ? REMOVED_NODE : expect;
       if (r < 0.3) {
         const kind = rnd();
         if (kind < 0.6) {
           const { timeoutMs, signal, expect } = requestOptions(rnd);
           const payload = validPayload(rnd);
-          follow(`propose on ${id}`, () => sim.propose(id, { payload, timeoutMs, signal }).result, expect);
+          follow(
+            `propose on ${id}`,
+            () => sim.propose(id, { payload, timeoutMs, signal }).result,
+            onThisNode(expect),
+          );
         } else {
           const bad = pick(INVALID_COMMANDS);
-          follow(`propose(${bad.what}) on ${id}`, () => raft.propose(bad.make()), {
-            type: bad.tooLarge ? ProposalRefusedError : InvalidCommandError,
-            why: `a command that is ${bad.what}`,
-            ...(bad.tooLarge ? { code: 'TOO_LARGE' } : {}),
-          });
+          follow(
+            `propose(${bad.what}) on ${id}`,
+            () => raft.propose(bad.make()),
+            onThisNode({
+              type: bad.tooLarge ? ProposalRefusedError : InvalidCommandError,
+              why: `a command that is ${bad.what}`,
+              ...(bad.tooLarge ? { code: 'TOO_LARGE' } : {}),
+            }),
+          );
         }
       } else if (r < 0.4) {
         const { timeoutMs, expect } = requestOptions(rnd, false);
-        follow(`read on ${id}`, () => raft.read(timeoutMs === undefined ? {} : { timeoutMs }), expect);
+        follow(
+          `read on ${id}`,
+          () => raft.read(timeoutMs === undefined ? {} : { timeoutMs }),
+          onThisNode(expect),
+        );
       } else if (r < 0.5) {
         const target = membershipTarget(rnd, ids, ghost);
         if (target.valid) {
           if (typeof target.address === 'string') everJoined.add(target.address);
-          follow(`join(${target.label}) on ${id}`, () =>
-            raft.join(target.address as string, { timeoutMs: 1_500 }),
+          follow(
+            `join(${target.label}) on ${id}`,
+            () => raft.join(target.address as string, { timeoutMs: 1_500 }),
+            onThisNode(undefined),
           );
         } else {
           follow(`join(${target.label}) on ${id}`, () => raft.join(target.address as string), {
@@ -200,11 +219,15 @@ export async function runApiFuzz(opts: ApiFuzzOptions): Promise<ApiFuzzReport> {
         follow(
           `leave(${target.label}) on ${id}`,
           () => raft.leave(target.address as string, { timeoutMs: 1_500 }),
-          expect,
+          onThisNode(expect),
         );
       } else if (r < 0.63) {
         const to = rnd() < 0.5 ? undefined : membershipTarget(rnd, ids, ghost).address;
-        follow(`transferLeadership(${String(to)}) on ${id}`, () => raft.transferLeadership(to as string));
+        follow(
+          `transferLeadership(${String(to)}) on ${id}`,
+          () => raft.transferLeadership(to as string),
+          onThisNode(undefined),
+        );
       } else if (r < 0.67) {
         stopping.add(id);
         follow(`stop() on ${id}`, () =>
@@ -238,7 +261,7 @@ export async function runApiFuzz(opts: ApiFuzzOptions): Promise<ApiFuzzReport> {
         sim.network.heal();
       } else {
         const { timeoutMs, signal, expect } = requestOptions(rnd);
-        follow(`propose on ${id}`, () => sim.propose(id, { timeoutMs, signal }).result, expect);
+        follow(`propose on ${id}`, () => sim.propose(id, { timeoutMs, signal }).result, onThisNode(expect));
       }
     }
     // Promise work runs before virtual time moves on: a call refused at once has settled by now.
@@ -287,6 +310,12 @@ interface Expectation {
   code?: string;
   why: string;
 }
+
+const REMOVED_NODE: Expectation = {
+  type: ProposalRefusedError,
+  code: 'REMOVED',
+  why: 'a request on a node that was removed',
+};
 
 /** A request's `timeoutMs` and `signal`: mostly valid, sometimes bad (and then what must happen). */
 function requestOptions(

@@ -75,7 +75,13 @@ export class Simulation extends ClockDriver {
   readonly clock = new VirtualClock();
   readonly network: SimNetwork;
   readonly random: RandomSource;
+  /**
+   * The invariant checker of the first cluster that ran (the one `nodes` bootstrap, in all but a few
+   * scenarios). Raft's guarantees hold within a cluster: a scenario that runs several clusters on one
+   * network (protocol/cluster-id.ts) gets a checker per cluster id (`checkerOf`).
+   */
   readonly checker = new InvariantChecker();
+  private readonly checkers = new Map<string, InvariantChecker>();
   private readonly opts: SimulationOptions;
   private readonly nodes = new Map<string, SimNode>();
   private readonly replay: string;
@@ -96,7 +102,7 @@ export class Simulation extends ClockDriver {
     this.random = seededRandom(opts.seed);
     this.network = new SimNetwork(this.clock, seededRandom(opts.seed ^ 0x5eed), opts.faults ?? RELIABLE);
     this.network.onSend = (from, to, payload) => {
-      this.checker.observeSent(from, to, payload);
+      this.checkerOf((payload as Message).cluster).observeSent(from, to, payload);
       this.checkAcknowledgementDurable(from, to, payload as Message);
     };
     this.replay = opts.replay ?? 'SEED={seed} pnpm vitest run packages/core/test';
@@ -127,14 +133,21 @@ export class Simulation extends ClockDriver {
     for (const id of this.opts.nodes) await this.startNode(id, this.opts.nodes);
   }
 
-  /** Starts (or restarts) a node from its durable storage. */
-  async startNode(id: string, peers: string[] = this.opts.nodes): Promise<void> {
+  /**
+   * Starts (or restarts) a node from its durable storage. `identity`: its cluster options (a pinned
+   * `clusterId`, a `clusterToken`), for scenarios of clusters that must not mix.
+   */
+  async startNode(
+    id: string,
+    peers: string[] = this.opts.nodes,
+    identity: Pick<RaftOptions, 'clusterId' | 'clusterToken'> = {},
+  ): Promise<void> {
     const node = this.nodes.get(id);
     if (!node) throw new Error(`unknown node ${id}`);
     if (node.raft) throw new Error(`${id} is already running`);
     const makeStateMachine = this.opts.stateMachine ?? ((onApply) => new RecordingStateMachine(onApply));
     const sm: RecordingStateMachine = makeStateMachine((cmd, index) => {
-      const problem = this.checker.recordApply(id, cmd, index);
+      const problem = this.checkerOf(this.nodes.get(id)!.raft?.clusterId).recordApply(id, cmd, index);
       if (problem) this.violation ??= problem;
       if (sm.applied.indexOf(cmd) !== sm.applied.length - 1) this.violation ??= `${id} applied ${cmd} twice`;
       if (this.refused.has(cmd)) this.violation ??= `${id} applied ${cmd}, whose proposal was refused`;
@@ -147,6 +160,7 @@ export class Simulation extends ClockDriver {
     const nodeRandom = seededRandom(this.seed ^ hash(id) ^ 0x9e3779b9);
     const options: RaftOptions = {
       ...this.opts.tuning,
+      ...identity,
       peers,
       storage: node.storage.handle(),
       stateMachine: sm,
@@ -170,7 +184,7 @@ export class Simulation extends ClockDriver {
     node.raft = raft;
     await raft.start();
     const s = raft.raftNode.status();
-    const problem = this.checker.restarted(id, s.term, s.vote);
+    const problem = this.checkerOf(raft.clusterId).restarted(id, s.term, s.vote);
     if (problem) this.fail(problem);
     await settle();
   }
@@ -271,6 +285,7 @@ export class Simulation extends ClockDriver {
   ): { command: string; result: Promise<ProposeResult> } {
     const command = `c${++this.commandCounter}`;
     const { payload, ...proposeOptions } = options ?? {};
+    const checker = this.checkerOf(this.raft(id).clusterId);
     const result = this.raft(id).propose(
       options && 'payload' in options ? { id: command, payload } : { id: command },
       proposeOptions,
@@ -280,7 +295,7 @@ export class Simulation extends ClockDriver {
         this.acknowledged.set(command, r.index);
         // The index a proposal resolves with is where it was applied (a result of undefined means
         // it was answered from a session record that no longer holds where).
-        const there = this.checker.commandAt(r.index);
+        const there = checker.commandAt(r.index);
         if (r.result !== undefined && there !== undefined && there !== command)
           this.violation ??= `${command} resolved at index ${r.index}, where ${there} was applied`;
       },
@@ -367,10 +382,29 @@ export class Simulation extends ClockDriver {
     for (const [command, n] of counts) if (n > 1) this.fail(`${command} was applied ${n} times`);
   }
 
+  /** The checker of cluster `cluster`; a joiner without an id yet holds nothing to check apart. */
+  checkerOf(cluster: string | null | undefined): InvariantChecker {
+    if (cluster == null) return this.checker;
+    let checker = this.checkers.get(cluster);
+    if (!checker) {
+      checker = this.checkers.size === 0 ? this.checker : new InvariantChecker();
+      this.checkers.set(cluster, checker);
+    }
+    return checker;
+  }
+
   check(): void {
     if (this.violation) this.fail(this.violation);
     const observed = this.liveIds().map((id) => ({ id, core: this.raft(id).raftNode.protocol }));
-    const problems = this.checker.check(observed);
+    const byChecker = new Map<InvariantChecker, typeof observed>();
+    for (const n of observed) {
+      const checker = this.checkerOf(n.core.cluster);
+      const group = byChecker.get(checker);
+      if (group) group.push(n);
+      else byChecker.set(checker, [n]);
+    }
+    const problems: string[] = [];
+    for (const [checker, group] of byChecker) problems.push(...checker.check(group));
     for (const { id, core } of observed) {
       // A configuration takes effect when appended and is undone when truncated (thesis 4.1): each
       // node's must be the latest one in its log, else its snapshot's, else the bootstrap one.
