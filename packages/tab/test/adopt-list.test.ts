@@ -30,7 +30,10 @@ describe('listIdentities', () => {
       locks: origin.locks,
       hasData: async (id) => id === two.id,
     });
-    expect(Object.fromEntries(listed.map((l) => [l.id, l.hasData]))).toEqual({ [one.id]: false, [two.id]: true });
+    expect(Object.fromEntries(listed.map((l) => [l.id, l.hasData]))).toEqual({
+      [one.id]: false,
+      [two.id]: true,
+    });
   });
 
   it('ignores other keys of localStorage and records it cannot name', async () => {
@@ -87,7 +90,9 @@ describe('adoptIdentity', () => {
     );
     expect(origin.locks.isHeld(lockName(closed.id))).toBe(false);
     // Lost for good: no hasData call needed the second time.
-    await expect(adoptIdentity({ ...origin.tab().options(), id: closed.id })).rejects.toThrow(StorageLostError);
+    await expect(adoptIdentity({ ...origin.tab().options(), id: closed.id })).rejects.toThrow(
+      StorageLostError,
+    );
     const listed = await listIdentities({ cluster: 'c1', records: origin.records, locks: origin.locks });
     expect(listed).toMatchObject([{ id: closed.id, lost: true, held: false }]);
   });

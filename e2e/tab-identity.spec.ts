@@ -1,0 +1,153 @@
+import { type BrowserContext, expect, type Page, test } from '@playwright/test';
+
+/**
+ * @webraft/tab in Chromium, on the real sessionStorage, localStorage, Web Locks and IndexedDB: a
+ * reloaded tab keeps its id and its log; a duplicated tab gets a new id; two tabs never share an id or
+ * data; an id whose IndexedDB was cleared (CDP) is never run again; listIdentities tells live tabs' ids
+ * from closed ones'.
+ */
+
+interface Listed {
+  id: string;
+  held: boolean;
+  hasData: boolean | undefined;
+  used: boolean;
+  lost: boolean;
+}
+interface TabPage {
+  id: string;
+  lostId: string | null;
+  storedBefore: string | null;
+  runNode(commands: string[]): Promise<unknown[]>;
+  dump(): Promise<unknown[]>;
+  loadWithMarker(): Promise<{ name: string; code: string } | 'ok'>;
+  databases(): Promise<string[]>;
+  list(): Promise<Listed[]>;
+  openDuplicate(): void;
+}
+type W = { tab: TabPage };
+
+const uniqueCluster = (label: string) =>
+  `${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+
+const ready = (page: Page) => page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+
+async function open(context: BrowserContext, cluster: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`/tab/tab.html?cluster=${cluster}`);
+  await ready(page);
+  return page;
+}
+
+const tabOf = <K extends keyof TabPage>(page: Page, key: K) =>
+  page.evaluate((k) => (window as unknown as W).tab[k], key) as Promise<TabPage[K]>;
+const run = (page: Page, commands: string[]) =>
+  page.evaluate((c) => (window as unknown as W).tab.runNode(c), commands);
+const dump = (page: Page) => page.evaluate(() => (window as unknown as W).tab.dump());
+const list = (page: Page) => page.evaluate(() => (window as unknown as W).tab.list());
+
+test('a reloaded tab keeps its identity and its IndexedDB log', async ({ context }) => {
+  const page = await open(context, uniqueCluster('reload'));
+  const id = await tabOf(page, 'id');
+  expect(id).toMatch(/^tab-/);
+  expect(await run(page, ['one', 'two'])).toEqual(['one', 'two']);
+  for (const round of [1, 2, 3]) {
+    await page.reload();
+    await ready(page);
+    expect(await tabOf(page, 'id'), `reload ${round}`).toBe(id);
+    expect(await tabOf(page, 'lostId')).toBeNull();
+  }
+  // The node restarted under the same id from its own log: the old commands replay before the new one.
+  expect(await run(page, ['three'])).toEqual(['one', 'two', 'three']);
+  expect(await dump(page)).toEqual(['one', 'two', 'three']);
+});
+
+test('a duplicated tab (window.open copies sessionStorage) gets a fresh id', async ({ context }) => {
+  const page = await open(context, uniqueCluster('duplicate'));
+  const id = await tabOf(page, 'id');
+  await run(page, ['original']);
+  const popup = context.waitForEvent('page');
+  await page.evaluate(() => (window as unknown as W).tab.openDuplicate());
+  const duplicate = await popup;
+  await ready(duplicate);
+  // Chromium did copy sessionStorage: the duplicate found the original's id, whose lock was held.
+  expect(await tabOf(duplicate, 'storedBefore')).toBe(id);
+  const copyId = await tabOf(duplicate, 'id');
+  expect(copyId).not.toBe(id);
+  expect(await tabOf(duplicate, 'lostId')).toBeNull();
+  expect(await dump(duplicate)).toEqual([]);
+  // Each keeps its own id across a reload.
+  await duplicate.reload();
+  await ready(duplicate);
+  expect(await tabOf(duplicate, 'id')).toBe(copyId);
+  await page.reload();
+  await ready(page);
+  expect(await tabOf(page, 'id')).toBe(id);
+});
+
+test('two tabs have their own ids and never see each other’s data', async ({ context }) => {
+  const cluster = uniqueCluster('two');
+  const one = await open(context, cluster);
+  const two = await open(context, cluster);
+  const [idOne, idTwo] = [await tabOf(one, 'id'), await tabOf(two, 'id')];
+  expect(idOne).not.toBe(idTwo);
+  await run(one, ['one-a']);
+  await run(two, ['two-a', 'two-b']);
+  await run(one, ['one-b']);
+  expect(await dump(one)).toEqual(['one-a', 'one-b']);
+  expect(await dump(two)).toEqual(['two-a', 'two-b']);
+  const databases = (await one.evaluate(() => (window as unknown as W).tab.databases())).sort();
+  expect(databases).toEqual([idOne, idTwo].map((id) => `webraft/tab-e2e-${cluster}/${id}`).sort());
+});
+
+test('IndexedDB cleared under a used identity (CDP Storage.clearDataForOrigin): StorageLostError, then a new id after reload', async ({
+  context,
+}) => {
+  const page = await open(context, uniqueCluster('lost'));
+  const id = await tabOf(page, 'id');
+  await run(page, ['before']);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.clearDataForOrigin', {
+    origin: new URL(page.url()).origin,
+    storageTypes: 'indexeddb',
+  });
+  expect(await page.evaluate(() => (window as unknown as W).tab.databases())).toEqual([]);
+  expect(await page.evaluate(() => (window as unknown as W).tab.loadWithMarker())).toEqual({
+    name: 'StorageLostError',
+    code: 'LOST',
+  });
+  await page.reload();
+  await ready(page);
+  const newId = await tabOf(page, 'id');
+  expect(newId).not.toBe(id);
+  expect(await tabOf(page, 'lostId')).toBe(id);
+  // The new id starts empty, as a new node; the old one is listed as lost, never to be claimed again.
+  expect(await page.evaluate(() => (window as unknown as W).tab.loadWithMarker())).toBe('ok');
+  expect(await run(page, ['after'])).toEqual(['after']);
+  expect(await list(page)).toEqual(
+    expect.arrayContaining([
+      { id, held: false, hasData: false, used: true, lost: true },
+      { id: newId, held: true, hasData: true, used: true, lost: false },
+    ]),
+  );
+});
+
+test('listIdentities: a live tab’s id is held, a closed tab’s is not (and can be adopted)', async ({
+  context,
+}) => {
+  const cluster = uniqueCluster('list');
+  const live = await open(context, cluster);
+  const closing = await open(context, cluster);
+  const [liveId, closedId] = [await tabOf(live, 'id'), await tabOf(closing, 'id')];
+  await run(closing, ['kept']);
+  const byId = async () => Object.fromEntries((await list(live)).map((l) => [l.id, l]));
+  expect(await byId()).toMatchObject({
+    [liveId]: { held: true, hasData: false, used: false },
+    [closedId]: { held: true, hasData: true, used: true },
+  });
+  await closing.close();
+  // The browser lets a closed tab's locks go once its document is gone: wait for that, not a time.
+  await expect.poll(async () => (await byId())[closedId]?.held, { timeout: 10_000 }).toBe(false);
+  expect((await byId())[liveId]?.held).toBe(true);
+  expect((await byId())[closedId]).toMatchObject({ hasData: true, used: true, lost: false });
+});
