@@ -23,6 +23,7 @@ interface TabPage {
   loadWithMarker(): Promise<{ name: string; code: string } | 'ok'>;
   databases(): Promise<string[]>;
   list(): Promise<Listed[]>;
+  adoptAndRun(id: string, commands: string[]): Promise<unknown[] | { name: string; code: string }>;
   openDuplicate(): void;
 }
 type W = { tab: TabPage };
@@ -45,6 +46,8 @@ const run = (page: Page, commands: string[]) =>
   page.evaluate((c) => (window as unknown as W).tab.runNode(c), commands);
 const dump = (page: Page) => page.evaluate(() => (window as unknown as W).tab.dump());
 const list = (page: Page) => page.evaluate(() => (window as unknown as W).tab.list());
+const adoptAndRun = (page: Page, id: string, commands: string[]) =>
+  page.evaluate(([i, c]) => (window as unknown as W).tab.adoptAndRun(i, c), [id, commands] as const);
 
 test('a reloaded tab keeps its identity and its IndexedDB log', async ({ context }) => {
   const page = await open(context, uniqueCluster('reload'));
@@ -145,9 +148,13 @@ test('listIdentities: a live tab’s id is held, a closed tab’s is not (and ca
     [liveId]: { held: true, hasData: false, used: false },
     [closedId]: { held: true, hasData: true, used: true },
   });
+  // Held by a live tab: adoption is refused.
+  expect(await adoptAndRun(live, closedId, ['stolen'])).toEqual({ name: 'TabIdentityError', code: 'HELD' });
   await closing.close();
   // The browser lets a closed tab's locks go once its document is gone: wait for that, not a time.
   await expect.poll(async () => (await byId())[closedId]?.held, { timeout: 10_000 }).toBe(false);
   expect((await byId())[liveId]?.held).toBe(true);
   expect((await byId())[closedId]).toMatchObject({ hasData: true, used: true, lost: false });
+  // Free: the live tab adopts it and runs that node from its own log.
+  expect(await adoptAndRun(live, closedId, ['adopted'])).toEqual(['kept', 'adopted']);
 });

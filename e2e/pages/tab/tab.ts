@@ -5,7 +5,7 @@
  */
 import { MemoryNetwork, type RaftError, RaftInterface } from '@webraft/core';
 import { IndexedDbStorage } from '@webraft/storage-indexeddb';
-import { claimTabIdentity, listIdentities, type TabIdentity } from '@webraft/tab';
+import { adoptIdentity, claimTabIdentity, listIdentities, type TabIdentity } from '@webraft/tab';
 import { ListMachine } from '../list-machine.js';
 
 const cluster = new URLSearchParams(location.search).get('cluster') ?? 'e2e';
@@ -17,17 +17,19 @@ const storedBefore = sessionStorage.getItem(`webraft-tab/${cluster}`);
 const identity: TabIdentity = await claimTabIdentity({ cluster, hasData });
 
 /**
- * Runs a single-node cluster under this tab's id, proposes `commands`, and returns everything its
- * state machine applied: after a reload, the commands of earlier runs come first (replayed from the log).
+ * Runs a single-node cluster under this tab's id (or `under`, an adopted one), proposes `commands`, and
+ * returns everything its state machine applied: after a reload or an adoption, the commands of earlier
+ * runs come first (replayed from the log).
  */
-async function runNode(commands: string[]): Promise<unknown[]> {
+async function runNode(commands: string[], under: TabIdentity = identity): Promise<unknown[]> {
+  const { id, usage } = under;
   const network = new MemoryNetwork();
   const machine = new ListMachine();
-  const node = new RaftInterface(identity.id, {
-    peers: [identity.id],
-    transport: network.transport(identity.id),
+  const node = new RaftInterface(id, {
+    peers: [id],
+    transport: network.transport(id),
     stateMachine: machine,
-    storage: new IndexedDbStorage(identity.id, { namespace, usage: identity.usage }),
+    storage: new IndexedDbStorage(id, { namespace, usage }),
   });
   const elected = new Promise<void>((resolve) => node.listen('leader', () => resolve()));
   await node.start();
@@ -68,6 +70,24 @@ async function databases(): Promise<string[]> {
 }
 
 const list = () => listIdentities({ cluster, hasData });
+
+/** Adopts `id` and runs its node with `commands`; or the error's name and code when adoption fails. */
+async function adoptAndRun(
+  id: string,
+  commands: string[],
+): Promise<unknown[] | { name: string; code: string }> {
+  let adopted: TabIdentity;
+  try {
+    adopted = await adoptIdentity({ cluster, id, hasData });
+  } catch (error) {
+    return { name: (error as RaftError).name, code: (error as RaftError).code };
+  }
+  try {
+    return await runNode(commands, adopted);
+  } finally {
+    await adopted.release();
+  }
+}
 const openDuplicate = () => void window.open(location.href);
 
 (window as unknown as { tab: unknown }).tab = {
@@ -79,6 +99,7 @@ const openDuplicate = () => void window.open(location.href);
   loadWithMarker,
   databases,
   list,
+  adoptAndRun,
   openDuplicate,
 };
 document.body.dataset.id = identity.id;
