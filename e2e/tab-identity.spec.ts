@@ -1,4 +1,4 @@
-import { type BrowserContext, expect, type Page, test } from '@playwright/test';
+import { type Browser, type BrowserContext, expect, type Page, test } from '@playwright/test';
 
 /**
  * @webraft/tab in Chromium, on the real sessionStorage, localStorage, Web Locks and IndexedDB: a
@@ -23,7 +23,13 @@ interface TabPage {
   loadWithMarker(): Promise<{ name: string; code: string } | 'ok'>;
   databases(): Promise<string[]>;
   list(): Promise<Listed[]>;
-  adoptAndRun(id: string, commands: string[]): Promise<unknown[] | { name: string; code: string }>;
+  adoptAndRun(
+    id: string,
+    commands: string[],
+    keep?: boolean,
+  ): Promise<unknown[] | { name: string; code: string }>;
+  held(): boolean;
+  restores(): number;
   openDuplicate(): void;
 }
 type W = { tab: TabPage };
@@ -46,8 +52,12 @@ const run = (page: Page, commands: string[]) =>
   page.evaluate((c) => (window as unknown as W).tab.runNode(c), commands);
 const dump = (page: Page) => page.evaluate(() => (window as unknown as W).tab.dump());
 const list = (page: Page) => page.evaluate(() => (window as unknown as W).tab.list());
-const adoptAndRun = (page: Page, id: string, commands: string[]) =>
-  page.evaluate(([i, c]) => (window as unknown as W).tab.adoptAndRun(i, c), [id, commands] as const);
+const adoptAndRun = (page: Page, id: string, commands: string[], keep = false) =>
+  page.evaluate(([i, c, k]) => (window as unknown as W).tab.adoptAndRun(i, c, k), [
+    id,
+    commands,
+    keep,
+  ] as const);
 
 test('a reloaded tab keeps its identity and its IndexedDB log', async ({ context }) => {
   const page = await open(context, uniqueCluster('reload'));
@@ -157,4 +167,82 @@ test('listIdentities: a live tab’s id is held, a closed tab’s is not (and ca
   expect((await byId())[closedId]).toMatchObject({ hasData: true, used: true, lost: false });
   // Free: the live tab adopts it and runs that node from its own log.
   expect(await adoptAndRun(live, closedId, ['adopted'])).toEqual(['kept', 'adopted']);
+});
+
+/**
+ * The back/forward cache, which Playwright turns off by default (`--disable-back-forward-cache`): these
+ * tests launch a browser of their own with it on. A page is left for another page of the origin, then
+ * `goBack()` restores it (a restore fires no `load`, so it waits for the commit).
+ */
+test.describe('the back/forward cache', () => {
+  let browser: Browser;
+  test.beforeAll(async ({ playwright }, testInfo) => {
+    browser = await playwright.chromium.launch({
+      ...testInfo.project.use.launchOptions,
+      ignoreDefaultArgs: ['--disable-back-forward-cache'],
+    });
+  });
+  test.afterAll(() => browser.close());
+
+  async function cachedPage(query: string): Promise<{ context: BrowserContext; page: Page; id: string }> {
+    const context = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+    const page = await context.newPage();
+    await page.goto(`/tab/tab.html?${query}`);
+    await ready(page);
+    const id = await tabOf(page, 'id');
+    await run(page, ['cached']);
+    await page.goto('/index.html');
+    return { context, page, id };
+  }
+
+  const back = (page: Page) => page.goBack({ waitUntil: 'commit' });
+
+  test('pagehide lets the lock go while the page is cached; pageshow takes it back, same id', async () => {
+    const cluster = uniqueCluster('bfcache');
+    const { context, page, id } = await cachedPage(`cluster=${cluster}`);
+    const other = await open(context, cluster);
+    const heldOf = async () => (await list(other)).find((l) => l.id === id)?.held;
+    await expect.poll(heldOf).toBe(false);
+    await back(page);
+    await page.waitForSelector('body[data-restored="1"]', { state: 'attached' });
+    expect(await tabOf(page, 'id')).toBe(id);
+    await expect.poll(() => page.evaluate(() => (window as unknown as W).tab.held())).toBe(true);
+    await expect.poll(heldOf).toBe(true);
+    await context.close();
+  });
+
+  test('another tab adopted the id while the page was cached: TAKEN_OVER reloads the page, which gets a new id', async () => {
+    const cluster = uniqueCluster('bfcache-taken');
+    const { context, page, id } = await cachedPage(`cluster=${cluster}`);
+    const other = await open(context, cluster);
+    await expect.poll(async () => (await list(other)).find((l) => l.id === id)?.held).toBe(false);
+    expect(await adoptAndRun(other, id, ['adopter'], true)).toEqual(['cached', 'adopter']);
+    const reloaded = page.waitForEvent('load');
+    await back(page);
+    await reloaded;
+    await ready(page);
+    const newId = await tabOf(page, 'id');
+    expect(newId).not.toBe(id);
+    expect(await tabOf(page, 'storedBefore')).toBe(id);
+    // Restored first (and only then reloaded by TAKEN_OVER), not evicted from the cache.
+    expect(await page.evaluate(() => (window as unknown as W).tab.restores())).toBe(1);
+    expect(await dump(page)).toEqual([]);
+    await context.close();
+  });
+
+  test('releaseOnPagehide false: the lock stays held while cached; Chromium evicts the page when another tab takes the id', async () => {
+    const cluster = uniqueCluster('bfcache-held');
+    const { context, page, id } = await cachedPage(`cluster=${cluster}&releaseOnPagehide=false`);
+    const other = await open(context, cluster);
+    expect((await list(other)).find((l) => l.id === id)?.held).toBe(true);
+    expect(await adoptAndRun(other, id, ['adopter'], true)).toEqual(['cached', 'adopter']);
+    const loaded = page.waitForEvent('load');
+    await back(page);
+    await loaded;
+    await ready(page);
+    expect(await tabOf(page, 'id')).not.toBe(id);
+    // Evicted, never restored: the stale node in the cached page never ran again.
+    expect(await page.evaluate(() => (window as unknown as W).tab.restores())).toBe(0);
+    await context.close();
+  });
 });

@@ -8,13 +8,27 @@ import { IndexedDbStorage } from '@webraft/storage-indexeddb';
 import { adoptIdentity, claimTabIdentity, listIdentities, type TabIdentity } from '@webraft/tab';
 import { ListMachine } from '../list-machine.js';
 
-const cluster = new URLSearchParams(location.search).get('cluster') ?? 'e2e';
+const params = new URLSearchParams(location.search);
+const cluster = params.get('cluster') ?? 'e2e';
 const namespace = `tab-e2e-${cluster}`;
 const hasData = (id: string) => IndexedDbStorage.hasData(id, { namespace });
 
 // What this tab found in sessionStorage before claiming: a duplicated tab finds the original's id.
 const storedBefore = sessionStorage.getItem(`webraft-tab/${cluster}`);
-const identity: TabIdentity = await claimTabIdentity({ cluster, hasData });
+const identity: TabIdentity = await claimTabIdentity({
+  cluster,
+  hasData,
+  releaseOnPagehide: params.get('releaseOnPagehide') !== 'false',
+});
+// A page restored from the back/forward cache says so (its scripts do not run again), in the page and
+// in sessionStorage, so a later document of this tab can tell a restore (then a reload) from an eviction.
+const RESTORES_KEY = 'e2e-restores';
+const restores = () => Number(sessionStorage.getItem(RESTORES_KEY) ?? 0);
+window.addEventListener('pageshow', (event) => {
+  if (!event.persisted) return;
+  sessionStorage.setItem(RESTORES_KEY, String(restores() + 1));
+  document.body.dataset.restored = String(restores());
+});
 
 /**
  * Runs a single-node cluster under this tab's id (or `under`, an adopted one), proposes `commands`, and
@@ -71,21 +85,29 @@ async function databases(): Promise<string[]> {
 
 const list = () => listIdentities({ cluster, hasData });
 
-/** Adopts `id` and runs its node with `commands`; or the error's name and code when adoption fails. */
+/** Adoptions this page keeps holding. */
+const adopted = new Map<string, TabIdentity>();
+
+/**
+ * Adopts `id` and runs its node with `commands` (then lets the id go, unless `keep`); or the error's
+ * name and code when adoption fails.
+ */
 async function adoptAndRun(
   id: string,
   commands: string[],
+  keep = false,
 ): Promise<unknown[] | { name: string; code: string }> {
-  let adopted: TabIdentity;
+  let adoption: TabIdentity;
   try {
-    adopted = await adoptIdentity({ cluster, id, hasData });
+    adoption = await adoptIdentity({ cluster, id, hasData });
   } catch (error) {
     return { name: (error as RaftError).name, code: (error as RaftError).code };
   }
   try {
-    return await runNode(commands, adopted);
+    return await runNode(commands, adoption);
   } finally {
-    await adopted.release();
+    if (keep) adopted.set(id, adoption);
+    else await adoption.release();
   }
 }
 const openDuplicate = () => void window.open(location.href);
@@ -100,6 +122,8 @@ const openDuplicate = () => void window.open(location.href);
   databases,
   list,
   adoptAndRun,
+  held: () => identity.held,
+  restores,
   openDuplicate,
 };
 document.body.dataset.id = identity.id;

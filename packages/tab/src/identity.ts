@@ -26,6 +26,12 @@ export interface TabIdentityOptions extends TabEnvironmentOptions {
    * Default: reload the page, which claims an id afresh (a new one, if another tab holds the old one).
    */
   onTakenOver?: (error: TabIdentityError) => void;
+  /**
+   * Let the lock go on `pagehide` (default true), so a page in the back/forward cache shows its id as
+   * free and a reload's next document finds it free. With false, the lock stays held while the page is
+   * cached; Chromium then evicts the cached page when another tab asks for the lock (README, bfcache).
+   */
+  releaseOnPagehide?: boolean;
 }
 
 /** This tab's claim on a node id: the id, its usage marker, and the lock held while the tab lives. */
@@ -90,6 +96,7 @@ export class HeldIdentity implements TabIdentity {
   // The page is going away, or into the back/forward cache: a page holding a lock would not be cached,
   // and a reload's next document must find the lock free.
   readonly #onPageHide = (): void => {
+    if (this.context.options.releaseOnPagehide === false) return;
     void this.#lock?.release();
     this.#lock = null;
   };

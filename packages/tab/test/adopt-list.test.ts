@@ -150,3 +150,18 @@ describe('the back/forward cache', () => {
     expect(identity.held).toBe(false);
   });
 });
+
+describe('releaseOnPagehide: false', () => {
+  it('keeps the lock through pagehide and pageshow', async () => {
+    const origin = new Origin();
+    const tab = origin.tab();
+    const identity = await claimTabIdentity(tab.options({ releaseOnPagehide: false }));
+    tab.pagehide(true);
+    tab.pageshow(true);
+    expect(identity.held).toBe(true);
+    expect(origin.locks.isHeld(lockName(identity.id))).toBe(true);
+    await expect(adoptIdentity({ ...origin.tab().options(), id: identity.id })).rejects.toMatchObject({
+      code: 'HELD',
+    });
+  });
+});
