@@ -43,10 +43,28 @@ export function markLost(context: IdentityContext, id: string): void {
 }
 
 /**
+ * With `id`'s lock just taken: true when the id may run (the lock stays held); false when its data is
+ * lost (it is recorded as lost and the lock let go). A failing `hasData` lets the lock go and throws.
+ */
+export async function keepUnlessLost(context: IdentityContext, id: string, lock: HeldLock): Promise<boolean> {
+  let lost: boolean;
+  try {
+    lost = await isLost(context, id);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  if (!lost) return true;
+  markLost(context, id);
+  await lock.release();
+  return false;
+}
+
+/**
  * Whether `id` must not run: its record is gone (localStorage was cleared, maybe the node's storage
  * with it), or says lost, or says used while `hasData` finds no data.
  */
-export async function isLost(context: IdentityContext, id: string): Promise<boolean> {
+async function isLost(context: IdentityContext, id: string): Promise<boolean> {
   const record = readRecord(context.env.records, context.names.recordKey(id));
   if (record === null || record.lost) return true;
   if (!record.used || !context.options.hasData) return false;

@@ -1,5 +1,5 @@
 import { StorageLostError } from '@webraft/core';
-import { isLost, markLost, takeIdentity } from './acquire.js';
+import { keepUnlessLost, takeIdentity } from './acquire.js';
 import { identityContext } from './claim.js';
 import { TabIdentityError } from './errors.js';
 import type { TabIdentity, TabIdentityOptions } from './identity.js';
@@ -27,17 +27,6 @@ export async function adoptIdentity(options: TabIdentityOptions & { id: string }
   if (record.lost) throw new StorageLostError(id);
   const lock = await tryHoldLock(context.env.locks, key);
   if (!lock) throw new TabIdentityError('HELD', id, `tab identity ${id} is held by a live tab`);
-  let lost: boolean;
-  try {
-    lost = await isLost(context, id);
-  } catch (error) {
-    await lock.release();
-    throw error;
-  }
-  if (lost) {
-    markLost(context, id);
-    await lock.release();
-    throw new StorageLostError(id);
-  }
+  if (!(await keepUnlessLost(context, id, lock))) throw new StorageLostError(id);
   return takeIdentity(context, id, lock);
 }

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '@webraft/core';
-import { isLost, markLost, mintIdentity, takeIdentity } from './acquire.js';
+import { keepUnlessLost, markLost, mintIdentity, takeIdentity } from './acquire.js';
 import { resolveEnvironment } from './environment.js';
 import { HeldIdentity, type IdentityContext, type TabIdentity, type TabIdentityOptions } from './identity.js';
 import { tryHoldLock } from './lock.js';
@@ -24,16 +24,7 @@ export async function claimTabIdentity(options: TabIdentityOptions): Promise<Tab
   if (stored === null) return mintIdentity(context);
   const lock = await tryHoldLock(context.env.locks, context.names.recordKey(stored));
   if (!lock) return mintIdentity(context); // a live tab runs it: this tab is a duplicate
-  let lost: boolean;
-  try {
-    lost = await isLost(context, stored);
-  } catch (error) {
-    await lock.release();
-    throw error;
-  }
-  if (!lost) return takeIdentity(context, stored, lock);
-  markLost(context, stored);
-  await lock.release();
+  if (await keepUnlessLost(context, stored, lock)) return takeIdentity(context, stored, lock);
   return mintIdentity(context, stored);
 }
 

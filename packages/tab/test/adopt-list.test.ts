@@ -99,6 +99,18 @@ describe('adoptIdentity', () => {
 });
 
 describe('the back/forward cache', () => {
+  /** A tab whose page went into the cache, its id then adopted by another tab. */
+  async function adoptedWhileCached() {
+    const origin = new Origin();
+    const tab = origin.tab();
+    const onTakenOver = vi.fn();
+    const identity = await claimTabIdentity(tab.options({ onTakenOver }));
+    tab.pagehide(true);
+    await vi.waitFor(() => expect(origin.locks.isHeld(lockName(identity.id))).toBe(false));
+    const adopter = await adoptIdentity({ ...origin.tab().options(), id: identity.id });
+    return { origin, tab, onTakenOver, identity, adopter };
+  }
+
   it('pagehide lets the lock go; pageshow from the cache takes it back', async () => {
     const origin = new Origin();
     const tab = origin.tab();
@@ -111,13 +123,7 @@ describe('the back/forward cache', () => {
   });
 
   it('another tab adopted the id while the page was cached: TAKEN_OVER, and the lock is not held', async () => {
-    const origin = new Origin();
-    const tab = origin.tab();
-    const onTakenOver = vi.fn();
-    const identity = await claimTabIdentity(tab.options({ onTakenOver }));
-    tab.pagehide(true);
-    await vi.waitFor(() => expect(origin.locks.isHeld(lockName(identity.id))).toBe(false));
-    const adopter = await adoptIdentity({ ...origin.tab().options(), id: identity.id });
+    const { tab, onTakenOver, identity, adopter } = await adoptedWhileCached();
     tab.pageshow(true);
     await vi.waitFor(() => expect(onTakenOver).toHaveBeenCalledOnce());
     expect(onTakenOver.mock.calls[0]![0]).toMatchObject({ code: 'TAKEN_OVER', nodeId: identity.id });
@@ -126,13 +132,7 @@ describe('the back/forward cache', () => {
   });
 
   it('adopted and let go again while cached: still TAKEN_OVER (the node in the page is stale)', async () => {
-    const origin = new Origin();
-    const tab = origin.tab();
-    const onTakenOver = vi.fn();
-    const identity = await claimTabIdentity(tab.options({ onTakenOver }));
-    tab.pagehide(true);
-    await vi.waitFor(() => expect(origin.locks.isHeld(lockName(identity.id))).toBe(false));
-    const adopter = await adoptIdentity({ ...origin.tab().options(), id: identity.id });
+    const { origin, tab, onTakenOver, identity, adopter } = await adoptedWhileCached();
     await adopter.release();
     tab.pageshow(true);
     await vi.waitFor(() => expect(onTakenOver).toHaveBeenCalledOnce());

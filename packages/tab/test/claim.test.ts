@@ -3,6 +3,16 @@ import { describe, expect, it, vi } from 'vitest';
 import { claimTabIdentity, replaceLostIdentity } from '../src/index.js';
 import { lockName, Origin } from './helpers.js';
 
+/** A tab whose id wrote data, then closed (its lock free). */
+async function usedThenClosed() {
+  const origin = new Origin();
+  const tab = origin.tab();
+  const first = await claimTabIdentity(tab.options());
+  first.usage.markUsed();
+  await first.release();
+  return { origin, tab, first };
+}
+
 describe('claimTabIdentity', () => {
   it('mints an id, keeps it in sessionStorage, holds its lock and records it (not used yet)', async () => {
     const origin = new Origin();
@@ -74,11 +84,7 @@ describe('claimTabIdentity', () => {
   });
 
   it('marker says used, hasData says no data: a new id, the old one reported as lostId and never claimed again', async () => {
-    const origin = new Origin();
-    const tab = origin.tab();
-    const first = await claimTabIdentity(tab.options());
-    first.usage.markUsed();
-    await first.release();
+    const { origin, tab, first } = await usedThenClosed();
     const hasData = vi.fn(async () => false);
     const second = await claimTabIdentity(tab.reloaded().options({ hasData }));
     expect(hasData).toHaveBeenCalledWith(first.id);
@@ -95,11 +101,7 @@ describe('claimTabIdentity', () => {
   });
 
   it('marker says used and the data is there: the same id', async () => {
-    const origin = new Origin();
-    const tab = origin.tab();
-    const first = await claimTabIdentity(tab.options());
-    first.usage.markUsed();
-    await first.release();
+    const { tab, first } = await usedThenClosed();
     const second = await claimTabIdentity(tab.reloaded().options({ hasData: async () => true }));
     expect(second.id).toBe(first.id);
     expect(second.lostId).toBeUndefined();
@@ -128,11 +130,7 @@ describe('claimTabIdentity', () => {
   });
 
   it('a hasData that throws fails the claim and leaves the lock free', async () => {
-    const origin = new Origin();
-    const tab = origin.tab();
-    const first = await claimTabIdentity(tab.options());
-    first.usage.markUsed();
-    await first.release();
+    const { origin, tab, first } = await usedThenClosed();
     const failure = new Error('IndexedDB is broken');
     await expect(
       claimTabIdentity(tab.reloaded().options({ hasData: () => Promise.reject(failure) })),
