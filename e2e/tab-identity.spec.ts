@@ -4,7 +4,7 @@ import { type Browser, type BrowserContext, expect, type Page, test } from '@pla
  * @webraft/tab in Chromium, on the real sessionStorage, localStorage, Web Locks and IndexedDB: a
  * reloaded tab keeps its id and its log; a duplicated tab gets a new id; two tabs never share an id or
  * data; an id whose IndexedDB was cleared (CDP) is never run again; listIdentities tells live tabs' ids
- * from closed ones'.
+ * from closed ones', and a closed tab's id can be adopted; the back/forward cache.
  */
 
 interface Listed {
