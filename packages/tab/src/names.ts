@@ -1,0 +1,54 @@
+import { ConfigurationError } from '@webraft/core';
+
+/** Prefix of every sessionStorage key, localStorage key and Web Lock name this package uses. */
+export const KEY_PREFIX = 'webraft-tab';
+
+/**
+ * Where one cluster's identities live. Every part is URI-encoded, so no cluster, namespace or id can
+ * reach another's keys (a `/` in any of them is encoded).
+ */
+export class IdentityNames {
+  /** The sessionStorage key holding this tab's id for the cluster. */
+  readonly sessionKey: string;
+  /** What every localStorage record key (and lock name) of the cluster starts with. */
+  readonly recordPrefix: string;
+
+  constructor(cluster: string, namespace?: string) {
+    if (typeof cluster !== 'string' || cluster.length === 0) {
+      throw new ConfigurationError(
+        `tab identity: cluster must be a non-empty string, got ${String(cluster)}`,
+      );
+    }
+    if (namespace !== undefined && (typeof namespace !== 'string' || namespace.length === 0)) {
+      throw new ConfigurationError('tab identity: namespace must be a non-empty string when given');
+    }
+    const scope =
+      namespace === undefined
+        ? encodeURIComponent(cluster)
+        : `${encodeURIComponent(namespace)}/${encodeURIComponent(cluster)}`;
+    this.sessionKey = `${KEY_PREFIX}/${scope}`;
+    this.recordPrefix = `${KEY_PREFIX}/${scope}/id/`;
+  }
+
+  /** The localStorage key of an id's record; also the name of the Web Lock that claims the id. */
+  recordKey(id: string): string {
+    return this.recordPrefix + encodeURIComponent(id);
+  }
+
+  /** The id a record key names, or null when the key is not one of this cluster's records. */
+  idOf(recordKey: string): string | null {
+    if (!recordKey.startsWith(this.recordPrefix)) return null;
+    const encoded = recordKey.slice(this.recordPrefix.length);
+    if (encoded.length === 0 || encoded.includes('/')) return null;
+    try {
+      return decodeURIComponent(encoded);
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** A fresh node id: `tab-` and a random UUID (122 random bits, so tabs and devices never collide). */
+export function mintId(): string {
+  return `tab-${crypto.randomUUID()}`;
+}

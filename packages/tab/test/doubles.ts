@@ -1,0 +1,82 @@
+/**
+ * TEST DOUBLES for the Node unit tests only: Node has no sessionStorage, localStorage or Web Locks.
+ * The Chromium spec (e2e/tab-identity.spec.ts) runs the package on the real ones, unmocked.
+ */
+
+/** An in-memory `Storage` (one per simulated tab for sessionStorage, one per origin for localStorage). */
+export class MemoryStore implements Storage {
+  #items = new Map<string, string>();
+
+  get length(): number {
+    return this.#items.size;
+  }
+  key(index: number): string | null {
+    return [...this.#items.keys()][index] ?? null;
+  }
+  getItem(key: string): string | null {
+    return this.#items.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    this.#items.set(key, String(value));
+  }
+  removeItem(key: string): void {
+    this.#items.delete(key);
+  }
+  clear(): void {
+    this.#items.clear();
+  }
+  /** What a duplicated tab starts with: a copy of this tab's sessionStorage. */
+  copy(): MemoryStore {
+    const copy = new MemoryStore();
+    for (const [key, value] of this.#items) copy.setItem(key, value);
+    return copy;
+  }
+  [name: string]: unknown;
+}
+
+type Grant = (lock: Lock | null) => unknown;
+
+/**
+ * An in-process `LockManager` with the semantics this package relies on: exclusive locks, granted in
+ * request order, `ifAvailable` granting null instead of waiting, the lock held until the callback's
+ * promise settles, and `query()` listing held locks. Shared and `steal` modes are not modelled.
+ */
+export class FakeLockManager implements LockManager {
+  #held = new Set<string>();
+  #waiting = new Map<string, (() => void)[]>();
+
+  request<T>(name: string, callback: Grant): Promise<T>;
+  request<T>(name: string, options: LockOptions, callback: Grant): Promise<T>;
+  async request<T>(name: string, a: LockOptions | Grant, b?: Grant): Promise<T> {
+    const options = typeof a === 'function' ? {} : a;
+    const callback = (typeof a === 'function' ? a : b)!;
+    if (options.mode === 'shared' || options.steal) throw new Error('FakeLockManager: not modelled');
+    if (this.#held.has(name)) {
+      if (options.ifAvailable) return (await callback(null)) as T;
+      await new Promise<void>((resolve) => {
+        const queue = this.#waiting.get(name) ?? [];
+        queue.push(resolve);
+        this.#waiting.set(name, queue);
+      });
+    }
+    this.#held.add(name);
+    try {
+      return (await callback({ name, mode: 'exclusive' } as Lock)) as T;
+    } finally {
+      const next = this.#waiting.get(name)?.shift();
+      if (next) next();
+      else this.#held.delete(name);
+    }
+  }
+
+  async query(): Promise<LockManagerSnapshot> {
+    return {
+      held: [...this.#held].map((name) => ({ name, mode: 'exclusive' as const, clientId: 'fake' })),
+      pending: [],
+    };
+  }
+
+  isHeld(name: string): boolean {
+    return this.#held.has(name);
+  }
+}
