@@ -16,6 +16,8 @@ export interface SegmentRef {
   gen: number;
   /** How many merges made it (0: one batch's entries); segments merge level by level (layout.ts). */
   level: number;
+  /** Length of the record's JSON: merges are planned without reading, and a truncated record is caught. */
+  chars: number;
 }
 
 /**
@@ -38,14 +40,14 @@ export const EMPTY_HEAD: Head = Object.freeze({
   segments: Object.freeze([]) as unknown as SegmentRef[],
 }) as Head;
 
-/** The head as stored: segments as `[start, count, gen, level]` tuples, to keep it short. */
+/** The head as stored: segments as `[start, count, gen, level, chars]` tuples, to keep it short. */
 export function encodeHead(head: Head): string {
   return JSON.stringify({
     v: HEAD_VERSION,
     gen: head.gen,
     hardState: head.hardState,
     snapshot: head.snapshot,
-    segments: head.segments.map((s) => [s.start, s.count, s.gen, s.level]),
+    segments: head.segments.map((s) => [s.start, s.count, s.gen, s.level, s.chars]),
   });
 }
 
@@ -79,14 +81,14 @@ export function decodeHead(json: string, key: string): Head {
   const segments: SegmentRef[] = [];
   let next = (snapshot?.meta.index ?? 0) + 1;
   for (const tuple of raw.segments as unknown[]) {
-    if (!Array.isArray(tuple) || tuple.length !== 4 || !tuple.every(isIndex)) {
-      throw corrupt(`segment ${JSON.stringify(tuple)} is not [start, count, gen, level]`);
+    if (!Array.isArray(tuple) || tuple.length !== 5 || !tuple.every(isIndex)) {
+      throw corrupt(`segment ${JSON.stringify(tuple)} is not [start, count, gen, level, chars]`);
     }
-    const [start, count, segmentGen, level] = tuple as number[] as [number, number, number, number];
+    const [start, count, segmentGen, level, chars] = tuple as [number, number, number, number, number];
     if (start !== next) throw corrupt(`the log has a gap: a segment starts at ${start}, not ${next}`);
     if (count < 1) throw corrupt(`the segment at ${start} is empty`);
     if (segmentGen > gen) throw corrupt(`the segment at ${start} is newer than the head`);
-    segments.push({ start, count, gen: segmentGen, level });
+    segments.push({ start, count, gen: segmentGen, level, chars });
     next = start + count;
   }
   return { gen, hardState, snapshot, segments };

@@ -6,6 +6,13 @@ import type { RecordKeys } from './keys.js';
 export const MAX_SEGMENT_ENTRIES = 1024;
 
 /**
+ * Characters of JSON per segment at most (but one entry longer than this is a segment of its own): a
+ * cut or a merge rewrites at most this much, and a batch needs that much room beside the live records
+ * (128 Ki characters, 256 KiB, a twentieth of a 5 MiB localStorage) until its head switch.
+ */
+export const MAX_SEGMENT_CHARS = 128 * 1024;
+
+/**
  * This many consecutive segments of one level merge into one of the next level (while the result
  * stays within `MAX_SEGMENT_ENTRIES`). So batches of one entry do not make one segment each: the head,
  * rewritten by every batch, names a few dozen segments instead of one per batch, and each entry is
@@ -50,8 +57,7 @@ export function planWrites(
     segments = segments.filter((s) => s.start < cut);
     const last = segments.at(-1);
     if (last && last.start + last.count > cut) {
-      const kept = entriesOf(last).slice(0, cut - last.start);
-      segments[segments.length - 1] = { ...last, count: kept.length, json: JSON.stringify(kept) };
+      segments[segments.length - 1] = rewritten(last, last.start, entriesOf(last).slice(0, cut - last.start));
     }
   }
 
@@ -61,16 +67,34 @@ export function planWrites(
     segments = segments.filter((s) => s.start + s.count - 1 > through);
     const first = segments[0];
     if (first && first.start <= through) {
-      const kept = entriesOf(first).slice(through + 1 - first.start);
-      segments[0] = { ...first, start: through + 1, count: kept.length, json: JSON.stringify(kept) };
+      segments[0] = rewritten(first, through + 1, entriesOf(first).slice(through + 1 - first.start));
     }
   }
 
-  // 3. The new entries: one segment per batch, or a few for a long batch.
-  for (let k = 0; k < plan.append.length; k += MAX_SEGMENT_ENTRIES) {
-    const part = plan.append.slice(k, k + MAX_SEGMENT_ENTRIES);
-    segments.push({ start: (part[0] as Entry).index, count: part.length, gen, level: 0, json: toJson(part) });
+  // 3. The new entries: one segment per batch, or a few for a long (or large) batch.
+  let part: string[] = [];
+  let partStart = 0;
+  let partChars = 1;
+  const flush = () => {
+    if (part.length === 0) return;
+    const json = `[${part.join(',')}]`;
+    segments.push({ start: partStart, count: part.length, gen, level: 0, chars: json.length, json });
+    part = [];
+    partChars = 1;
+  };
+  for (const e of plan.append) {
+    const json = toJson(e);
+    if (
+      part.length === MAX_SEGMENT_ENTRIES ||
+      (part.length > 0 && partChars + json.length > MAX_SEGMENT_CHARS)
+    ) {
+      flush();
+    }
+    if (part.length === 0) partStart = e.index;
+    part.push(json);
+    partChars += json.length + 1;
   }
+  flush();
 
   // 4. Merge the tail level by level.
   for (;;) {
@@ -83,12 +107,14 @@ export function planWrites(
       const key = keys.segment(s.gen, s.start);
       return arrayBody(s.json ?? storedJson(read, key), key);
     });
+    const json = `[${parts.join(',')}]`;
     segments.splice(-MERGE_FANOUT, MERGE_FANOUT, {
       start: (tail[0] as Working).start,
       count,
       gen,
       level: (level as number) + 1,
-      json: `[${parts.join(',')}]`,
+      chars: json.length,
+      json,
     });
   }
 
@@ -100,7 +126,13 @@ export function planWrites(
     hardState: plan.hardState ? { ...plan.hardState } : head.hardState,
     snapshot: plan.snapshot ? { gen, meta: JSON.parse(toJson(plan.snapshot.meta)) } : head.snapshot,
     segments: segments.map((s) => {
-      const ref = { start: s.start, count: s.count, gen: s.json === undefined ? s.gen : gen, level: s.level };
+      const ref: SegmentRef = {
+        start: s.start,
+        count: s.count,
+        gen: s.json === undefined ? s.gen : gen,
+        level: s.level,
+        chars: s.chars,
+      };
       const key = keys.segment(ref.gen, ref.start);
       if (s.json !== undefined) records.push([key, s.json]);
       live.add(key);
@@ -111,6 +143,12 @@ export function planWrites(
   if (next.snapshot) live.add(keys.snapshot(next.snapshot.gen));
   const removes = liveKeys(head, keys).filter((key) => !live.has(key));
   return { records, head: next, removes };
+}
+
+/** What stays of a segment that a batch cuts: a new record under the batch's generation, same level. */
+function rewritten(s: Working, start: number, kept: Entry[]): Working {
+  const json = JSON.stringify(kept);
+  return { ...s, start, count: kept.length, chars: json.length, json };
 }
 
 /** The keys of every record `head` names (the head itself aside). */
@@ -144,7 +182,12 @@ function storedEntries(read: (key: string) => string | null, key: string, s: Seg
   } catch (cause) {
     throw new StorageCorruptError(key, `not valid JSON: ${String(cause)}`, { cause });
   }
-  if (!Array.isArray(entries) || entries.length !== s.count || entries[0]?.index !== s.start) {
+  if (
+    json.length !== s.chars ||
+    !Array.isArray(entries) ||
+    entries.length !== s.count ||
+    entries[0]?.index !== s.start
+  ) {
     throw new StorageCorruptError(key, `not the ${s.count} entries from ${s.start} the head names`);
   }
   return entries as Entry[];

@@ -28,7 +28,7 @@ export function readState(storage: Storage, keys: RecordKeys): LoadedState {
   const entries: Entry[] = [];
   for (const s of head.segments) {
     const key = keys.segment(s.gen, s.start);
-    const segment = parseRecord(storage, key, 'segment');
+    const segment = parseRecord(storage, key, 'segment', s.chars);
     if (!Array.isArray(segment) || segment.length !== s.count) {
       throw new StorageCorruptError(key, `not an array of the ${s.count} entries the head names`);
     }
@@ -74,9 +74,12 @@ function checkState(state: PersistedState, head: Head, keys: RecordKeys): Persis
   }
 }
 
-function parseRecord(storage: Storage, key: string, what: string): unknown {
+function parseRecord(storage: Storage, key: string, what: string, chars?: number): unknown {
   const json = storage.getItem(key);
   if (json === null) throw new StorageCorruptError(key, `the ${what} the head names is missing`);
+  if (chars !== undefined && json.length !== chars) {
+    throw new StorageCorruptError(key, `${json.length} characters stored, the head says ${chars}`);
+  }
   try {
     return JSON.parse(json);
   } catch (cause) {
