@@ -101,8 +101,9 @@ export function planWrites(
     const tail = segments.slice(-MERGE_FANOUT);
     const level = tail[0]?.level;
     const count = tail.reduce((n, s) => n + s.count, 0);
-    if (tail.length < MERGE_FANOUT || tail.some((s) => s.level !== level) || count > MAX_SEGMENT_ENTRIES)
-      break;
+    const chars = tail.reduce((n, s) => n + s.chars - 1, 1); // the brackets once, a comma between
+    if (tail.length < MERGE_FANOUT || tail.some((s) => s.level !== level)) break;
+    if (count > MAX_SEGMENT_ENTRIES || chars > MAX_SEGMENT_CHARS) break;
     const parts = tail.map((s) => {
       const key = keys.segment(s.gen, s.start);
       return arrayBody(s.json ?? storedJson(read, key), key);
