@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import {
   checkIsolation,
+  checkPageClose,
   checkQuotaFailure,
   checkRecovered,
   type Outcome,
@@ -42,12 +43,7 @@ const CLUSTER = '/storage-indexeddb/cluster.html';
 test('page closed without warning mid-stream: a new page over the same node ids has every acknowledged entry', async ({
   context,
 }) => {
-  const namespace = uniqueNamespace('page-close');
-  const acks = new Map<string, number>();
-  const page = await startStream(context, CLUSTER, namespace, acks);
-  await page.close({ runBeforeUnload: false });
-  const acked = new Map(acks);
-  await checkRecovered(await open(context, CLUSTER), namespace, acked);
+  await checkPageClose(context, CLUSTER);
 });
 
 test('the whole browser closed mid-stream (persistent profile): reopened, it has every acknowledged entry', async ({

@@ -1,12 +1,11 @@
 import { expect, test } from '@playwright/test';
 import {
   checkIsolation,
+  checkPageClose,
   checkQuotaFailure,
-  checkRecovered,
   type Outcome,
   open,
   type StorePage as SharedStorePage,
-  startStream,
   uniqueNamespace,
 } from './storage-spec-helpers.js';
 
@@ -39,12 +38,7 @@ for (const which of ['localStorage', 'sessionStorage']) {
 test('page closed without warning mid-stream: a new page over the same node ids has every acknowledged entry', async ({
   context,
 }) => {
-  const namespace = uniqueNamespace('page-close');
-  const acks = new Map<string, number>();
-  const page = await startStream(context, CLUSTER, namespace, acks);
-  await page.close({ runBeforeUnload: false });
-  const acked = new Map(acks);
-  await checkRecovered(await open(context, CLUSTER), namespace, acked);
+  await checkPageClose(context, CLUSTER);
 });
 
 test('localStorage filled to its real limit: the node fails with StorageQuotaError and loses no acknowledged entry', async ({

@@ -94,6 +94,19 @@ export async function checkRecovered(
   expect(applied.at(-1)).toBe('after-restart');
 }
 
+/**
+ * The cluster page at `path` streams; the page is closed without warning (no `beforeunload`); a new
+ * page over the same node ids recovers every acknowledged entry.
+ */
+export async function checkPageClose(context: BrowserContext, path: string): Promise<void> {
+  const namespace = uniqueNamespace('page-close');
+  const acks = new Map<string, number>();
+  const page = await startStream(context, path, namespace, acks);
+  await page.close({ runBeforeUnload: false });
+  const acked = new Map(acks);
+  await checkRecovered(await open(context, path), namespace, acked);
+}
+
 /** Node `id`'s stored commands' data, read in `page`. */
 export async function storedData(page: Page, id: string, namespace: string): Promise<unknown[]> {
   const { entries } = await page.evaluate(([i, ns]) => (window as unknown as W).store.dump(i, ns), [

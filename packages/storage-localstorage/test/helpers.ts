@@ -1,21 +1,8 @@
-import type { Entry, PersistedState, Snapshot } from '@webraft/core';
+import type { PersistedState } from '@webraft/core';
 import { LocalStorageStorage, type LocalStorageStorageOptions } from '../src/index.js';
 import { MemoryWebStorage } from './memory-web-storage.js';
 
-export const entry = (index: number, term: number, data: unknown = { i: index }): Entry => ({
-  index,
-  term,
-  kind: 'command',
-  data,
-});
-
-export const range = (from: number, to: number, term: number): Entry[] =>
-  Array.from({ length: to - from + 1 }, (_, k) => entry(from + k, term));
-
-export const snapshot = (index: number, term: number, data: unknown = { at: index }): Snapshot => ({
-  meta: { index, term, config: { voters: ['a', 'b', 'c'], learners: [] } },
-  data,
-});
+export { testEntries as range, testEntry as entry, testSnapshot as snapshot } from '@webraft/core/testing';
 
 /** A loaded handle for node `id` on `storage` (a new in-memory one by default). */
 export async function freshStorage(
