@@ -1,4 +1,4 @@
-import { type PersistBatch, StorageError } from '@webraft/core';
+import { MemoryStorage, type PersistBatch, StorageError, seededRandom } from '@webraft/core';
 import { describe, expect, it } from 'vitest';
 import { LocalStorageStorage } from '../src/index.js';
 import { range, reloaded, snapshot } from './helpers.js';
@@ -114,5 +114,65 @@ describe('a crash between any two writes loads as the state before the batch or 
       if (switched !== -1) expect(outcomes.slice(switched).every((o) => o === 'after')).toBe(true);
       expect(outcomes[0]).toBe('before');
     });
+  }
+});
+
+it('random batches, each cut off at a random write: every restart loads the state before or after it', async () => {
+  const seed = Number(process.env.SEED ?? Math.floor(Math.random() * 1e9));
+  const random = seededRandom(seed);
+  const model = new MemoryStorage();
+  let web = new MemoryWebStorage();
+  let term = 1;
+  try {
+    for (let step = 0; step < 200; step++) {
+      const last = model.lastIndex;
+      const batch: PersistBatch = {};
+      if (random() < 0.05) {
+        term++;
+        batch.snapshot = snapshot(last + Math.floor(random() * 3), term);
+      } else {
+        const from =
+          random() < 0.8 ? last + 1 : model.firstIndex + Math.floor(random() * (last - model.firstIndex + 2));
+        if (random() < 0.1) term++;
+        batch.entries = range(
+          from,
+          from + Math.floor(random() * 12),
+          Math.max(term, model.termAt(from - 1) ?? 0),
+        );
+      }
+      const end = batch.entries?.at(-1)?.index ?? batch.snapshot?.meta.index ?? last;
+      if (random() < 0.1 && batch.entries && end > model.snapshotIndex + 1) {
+        const at = end - Math.floor(random() * 3);
+        if (at > model.snapshotIndex)
+          batch.compaction = snapshot(
+            at,
+            batch.entries.find((e) => e.index === at)?.term ?? model.termAt(at)!,
+          );
+      }
+      if (random() < 0.3)
+        batch.hardState = { term, vote: null, commit: Math.min(end, model.hardState.commit + 3) };
+      const before = await model.load();
+      await model.persist(batch);
+      const after = await model.load();
+
+      const storage = new LocalStorageStorage('n1', { storage: web });
+      await storage.load();
+      web.crashAfter(Math.floor(random() * 6));
+      await storage.persist(batch).catch(() => undefined);
+      web = web.revive();
+      const state = await reloaded(web);
+      if (JSON.stringify(state) === JSON.stringify(after)) continue;
+      expect(state, `step ${step}`).toEqual(before);
+      // Cut off before its switch: the node writes the batch again, as the runtime's retry does.
+      const again = new LocalStorageStorage('n1', { storage: web });
+      await again.load();
+      await again.persist(batch);
+      expect(await reloaded(web), `step ${step}, written again`).toEqual(after);
+    }
+  } catch (error) {
+    throw new Error(
+      `seed ${seed} (replay: SEED=${seed} pnpm vitest run packages/storage-localstorage/test/crash.test.ts): ${String(error)}`,
+      { cause: error },
+    );
   }
 });

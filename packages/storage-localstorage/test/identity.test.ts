@@ -92,6 +92,15 @@ describe('keys per node', () => {
   });
 });
 
+it('every field of the hard state round trips, the cluster id too', async () => {
+  const web = new MemoryWebStorage();
+  const storage = new LocalStorageStorage('n1', { storage: web });
+  await storage.load();
+  const hardState = { term: 2, vote: 'n1', commit: 0, cluster: 'c-1' };
+  await storage.persist({ hardState });
+  expect((await reloaded(web)).hardState).toEqual(hardState);
+});
+
 describe('lost data', () => {
   it('an empty Storage whose usage marker says "used" fails load() with StorageLostError', async () => {
     const usage = marker(true);
