@@ -9,7 +9,7 @@
  * and the floor (the message pattern of a commit, or of a ReadIndex round, through MemoryNetwork with no
  * Raft logic). Prints a table and writes bench/results/<date>.json (and latest.json for a complete full run).
  * In Chromium (bench/browser/): a BroadcastChannel cluster of 3 tabs, and the storage adapters
- * (`browser-storage-<adapter>`: batch appends, load of 100,000 entries, a 3-node cluster on the adapter).
+ * (`browser-storage-<adapter>`: batch appends, load of 100,000 entries or what fits, a 3-node cluster on the adapter).
  *
  * - `--quick`: fewer commits and trials, a smoke run (results go to <date>-quick.json).
  * - `--only`: case names or prefixes (`--list` shows them), e.g. `--only commits-3n-1` or `--only floor`.

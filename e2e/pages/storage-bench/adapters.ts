@@ -5,6 +5,7 @@
  */
 import type { Entry, RaftStorage } from '@webraft/core';
 import { IndexedDbStorage } from '@webraft/storage-indexeddb';
+import { LocalStorageStorage } from '@webraft/storage-localstorage';
 
 /** The platform's own write, with no adapter logic: the floor. */
 export interface RawWriter {
@@ -45,6 +46,17 @@ async function rawIndexedDb(name: string): Promise<RawWriter> {
   };
 }
 
+/** One bare `setItem` of the entry's JSON under a key of its own: what LocalStorageStorage does at the least. */
+async function rawLocalStorage(name: string): Promise<RawWriter> {
+  return {
+    write: (entry) => {
+      localStorage.setItem(`${name}/${entry.index}`, JSON.stringify(entry));
+      return Promise.resolve();
+    },
+    close: async () => undefined,
+  };
+}
+
 export const ADAPTERS: Record<string, BenchAdapter> = {
   indexeddb: {
     make: (id, namespace) => new IndexedDbStorage(id, { namespace }),
@@ -52,6 +64,15 @@ export const ADAPTERS: Record<string, BenchAdapter> = {
     raw: rawIndexedDb,
     destroyRaw: async (name) => {
       await request(indexedDB.deleteDatabase(name) as unknown as IDBRequest<unknown>);
+    },
+  },
+  localstorage: {
+    make: (id, namespace) => new LocalStorageStorage(id, { namespace }),
+    destroy: async (id, namespace) => LocalStorageStorage.destroy(id, { namespace }),
+    raw: rawLocalStorage,
+    destroyRaw: async (name) => {
+      const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i) as string);
+      for (const key of keys) if (key.startsWith(`${name}/`)) localStorage.removeItem(key);
     },
   },
 };

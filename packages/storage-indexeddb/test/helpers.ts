@@ -1,4 +1,3 @@
-import type { Entry, Snapshot } from '@webraft/core';
 import { IndexedDbStorage } from '../src/index.js';
 
 let counter = 0;
@@ -7,20 +6,7 @@ let counter = 0;
 export const freshId = (label: string): string =>
   `${label}-${counter++}-${Math.random().toString(36).slice(2, 8)}`;
 
-export const entry = (index: number, term: number, data: unknown = { i: index }): Entry => ({
-  index,
-  term,
-  kind: 'command',
-  data,
-});
-
-export const range = (from: number, to: number, term: number): Entry[] =>
-  Array.from({ length: to - from + 1 }, (_, k) => entry(from + k, term));
-
-export const snapshot = (index: number, term: number, data: unknown = { at: index }): Snapshot => ({
-  meta: { index, term, config: { voters: ['a', 'b', 'c'], learners: [] } },
-  data,
-});
+export { testEntries as range, testEntry as entry, testSnapshot as snapshot } from '@webraft/core/testing';
 
 /** A loaded storage handle on a fresh database. */
 export async function freshStorage(label: string): Promise<IndexedDbStorage> {

@@ -1,4 +1,5 @@
 export * from './assert.js';
+export { testEntries, testEntry, testSnapshot } from './fixtures.js';
 export {
   checkKvLinearizability,
   type KvOperation,
