@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@webraft/core';
+import { checkStorageNames } from '@webraft/core';
 
 /** Prefix of every database this package creates. */
 export const DATABASE_PREFIX = 'webraft';
@@ -10,14 +10,7 @@ export const DATABASE_PREFIX = 'webraft';
  * mix their logs.
  */
 export function databaseName(nodeId: string, namespace?: string): string {
-  if (typeof nodeId !== 'string' || nodeId.length === 0) {
-    throw new ConfigurationError(
-      `IndexedDbStorage: nodeId must be a non-empty string, got ${String(nodeId)}`,
-    );
-  }
-  if (namespace !== undefined && (typeof namespace !== 'string' || namespace.length === 0)) {
-    throw new ConfigurationError('IndexedDbStorage: namespace must be a non-empty string when given');
-  }
+  checkStorageNames('IndexedDbStorage', nodeId, namespace);
   const id = encodeURIComponent(nodeId);
   return namespace === undefined
     ? `${DATABASE_PREFIX}/${id}`

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@webraft/core';
+import { checkStorageNames } from '@webraft/core';
 
 /** First part of every key this package writes. */
 export const KEY_PREFIX = 'webraft';
@@ -9,14 +9,7 @@ export const KEY_PREFIX = 'webraft';
  * choice of id and namespace yields a prefix of another pair's prefix, and nodes never mix their keys.
  */
 export function nodePrefix(nodeId: string, namespace?: string): string {
-  if (typeof nodeId !== 'string' || nodeId.length === 0) {
-    throw new ConfigurationError(
-      `LocalStorageStorage: nodeId must be a non-empty string, got ${String(nodeId)}`,
-    );
-  }
-  if (namespace !== undefined && (typeof namespace !== 'string' || namespace.length === 0)) {
-    throw new ConfigurationError('LocalStorageStorage: namespace must be a non-empty string when given');
-  }
+  checkStorageNames('LocalStorageStorage', nodeId, namespace);
   return `${KEY_PREFIX}/${encodeURIComponent(namespace ?? '')}/${encodeURIComponent(nodeId)}/`;
 }
 

@@ -1,4 +1,7 @@
 import { ConfigurationError } from '../errors.js';
+import { addressProblem } from '../protocol/address.js';
+import { DEFAULT_MESSAGE_LIMITS } from '../protocol/validate.js';
+import { describe } from '../protocol/validate-json.js';
 import { macrotask } from '../runtime/macrotask.js';
 import { type MessageSink, NodeInstance, type Transport } from './types.js';
 
@@ -112,8 +115,9 @@ export class MemoryNetwork {
 
   /** A transport for `address`. It receives once `open(sink)` is called, with `sink.address === address`. */
   transport(address: string): MemoryTransport {
-    if (typeof address !== 'string' || address === '')
-      throw new ConfigurationError('address must be a non-empty string');
+    const problem = addressProblem(address, DEFAULT_MESSAGE_LIMITS.maxIdLength);
+    if (problem !== null)
+      throw new ConfigurationError(`address ${describe(address)} ${problem} (see the address rule)`);
     const network = this;
     const endpoint: Endpoint = {
       transport: undefined as unknown as MemoryTransport,
