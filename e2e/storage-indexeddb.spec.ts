@@ -1,16 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import {
+  checkBrowserClose,
   checkIsolation,
   checkPageClose,
   checkQuotaFailure,
-  checkRecovered,
   type Outcome,
   open,
   type StorePage as SharedStorePage,
-  startStream,
   uniqueNamespace,
 } from './storage-spec-helpers.js';
 
@@ -50,31 +46,7 @@ test('the whole browser closed mid-stream (persistent profile): reopened, it has
   playwright,
 }, testInfo) => {
   test.setTimeout(60_000);
-  // A persistent context keeps its profile on disk, as a user's browser does; a new context would not.
-  const userDataDir = mkdtempSync(join(tmpdir(), 'webraft-idb-'));
-  const use = testInfo.project.use;
-  const launch = () =>
-    playwright.chromium.launchPersistentContext(userDataDir, {
-      ...use.launchOptions,
-      headless: true,
-      baseURL: use.baseURL,
-    });
-  try {
-    const namespace = uniqueNamespace('context-close');
-    const acks = new Map<string, number>();
-    const first = await launch();
-    await startStream(first, CLUSTER, namespace, acks);
-    await first.close();
-    const acked = new Map(acks);
-    const second = await launch();
-    try {
-      await checkRecovered(await open(second, CLUSTER), namespace, acked);
-    } finally {
-      await second.close();
-    }
-  } finally {
-    rmSync(userDataDir, { recursive: true, force: true });
-  }
+  await checkBrowserClose(playwright.chromium, testInfo.project.use, CLUSTER);
 });
 
 test('a tiny quota (CDP Storage.overrideQuotaForOrigin): the node fails with StorageQuotaError and loses no acknowledged entry', async ({

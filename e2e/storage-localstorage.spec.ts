@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import {
+  checkBrowserClose,
   checkIsolation,
   checkPageClose,
   checkQuotaFailure,
@@ -11,7 +12,7 @@ import {
 
 /**
  * @webraft/storage-localstorage in Chromium's real localStorage: the conformance suite in a page (and
- * over sessionStorage); crash durability of a 3-node cluster whose page is closed mid-stream;
+ * over sessionStorage); crash durability of a 3-node cluster whose page, or whole browser, is closed mid-stream;
  * localStorage filled to its real limit; two pages with different node ids.
  */
 
@@ -39,6 +40,13 @@ test('page closed without warning mid-stream: a new page over the same node ids 
   context,
 }) => {
   await checkPageClose(context, CLUSTER);
+});
+
+test('the whole browser closed mid-stream (persistent profile): reopened, it has every acknowledged entry', async ({
+  playwright,
+}, testInfo) => {
+  test.setTimeout(60_000);
+  await checkBrowserClose(playwright.chromium, testInfo.project.use, CLUSTER);
 });
 
 test('localStorage filled to its real limit: the node fails with StorageQuotaError and loses no acknowledged entry', async ({

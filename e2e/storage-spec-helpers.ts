@@ -3,7 +3,17 @@
  * 3-node cluster (pages/storage-cluster.ts) and the check of what a new page recovers, and the store
  * page's calls (pages/storage-store.ts).
  */
-import { type BrowserContext, expect, type Page } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type BrowserContext,
+  type BrowserType,
+  expect,
+  type Page,
+  type PlaywrightTestOptions,
+  type PlaywrightWorkerOptions,
+} from '@playwright/test';
 
 export interface Outcome {
   name: string;
@@ -105,6 +115,41 @@ export async function checkPageClose(context: BrowserContext, path: string): Pro
   await page.close({ runBeforeUnload: false });
   const acked = new Map(acks);
   await checkRecovered(await open(context, path), namespace, acked);
+}
+
+/**
+ * The cluster page at `path` streams in a browser with a persistent profile (kept on disk, as a
+ * user's browser is; a new context would not be); the whole browser is closed mid-stream; reopened
+ * over the same profile, a new page recovers every acknowledged entry.
+ */
+export async function checkBrowserClose(
+  chromium: BrowserType,
+  use: Partial<PlaywrightTestOptions & PlaywrightWorkerOptions>,
+  path: string,
+): Promise<void> {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'webraft-storage-'));
+  const launch = () =>
+    chromium.launchPersistentContext(userDataDir, {
+      ...use.launchOptions,
+      headless: true,
+      baseURL: use.baseURL,
+    });
+  try {
+    const namespace = uniqueNamespace('context-close');
+    const acks = new Map<string, number>();
+    const first = await launch();
+    await startStream(first, path, namespace, acks);
+    await first.close();
+    const acked = new Map(acks);
+    const second = await launch();
+    try {
+      await checkRecovered(await open(second, path), namespace, acked);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    rmSync(userDataDir, { recursive: true, force: true });
+  }
 }
 
 /** Node `id`'s stored commands' data, read in `page`. */
