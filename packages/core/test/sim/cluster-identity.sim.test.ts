@@ -36,6 +36,18 @@ async function commit(sim: Simulation, id: string, n: number): Promise<string[]>
   return commands;
 }
 
+/** A 3-node cluster that committed, and a node `d` started beside it without peers (not yet joined). */
+async function clusterAndJoiner(seed: number, identity: { clusterId?: string } = {}) {
+  const ids = ['a', 'b', 'c'];
+  const sim = new Simulation({ seed, nodes: ids, replay });
+  await sim.start();
+  const leader = await sim.waitForLeader();
+  await commit(sim, leader, 2);
+  sim.addNode('d');
+  await sim.startNode('d', [], identity);
+  return { sim, ids, leader };
+}
+
 describe('cluster identity', () => {
   it('every initial member computes the same id from its peers, stores it with its hard state and keeps it across a restart', async () => {
     const seed = seedOr(8101);
@@ -105,14 +117,7 @@ describe('cluster identity', () => {
   });
 
   it('a joiner adopts the id of the leader that adds it, durably, and keeps it across a restart', async () => {
-    const seed = seedOr(8104);
-    const ids = ['a', 'b', 'c'];
-    const sim = new Simulation({ seed, nodes: ids, replay });
-    await sim.start();
-    const leader = await sim.waitForLeader();
-    await commit(sim, leader, 2);
-    sim.addNode('d');
-    await sim.startNode('d', []);
+    const { sim, ids, leader } = await clusterAndJoiner(seedOr(8104));
     expect(sim.raft('d').clusterId).toBeNull();
     const joined = track(sim.raft(leader).join('d', { timeoutMs: 5_000 }));
     await sim.runUntil(() => joined.state() !== 'pending', 5_000, 'join settles');
@@ -133,14 +138,7 @@ describe('cluster identity', () => {
   });
 
   it("a joiner pinned to another clusterId never takes this cluster's log", async () => {
-    const seed = seedOr(8105);
-    const ids = ['a', 'b', 'c'];
-    const sim = new Simulation({ seed, nodes: ids, replay });
-    await sim.start();
-    const leader = await sim.waitForLeader();
-    await commit(sim, leader, 2);
-    sim.addNode('d');
-    await sim.startNode('d', [], { clusterId: 'somewhere-else' });
+    const { sim, leader } = await clusterAndJoiner(seedOr(8105), { clusterId: 'somewhere-else' });
     const errors = recordErrors(sim, ['d']);
     // The learner is added (that needs no answer from d), but d refuses every append.
     track(sim.raft(leader).join('d', { timeoutMs: 2_000 }));
