@@ -17,15 +17,12 @@ import type { CDPSession, Page } from 'playwright-core';
 import { WebSocket, WebSocketServer } from 'ws';
 import { fmtInt, fmtUs, type LatencySummary, summarizeMs } from '../lib/stats.js';
 import type { BrowserResult, CaseSpec, TableRow } from '../lib/types.js';
-import { startBrowserBench } from './chromium.js';
+import { findLeader, type PageRun, proposeOn, startBrowserBench } from './chromium.js';
 
 /** The transport issue's targets: commit p50 within 2x the floor; the relay adds at most 0.2 ms p50. */
 export const TARGETS = { p50OverFloor: 2, relayAddedP50Us: 200 };
 
-interface Run {
-  latencies: number[];
-  seconds: number;
-}
+type Run = PageRun;
 
 interface BenchPage {
   echo(url: string, room: string, node: string): Promise<void>;
@@ -183,19 +180,8 @@ async function browserCluster(spec: CaseSpec) {
         ] as const),
       ),
     );
-    let leader: Page | undefined;
-    const deadline = Date.now() + 10_000;
-    while (!leader) {
-      for (const page of pages.values())
-        if ((await page.evaluate(() => (globalThis as unknown as W).bench.state)) === 'leader') leader = page;
-      if (Date.now() > deadline) throw new Error('no leader within 10 s');
-    }
-    const propose = (ops: number, warmup: number, inflight: number) =>
-      leader!.evaluate(([o, w, i]) => (globalThis as unknown as W).bench.propose(o, w, i), [
-        ops,
-        warmup,
-        inflight,
-      ] as const);
+    const leader = await findLeader([...pages.values()]);
+    const propose = proposeOn(leader);
     const { result: run1, cost: commitCost } = await cost(n(7_000), () => propose(n(5_000), n(2_000), 1));
     const commits1 = summarize(run1);
     const leaderId = IDS.find((id) => pages.get(id) === leader)!;

@@ -12,7 +12,7 @@
  */
 import type { RaftInterface } from '@webraft/core';
 import { WebSocketTransport } from '@webraft/transport-websocket';
-import { BenchRaft, Counter, closedLoop, type Run } from '../bench-node.js';
+import { BenchRaft, Counter, proposeAsLeader, type Run } from '../bench-node.js';
 
 const id = new URLSearchParams(location.search).get('id') ?? 'n1';
 const COMMAND = { op: 'inc' };
@@ -138,12 +138,8 @@ async function startNode(url: string, room: string, peers: string[]): Promise<vo
 }
 
 /** Closed-loop proposals on this (leader) page: `inflight` outstanding, `ops` measured after `warmup`. */
-async function propose(ops: number, warmup: number, inflight: number): Promise<Run> {
-  const node = raft;
-  if (!node) throw new Error('startNode() first');
-  const run = await closedLoop(inflight, ops, warmup, () => node.propose(COMMAND));
-  if (node.state !== 'leader') throw new Error('leadership changed during the run');
-  return run;
+function propose(ops: number, warmup: number, inflight: number): Promise<Run> {
+  return proposeAsLeader(raft, COMMAND, ops, warmup, inflight);
 }
 
 const bench = {
