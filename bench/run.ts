@@ -8,7 +8,8 @@
  * a cluster with 100,000 committed entries (snapshot plus log tail, then promotion), leadership transfer,
  * and the floor (the message pattern of a commit, or of a ReadIndex round, through MemoryNetwork with no
  * Raft logic). Prints a table and writes bench/results/<date>.json (and latest.json for a complete full run).
- * In Chromium (bench/browser/): a BroadcastChannel cluster of 3 tabs, and the storage adapters
+ * In Chromium (bench/browser/): a BroadcastChannel cluster of 3 tabs, a WebSocket cluster of 3 contexts
+ * through the relay (and the relay's added latency over a raw `ws` echo, in Node), and the storage adapters
  * (`browser-storage-<adapter>`: batch appends, load of 100,000 entries or what fits, a 3-node cluster on the adapter).
  *
  * - `--quick`: fewer commits and trials, a smoke run (results go to <date>-quick.json).
@@ -40,6 +41,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { browserBroadcastChannelCases } from './browser/broadcastchannel.js';
 import { browserStorageCases } from './browser/storage.js';
+import { browserWebSocketCases } from './browser/websocket.js';
 import { type CpuProfile, formatProfileSummary, summarizeProfile } from './lib/profile.js';
 import { fmtInt, fmtMB, fmtMs, fmtUs } from './lib/stats.js';
 import type {
@@ -157,16 +159,21 @@ function plan(): CaseSpec[] {
   });
   cases.push({ name: 'transfer-3n', kind: 'transfer', nodes: 3, trials: q(20, 5), warmup: q(2, 1) });
   cases.push(...browserBroadcastChannelCases(quick));
+  cases.push(...browserWebSocketCases(quick));
   cases.push(...browserStorageCases(quick));
   return cases;
 }
+
+/** Names the documentation used before the case had its `browser-` prefix. */
+const ALIASES: Record<string, string> = { websocket: 'browser-websocket' };
 
 function select(cases: CaseSpec[], only: string[] | undefined): CaseSpec[] {
   if (!only || only.length === 0) return cases;
   const wanted = only
     .flatMap((o) => o.split(','))
     .map((s) => s.trim())
-    .filter(Boolean);
+    .filter(Boolean)
+    .map((s) => ALIASES[s] ?? s);
   const chosen = new Set<string>();
   for (const w of wanted) {
     const exact = cases.filter((c) => c.name === w);
@@ -278,6 +285,9 @@ function runCase(spec: CaseSpec, timeoutMs: number): Promise<CaseResult> {
     } else {
       execArgv.push('--conditions=source');
     }
+    // The browser cases start the relay server in Node: its source, like the pages (which Vite serves
+    // from source), so that no stale dist/ is measured. @webraft/core still resolves as chosen above.
+    if (spec.kind === 'browser' && values.core === 'build') execArgv.push('--conditions=source');
     const child = fork(workerPath, [JSON.stringify(spec)], {
       execArgv,
       env,
@@ -512,11 +522,6 @@ function git(args: string[]): string | null {
 
 // ------------------------------------------------------------------ main
 
-// The WebSocket transport's benchmark (a browser and a relay, not a MemoryNetwork case): bench/browser.
-if (values.only?.some((o) => o.split(',').includes('websocket'))) {
-  await (await import('./browser/websocket.js')).runWebSocketBench();
-  process.exit(0);
-}
 const cases = select(plan(), values.only);
 if (values.list) {
   for (const c of plan()) console.log(c.name);

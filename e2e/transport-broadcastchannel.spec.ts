@@ -12,6 +12,7 @@ interface Tab {
   applied: string[];
   peersSeen: string[];
   errors: string[];
+  errorCodes: string[];
   proposeMany(prefix: string, count: number, inflight?: number): Promise<{ acked: number; failed: number }>;
   read(): Promise<{ index: number }>;
 }
@@ -120,4 +121,21 @@ test('3 tabs over BroadcastChannel elect and commit; the leader tab closes, a ne
   }
   expect(acks.size).toBe(100 + 30 + duringResult.acked + 50);
   expect([...acks.keys()].filter((cmd) => cmd.startsWith('after'))).toHaveLength(50);
+});
+
+test('two tabs opened as the same node id both get DUPLICATE_NODE_ID on their error event', async ({
+  context,
+}) => {
+  const cluster = `e2e-dup-${Date.now().toString(36)}`;
+  const first = await openTab(context, 'a', cluster);
+  const other = await openTab(context, 'b', cluster);
+  const second = await openTab(context, 'a', cluster);
+  for (const page of [first, second])
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as W).tab.errorCodes))
+      .toContain('DUPLICATE_NODE_ID');
+  // The third tab, with its own id, was told nothing of the kind.
+  expect(await other.evaluate(() => (window as unknown as W).tab.errorCodes)).not.toContain(
+    'DUPLICATE_NODE_ID',
+  );
 });

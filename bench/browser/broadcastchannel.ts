@@ -12,15 +12,12 @@ import { dirname } from 'node:path';
 import type { Page } from 'playwright-core';
 import { fmtInt, fmtUs, type LatencySummary, summarizeMs } from '../lib/stats.js';
 import type { BrowserResult, CaseSpec, TableRow } from '../lib/types.js';
-import { startBrowserBench } from './chromium.js';
+import { findLeader, type PageRun, proposeOn, startBrowserBench } from './chromium.js';
 
 /** The targets of the transport issue: commit p50 within 2x the round trip; 20k commits/s at 100 in flight. */
 export const TARGETS = { p50OverFloor: 2, commitsPerSec100: 20_000 };
 
-interface Run {
-  latencies: number[];
-  seconds: number;
-}
+type Run = PageRun;
 
 interface BenchTab {
   ping(
@@ -109,19 +106,8 @@ export async function runBrowserBroadcastChannel(spec: CaseSpec): Promise<Browse
     await Promise.all(
       [...tabs.values()].map((p) => p.evaluate(() => (globalThis as unknown as W).bench.startNode())),
     );
-    let leader: Page | undefined;
-    const deadline = Date.now() + 10_000;
-    while (!leader) {
-      for (const page of tabs.values())
-        if ((await page.evaluate(() => (globalThis as unknown as W).bench.state)) === 'leader') leader = page;
-      if (Date.now() > deadline) throw new Error('no leader within 10 s');
-    }
-    const propose = (ops: number, warmup: number, inflight: number) =>
-      leader!.evaluate(([o, w, i]) => (globalThis as unknown as W).bench.propose(o, w, i), [
-        ops,
-        warmup,
-        inflight,
-      ] as const);
+    const leader = await findLeader([...tabs.values()]);
+    const propose = proposeOn(leader);
     const cdp = spec.profile ? await context.newCDPSession(leader) : null;
     if (cdp) {
       await cdp.send('Profiler.enable');

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 const rootDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -75,4 +75,36 @@ export async function startBrowserBench(): Promise<BrowserBench> {
     stopServer();
     throw error;
   }
+}
+
+/** Latencies (ms) of a closed-loop run in a page, and the seconds it took (e2e/pages/bench-node.ts). */
+export interface PageRun {
+  latencies: number[];
+  seconds: number;
+}
+
+/** What a benchmark page with a Raft node puts on `window.bench`. */
+type NodePage = {
+  bench: { state: string; propose(ops: number, warmup: number, inflight: number): Promise<PageRun> };
+};
+
+/** The page whose node leads, once one does (at most `timeoutMs`). */
+export async function findLeader(pages: readonly Page[], timeoutMs = 10_000): Promise<Page> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const page of pages)
+      if ((await page.evaluate(() => (globalThis as unknown as NodePage).bench.state)) === 'leader')
+        return page;
+    if (Date.now() > deadline) throw new Error(`no leader within ${timeoutMs / 1000} s`);
+  }
+}
+
+/** Closed-loop proposals on the leader's page: `inflight` outstanding, `ops` measured after `warmup`. */
+export function proposeOn(leader: Page) {
+  return (ops: number, warmup: number, inflight: number): Promise<PageRun> =>
+    leader.evaluate(([o, w, i]) => (globalThis as unknown as NodePage).bench.propose(o, w, i), [
+      ops,
+      warmup,
+      inflight,
+    ] as const);
 }

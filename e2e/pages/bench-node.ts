@@ -62,3 +62,17 @@ export async function closedLoop(
   await Promise.all(Array.from({ length: inflight }, worker));
   return { latencies, seconds: (end - start) / 1000 };
 }
+
+/** Closed-loop proposals of `command` on `node`, which must lead throughout (a benchmark of a steady leader). */
+export async function proposeAsLeader(
+  node: RaftInterface | null,
+  command: unknown,
+  ops: number,
+  warmup: number,
+  inflight: number,
+): Promise<Run> {
+  if (!node) throw new Error('startNode() first');
+  const run = await closedLoop(inflight, ops, warmup, () => node.propose(command));
+  if (node.state !== 'leader') throw new Error('leadership changed during the run');
+  return run;
+}

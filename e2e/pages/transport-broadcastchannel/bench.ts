@@ -7,7 +7,7 @@
  */
 import type { RaftInterface } from '@webraft/core';
 import { BroadcastChannelTransport } from '@webraft/transport-broadcastchannel';
-import { BenchRaft, Counter, closedLoop } from '../bench-node.js';
+import { BenchRaft, Counter, proposeAsLeader } from '../bench-node.js';
 
 const params = new URLSearchParams(location.search);
 const id = params.get('id') ?? 'a';
@@ -134,12 +134,8 @@ async function startNode(): Promise<void> {
 }
 
 /** Closed-loop proposals on this (leader) tab: `inflight` outstanding, `ops` measured after `warmup`. */
-async function propose(ops: number, warmup: number, inflight: number) {
-  const node = raft;
-  if (!node) throw new Error('startNode() first');
-  const run = await closedLoop(inflight, ops, warmup, () => node.propose(COMMAND));
-  if (node.state !== 'leader') throw new Error('leadership changed during the run');
-  return run;
+function propose(ops: number, warmup: number, inflight: number) {
+  return proposeAsLeader(raft, COMMAND, ops, warmup, inflight);
 }
 
 const bench = {

@@ -15,7 +15,12 @@ const machine = new ListMachine();
 const transport = new BroadcastChannelTransport({ cluster });
 const raft = new RaftInterface(id, { peers, transport, stateMachine: machine });
 const errors: string[] = [];
-raft.listen('error', (e) => errors.push(String(e)));
+/** The `code` of each error event (a TransportError's, for the transport's own failures). */
+const errorCodes: string[] = [];
+raft.listen('error', (e) => {
+  errors.push(String(e));
+  errorCodes.push(String((e as { code?: unknown }).code));
+});
 const reportAck = (
   window as unknown as { reportAck?: (id: string, cmd: string, index: number) => Promise<void> }
 ).reportAck;
@@ -38,6 +43,7 @@ const tab = {
     return transport.stats;
   },
   errors,
+  errorCodes,
   /**
    * Proposes `count` commands `${prefix}-${i}`, `inflight` at a time; reports each acknowledgement.
    * A proposal that fails (a leader lost mid-way) is counted, not retried: its outcome is unknown.

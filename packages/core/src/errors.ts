@@ -144,6 +144,9 @@ export class StorageQuotaError extends StorageError {
  * - `CONNECTION`: a connection failed or closed; the transport reconnects by itself.
  * - `OVERFLOW`: a bounded send queue overflowed while disconnected; the oldest messages were dropped.
  * - `AUTH`: the transport was refused (bad token); it stops retrying.
+ * - `DUPLICATE_NODE_ID`: another transport speaks under this node's id on the same cluster (a second
+ *   tab opened with the same id). Two nodes with one id can vote twice and break Raft's safety: the
+ *   application must stop one of them.
  */
 export type TransportErrorCode =
   | 'SEND_FAILED'
@@ -151,7 +154,8 @@ export type TransportErrorCode =
   | 'TOO_LARGE'
   | 'CONNECTION'
   | 'OVERFLOW'
-  | 'AUTH';
+  | 'AUTH'
+  | 'DUPLICATE_NODE_ID';
 
 export class TransportError extends RaftError {
   override name = 'TransportError';

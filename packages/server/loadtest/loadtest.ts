@@ -1,14 +1,17 @@
 /**
- * `pnpm --filter @webraft/server loadtest [--clients 1000] [--rooms 100] [--seconds 30] [--rate 10] [--mode both|single|redis]`
+ * `pnpm --filter @webraft/server loadtest [--clients 1000] [--rooms 100] [--seconds 30] [--rate 10] [--mode all|echo|single|redis]`
  *
  * Loopback only, bounded in count and time, stops by itself. Starts the relay as a child process (the
  * CLI), opens `clients` WebSocket connections spread over `rooms` rooms, and has each client send `rate`
  * messages per second to a random other member of its room for `seconds` seconds; then waits for every
  * message to arrive (or a drain deadline). Once against one relay, once against two relays sharing a
  * redis-server (started here on a free loopback port), with each room's members split across both.
+ * First, the baseline: the same clients and traffic against a raw `ws` echo server process
+ * (loadtest/echo-server.ts), which sends each message back to its sender; what the relay adds is its
+ * latency less the echo's, measured in the same run (target: at most 0.2 ms p50).
  *
  * Reports messages/s delivered, relay latency (send to receipt, both ends in this process, so one
- * clock), the relay processes' peak RSS and CPU, errors (socket errors, unexpected closes, server drops)
+ * clock), the server processes' peak RSS and CPU, errors (socket errors, unexpected closes, server drops)
  * and lost messages (sent on healthy connections, never received). Writes loadtest/results/<date>.json.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,7 +19,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
-import { type RedisProcess, type RelayProcess, startRedis, startRelayProcess } from '../src/testing/index.js';
+import {
+  type RedisProcess,
+  type RelayProcess,
+  startListeningProcess,
+  startRedis,
+  startRelayProcess,
+} from '../src/testing/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,14 +33,23 @@ const { values } = parseArgs({
     rooms: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '30' },
     rate: { type: 'string', default: '10' },
-    mode: { type: 'string', default: 'both' },
+    mode: { type: 'string', default: 'all' },
   },
 });
 const CLIENTS = Number(values.clients);
 const ROOMS = Number(values.rooms);
 const SECONDS = Number(values.seconds);
 const RATE = Number(values.rate);
-const MODES = values.mode === 'both' ? ['single', 'redis'] : [values.mode as string];
+type Mode = 'echo' | 'single' | 'redis';
+/** `both` is what `all` was called before the echo baseline. */
+const MODES: Mode[] =
+  values.mode === 'all'
+    ? ['echo', 'single', 'redis']
+    : values.mode === 'both'
+      ? ['single', 'redis']
+      : [values.mode as Mode];
+/** What the relay may add to the raw echo's p50 (ms): the transport issue's target. */
+const ADDED_P50_TARGET_MS = 0.2;
 for (const [name, v, max] of [
   ['clients', CLIENTS, 5000],
   ['rooms', ROOMS, CLIENTS],
@@ -41,8 +59,8 @@ for (const [name, v, max] of [
   if (!Number.isInteger(v) || v < 1 || v > max)
     throw new Error(`--${name} must be an integer from 1 to ${max}`);
 if (CLIENTS / ROOMS < 2) throw new Error('each room needs at least two clients');
-if (!MODES.every((m) => m === 'single' || m === 'redis'))
-  throw new Error('--mode must be both, single or redis');
+if (!MODES.every((m) => m === 'echo' || m === 'single' || m === 'redis'))
+  throw new Error('--mode must be all, echo, single or redis');
 
 /** Whatever happens, the run ends: connecting, the measured phase, draining and shutdown have a deadline. */
 const HARD_DEADLINE_MS = (SECONDS * MODES.length + 120) * 1000;
@@ -90,11 +108,15 @@ async function scrapeDrops(relay: RelayProcess): Promise<Record<string, number>>
   return drops;
 }
 
-async function runMode(mode: 'single' | 'redis') {
+const echoServer = fileURLToPath(new URL('./echo-server.ts', import.meta.url));
+
+async function runMode(mode: Mode) {
   let redis: RedisProcess | null = null;
   const relays: RelayProcess[] = [];
+  const echo = mode === 'echo';
   try {
-    if (mode === 'redis') {
+    if (echo) relays.push(await startListeningProcess(['--import', 'tsx', echoServer]));
+    else if (mode === 'redis') {
       redis = await startRedis();
       for (const id of ['A', 'B'])
         relays.push(await startRelayProcess(['--port', '0', '--redis', redis.url, '--relay-id', id]));
@@ -131,7 +153,8 @@ async function runMode(mode: 'single' | 'redis') {
                 peers?: string[];
                 id?: string;
               };
-              if (frame.k === 'msg') {
+              // The echo sends back the client's own `send` frame; the relay delivers a `msg`.
+              if (frame.k === (echo ? 'send' : 'msg')) {
                 const t = frame.d!.t;
                 received++;
                 if (t >= window.start && t < window.end) {
@@ -143,6 +166,8 @@ async function runMode(mode: 'single' | 'redis') {
                 resolve();
               } else if (frame.k === 'joined') client.known.add(frame.id!);
             });
+            // The echo has no rooms and says no welcome: open is connected.
+            if (echo) ws.once('open', () => resolve());
             ws.on('error', (error) => {
               errors++;
               reject(error);
@@ -156,8 +181,10 @@ async function runMode(mode: 'single' | 'redis') {
       }
       await Promise.all(batch);
     }
-    for (const c of clients)
+    for (const c of clients) {
       c.peers = clients.filter((o) => o.room === c.room && o !== c).map((o) => `c${o.i}`);
+      if (echo) c.known = new Set(c.peers);
+    }
     // Every client has heard of every member of its room (so every relay knows where each member is).
     const membershipDeadline = performance.now() + 30_000;
     while (!clients.every((c) => c.known.size === c.peers.length)) {
@@ -220,7 +247,7 @@ async function runMode(mode: 'single' | 'redis') {
     const drainStart = performance.now();
     while (received < sentHealthy && performance.now() - drainStart < DRAIN_MS)
       await new Promise((resolve) => setTimeout(resolve, 20));
-    const drops = Object.assign({}, ...(await Promise.all(relays.map(scrapeDrops)))) as Record<
+    const drops = Object.assign({}, ...(echo ? [] : await Promise.all(relays.map(scrapeDrops)))) as Record<
       string,
       number
     >;
@@ -267,16 +294,32 @@ async function runMode(mode: 'single' | 'redis') {
 const results = [];
 for (const mode of MODES) {
   console.log(`loadtest ${mode}: ${CLIENTS} clients, ${ROOMS} rooms, ${RATE} msg/s each, ${SECONDS} s ...`);
-  const r = await runMode(mode as 'single' | 'redis');
+  const r = await runMode(mode);
   results.push(r);
   const f = (x: number) => x.toFixed(2);
+  const server = mode === 'echo' ? 'raw ws echo' : `${r.relays} relay(s)`;
   console.log(
-    `  ${r.relays} relay(s): ${r.messagesPerSecond} msg/s delivered; latency p50 ${f(r.latencyMs.p50)} ms, p99 ${f(r.latencyMs.p99)} ms, p99.9 ${f(r.latencyMs.p999)} ms, max ${f(r.latencyMs.max)} ms`,
+    `  ${server}: ${r.messagesPerSecond} msg/s delivered; latency p50 ${f(r.latencyMs.p50)} ms, p99 ${f(r.latencyMs.p99)} ms, p99.9 ${f(r.latencyMs.p999)} ms, max ${f(r.latencyMs.max)} ms`,
   );
   console.log(
-    `  sent ${r.sent}, received ${r.received}, lost ${r.lost}, errors ${r.errors}; relay RSS ${r.relayRssMB.join(' / ')} MB, relay CPU ${r.relayCpuPercent.join(' / ')} %, load generator CPU ${r.generatorCpuPercent} %; connected in ${r.connectSeconds} s`,
+    `  sent ${r.sent}, received ${r.received}, lost ${r.lost}, errors ${r.errors}; server RSS ${r.relayRssMB.join(' / ')} MB, server CPU ${r.relayCpuPercent.join(' / ')} %, load generator CPU ${r.generatorCpuPercent} %; connected in ${r.connectSeconds} s`,
   );
 }
+/** What each relay setup adds to the raw echo's latency, when both ran. */
+const baseline = results.find((r) => r.mode === 'echo');
+const added = baseline
+  ? results
+      .filter((r) => r.mode !== 'echo')
+      .map((r) => ({
+        mode: r.mode,
+        addedP50Ms: r.latencyMs.p50 - baseline.latencyMs.p50,
+        addedP99Ms: r.latencyMs.p99 - baseline.latencyMs.p99,
+      }))
+  : [];
+for (const a of added)
+  console.log(
+    `relay (${a.mode}) adds ${a.addedP50Ms.toFixed(3)} ms p50 (${a.addedP99Ms.toFixed(2)} ms p99) to the raw ws echo at ${CLIENTS} clients; target <= ${ADDED_P50_TARGET_MS} ms p50${a.mode === 'single' ? `: ${a.addedP50Ms <= ADDED_P50_TARGET_MS ? 'met' : 'NOT met'}` : ' (one relay; with Redis a message may cross two relays)'}`,
+  );
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
 mkdirSync(dir, { recursive: true });
 const stamp = new Date()
@@ -286,7 +329,7 @@ const stamp = new Date()
 const file = join(dir, `${stamp}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, addedToEcho: added, results }, null, 2)}\n`,
 );
 console.log(`wrote ${file}`);
 const failed = results.some((r) => r.lost > 0 || r.errors > 0);

@@ -116,6 +116,8 @@ export class BroadcastChannelTransport implements Transport {
   #address = '';
   #timer: unknown = null;
   #closed = false;
+  /** When a frame under this node's own id was last heard (null: never), for DUPLICATE_NODE_ID. */
+  #duplicateHeardAt: number | null = null;
 
   constructor(options: BroadcastChannelTransportOptions) {
     if (typeof options !== 'object' || options === null)
@@ -249,7 +251,8 @@ export class BroadcastChannelTransport implements Transport {
     switch (decoded.kind) {
       case 'not-for-me':
         this.#stats.notForMe++;
-        if (decoded.from !== this.#address) this.#peers.seen(decoded.from);
+        if (decoded.from === this.#address) this.#heardOwnId('msg');
+        else this.#peers.seen(decoded.from);
         return;
       case 'other-cluster':
         this.#stats.otherCluster++;
@@ -260,7 +263,7 @@ export class BroadcastChannelTransport implements Transport {
     }
     const frame = decoded.frame;
     if (frame.f === this.#address) {
-      this.#stats.fromSelf++;
+      this.#heardOwnId(frame.k);
       return;
     }
     if (frame.k === 'msg') {
@@ -273,6 +276,35 @@ export class BroadcastChannelTransport implements Transport {
       // A newcomer learns who is here at once, not a presence interval later.
       if (frame.k === 'hello') this.#post({ c: this.cluster, k: 'here', f: this.#address });
     }
+  }
+
+  /**
+   * A frame under this node's own id. BroadcastChannel never hands a channel object its own posts, so
+   * another transport (another tab, or a spoofing script) uses this id on this cluster. Reported as
+   * DUPLICATE_NODE_ID when first heard, and again if it comes back after a presence timeout of silence.
+   * Both ends learn of it: the older one from the newcomer's `hello`, the newcomer from the `here` that
+   * answers it.
+   */
+  #heardOwnId(kind: Frame['k']): void {
+    this.#stats.fromSelf++;
+    const now = this.#now();
+    const last = this.#duplicateHeardAt;
+    this.#duplicateHeardAt = now;
+    if (last !== null && now - last <= this.presenceTimeoutMs) return;
+    const who =
+      kind === 'hello'
+        ? 'another tab (or worker) just opened a transport'
+        : kind === 'here'
+          ? 'another tab (or worker) already has a transport open'
+          : `another tab (or worker) sent a '${kind}' frame`;
+    this.#report(
+      new TransportError(
+        `${who} as node ${JSON.stringify(this.#address)} in cluster ${JSON.stringify(this.cluster)}: two nodes with one id break Raft's safety, stop one of them`,
+        undefined,
+        'DUPLICATE_NODE_ID',
+        this.#address,
+      ),
+    );
   }
 
   #deliver(frame: MessageFrame): void {

@@ -24,8 +24,16 @@ export interface RelayProcess {
  * Runs `webraft-server` (the CLI) as a child process with `args`; resolves once it logs `listening`.
  * For tests: the relay is a real process that can be stopped gracefully or killed.
  */
-export async function startRelayProcess(args: string[] = [], timeoutMs = 20_000): Promise<RelayProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, ...args], {
+export function startRelayProcess(args: string[] = [], timeoutMs = 20_000): Promise<RelayProcess> {
+  return startListeningProcess([...nodeArgs, ...args], timeoutMs);
+}
+
+/**
+ * Runs `node <nodeArgs>` in this package's folder: a server that writes one JSON line per event to
+ * stdout, as the CLI does; resolves once it logs `{"event":"listening","url":...,"port":...}`.
+ */
+export async function startListeningProcess(nodeArgs: string[], timeoutMs = 20_000): Promise<RelayProcess> {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: packageDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -39,7 +47,7 @@ export async function startRelayProcess(args: string[] = [], timeoutMs = 20_000)
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const listening = new Promise<{ url: string; port: number }>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`the relay did not start: ${stderr.join('')}`)),
+      () => reject(new Error(`the server did not start: ${stderr.join('')}`)),
       timeoutMs,
     );
     child.stdout?.setEncoding('utf8');
@@ -68,7 +76,7 @@ export async function startRelayProcess(args: string[] = [], timeoutMs = 20_000)
     child.stderr?.on('data', (chunk: string) => stderr.push(chunk));
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`the relay exited (${code}) before listening: ${stderr.join('')}`));
+      reject(new Error(`the server exited (${code}) before listening: ${stderr.join('')}`));
     });
   });
   const { url, port } = await listening;
