@@ -18,7 +18,7 @@ export function randomValue(rnd: RandomSource, depth = 2): JsonValue {
   return out;
 }
 
-const escape = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1');
+const escapeKey = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1');
 
 /** Every pointer in `value`, below `prefix`, with the value there. */
 function pointers(value: JsonValue, prefix: string, out: [string, JsonValue][] = []): [string, JsonValue][] {
@@ -27,7 +27,7 @@ function pointers(value: JsonValue, prefix: string, out: [string, JsonValue][] =
     const entries = Array.isArray(value)
       ? value.map((v, i) => [String(i), v] as const)
       : Object.entries(value);
-    for (const [k, v] of entries) pointers(v, `${prefix}/${escape(k)}`, out);
+    for (const [k, v] of entries) pointers(v, `${prefix}/${escapeKey(k)}`, out);
   }
   return out;
 }
@@ -39,7 +39,7 @@ function childPointer(rnd: RandomSource, at: string, container: JsonValue): stri
     const index = r < 0.3 ? '-' : String(Math.floor(rnd() * (container.length + (r < 0.9 ? 1 : 3))));
     return `${at}/${index}`;
   }
-  return `${at}/${escape(pick(rnd, KEYS))}`;
+  return `${at}/${escapeKey(pick(rnd, KEYS))}`;
 }
 
 /**

@@ -101,7 +101,9 @@ export function expectSameDocuments(sim: Simulation, initial: JsonValue): JsonVa
     }
   }
   const replayed = new JsonDocument(initial);
-  reference.applied.forEach((command, i) => replayed.apply(JSON.parse(command), { index: i + 1, term: 1 }));
+  reference.applied.forEach((command, i) => {
+    replayed.apply(JSON.parse(command), { index: i + 1, term: 1 });
+  });
   if (JSON.stringify(replayed.value) !== text)
     sim.fail('the document differs from the patches replayed in order');
   return reference.doc.value as JsonValue;
