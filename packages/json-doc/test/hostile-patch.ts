@@ -16,6 +16,13 @@ function nested(depth: number): unknown {
   return v;
 }
 
+/** `[1, <hole>, 3]`. */
+function sparse(): unknown[] {
+  const a = [1, 2, 3];
+  delete a[1];
+  return a;
+}
+
 function cyclic(): unknown {
   const a: Record<string, unknown> = { x: 1 };
   a.self = a;
@@ -137,12 +144,11 @@ export function hostileKinds(rnd: RandomSource): HostileKind[] {
       json: false,
       op: () => ({ op: 'add', path: '/a', value: [1, undefined] }),
     },
-    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
     {
       name: 'a sparse array',
       reason: 'NOT_JSON',
       json: false,
-      op: () => ({ op: 'add', path: '/a', value: [1, , 3] }),
+      op: () => ({ op: 'add', path: '/a', value: sparse() }),
     },
     {
       name: 'a Date',

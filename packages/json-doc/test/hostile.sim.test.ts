@@ -88,9 +88,8 @@ describe('json-doc: hostile patches change nothing, on any node', () => {
             }
           }
           await sim.converge();
-          ids.forEach((id, k) =>
-            expect(recordingOf(sim, id).doc.value, `${id} after ${hostile.name}`).toBe(before[k]),
-          );
+          for (const [k, id] of ids.entries())
+            expect(recordingOf(sim, id).doc.value, `${id} after ${hostile.name}`).toBe(before[k]);
         }
         await sim.converge();
         const doc = expectSameDocuments(sim, INITIAL) as Record<string, unknown>;
