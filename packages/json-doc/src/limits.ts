@@ -12,8 +12,12 @@ export const PATCH_LIMITS = Object.freeze({
   maxPointerChars: 4096,
   /** Segments of one JSON Pointer. */
   maxPathSegments: 64,
-  /** Nesting of a value a patch carries (`[]` and `{}` count one level). */
-  maxValueDepth: 64,
+  /**
+   * Nesting of a value a patch carries (`[]` and `{}` count one level). Under the core's limit for a
+   * command (64 levels from the command's root, `MAX_JSON_DEPTH` in its message validation), with
+   * room for the command, the patch array and the operation around the value.
+   */
+  maxValueDepth: 60,
   /**
    * Nesting of the document: a value's path length plus its own nesting. Keeps every recursive walk
    * of the document (freezing, snapshots, JSON) far from the stack's limit. `add` and `replace` stay

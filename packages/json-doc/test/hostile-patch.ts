@@ -67,7 +67,7 @@ export function hostileKinds(rnd: RandomSource): HostileKind[] {
       name: 'a value nested too deeply',
       reason: 'TOO_DEEP',
       json: true,
-      op: () => ({ op: 'add', path: '/x', value: nested(65) }),
+      op: () => ({ op: 'add', path: '/x', value: nested(61) }),
     },
     {
       name: 'a cycle',

@@ -5,6 +5,7 @@ import {
   type JsonDocChange,
   JsonDocument,
   type JsonValue,
+  PATCH_LIMITS,
   PatchConflictError,
 } from '../src/index.js';
 import { handleOf, jsonDocSimulation, replayFor } from './sim-helpers.js';
@@ -114,6 +115,18 @@ describe('createJsonDoc on simulated nodes', () => {
     expect((b.value as Board).title).toBe('A');
     expect(b.optimisticValue).toBe(b.value);
     expect(bViews).toEqual(['B', 'A']);
+    await sim.stop();
+  });
+
+  it('a value as deep as the limit allows replicates (the core carries it)', async () => {
+    const { sim, followers } = await cluster(47);
+    let deep: JsonValue = 'bottom';
+    for (let i = 0; i < PATCH_LIMITS.maxValueDepth; i++) deep = i % 2 ? [deep] : { d: deep };
+    const h = handleOf(sim, followers[0]!);
+    const { error } = await settle(sim, h.propose([{ op: 'add', path: '/deep', value: deep }]));
+    expect(error).toBeUndefined();
+    await sim.converge();
+    for (const id of sim.liveIds()) expect(handleOf(sim, id).value).toMatchObject({ deep });
     await sim.stop();
   });
 
