@@ -12,41 +12,53 @@ export interface JsonProblem {
 }
 
 /**
- * What keeps `value` from being plain JSON of at most `maxDepth` levels, or null. `where` is its
- * location, for the message. Recursion stops at the depth limit, so a cycle is refused as too deep.
+ * What keeps `value` from being plain JSON of at most `maxDepth` levels, or null. Recursion stops at
+ * the depth limit, so a cycle is refused as too deep.
  */
-export function jsonProblem(value: unknown, maxDepth: number, where = '$'): JsonProblem | null {
+export function jsonProblem(value: unknown, maxDepth: number): JsonProblem | null {
+  const path: (string | number)[] = [];
+  const problem = findProblem(value, maxDepth, path);
+  if (problem === null) return null;
+  // The location is spelled out only for the message of a value refused.
+  const where = path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('');
+  return { tooDeep: problem.tooDeep, detail: `$${where} ${problem.detail}` };
+}
+
+/** The problem, with `path` left at where it is; `path` is back as given when there is none. */
+function findProblem(value: unknown, maxDepth: number, path: (string | number)[]): JsonProblem | null {
   switch (typeof value) {
     case 'string':
     case 'boolean':
       return null;
     case 'number':
-      return Number.isFinite(value) ? null : notJson(`${where} is ${String(value)}, which JSON cannot hold`);
+      return Number.isFinite(value) ? null : notJson(`is ${String(value)}, which JSON cannot hold`);
     case 'object':
       break;
     default:
-      return notJson(
-        `${where} is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}, not JSON`,
-      );
+      return notJson(`is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}, not JSON`);
   }
   if (value === null) return null;
-  if (maxDepth <= 0) return { tooDeep: true, detail: `${where} is nested too deeply` };
+  if (maxDepth <= 0) return { tooDeep: true, detail: 'is nested too deeply' };
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      if (!(i in value)) return notJson(`${where} is a sparse array (no element ${i})`);
-      const problem = jsonProblem(value[i], maxDepth - 1, `${where}[${i}]`);
+      if (!(i in value)) return notJson(`is a sparse array (no element ${i})`);
+      path.push(i);
+      const problem = findProblem(value[i], maxDepth - 1, path);
       if (problem) return problem;
+      path.pop();
     }
     return null;
   }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null)
-    return notJson(`${where} is a ${proto?.constructor?.name ?? 'class instance'}, not a plain object`);
+    return notJson('is not a plain object (a class instance)');
   for (const key of Object.keys(value)) {
     // An own "__proto__" key survives JSON.parse and pollutes the prototype of whoever merges it.
-    if (key === '__proto__') return notJson(`${where} has a "__proto__" key`);
-    const problem = jsonProblem((value as Record<string, unknown>)[key], maxDepth - 1, `${where}.${key}`);
+    if (key === '__proto__') return notJson('has a "__proto__" key');
+    path.push(key);
+    const problem = findProblem((value as Record<string, unknown>)[key], maxDepth - 1, path);
     if (problem) return problem;
+    path.pop();
   }
   return null;
 }

@@ -35,7 +35,13 @@ export function checkPatch(patch: unknown): CheckedPatch | InvalidPatchError {
     );
   const out: CheckedPatch = { patch: [], parsed: [] };
   for (let i = 0; i < patch.length; i++) {
-    const checked = checkOperation(i in patch ? patch[i] : undefined, i);
+    let checked: ReturnType<typeof checkOperation>;
+    try {
+      checked = checkOperation(i in patch ? patch[i] : undefined, i);
+    } catch (error) {
+      // A caller's getter or Proxy that throws (a committed patch is plain data and cannot).
+      return new InvalidPatchError('NOT_JSON', `reading it threw: ${String(error)}`, i, null);
+    }
     if (checked instanceof InvalidPatchError) return checked;
     out.patch.push(checked.operation);
     out.parsed.push(checked.parsed);

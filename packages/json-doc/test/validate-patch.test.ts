@@ -48,6 +48,21 @@ describe('checkPatch', () => {
     expect(validatePatch([op]).patch).toEqual([{ op: 'add', path: '/fine', value: 1 }]);
   });
 
+  it('a getter that throws is refused as not JSON, and a bad value is located in the message', () => {
+    const op = {
+      op: 'add',
+      path: '/a',
+      get value() {
+        throw new Error('boom');
+      },
+    };
+    expect((checkPatch([op]) as InvalidPatchError).reason).toBe('NOT_JSON');
+    const located = checkPatch([
+      { op: 'add', path: '/a', value: { list: [1, Number.NaN] } },
+    ]) as InvalidPatchError;
+    expect(located.message).toContain('$.list[1] is NaN');
+  });
+
   it('accepts the edge cases RFC 6901 allows', () => {
     expect(checkPatch([])).not.toBeInstanceOf(InvalidPatchError);
     for (const path of ['', '/', '/~0~1', '/a/-', '/0', '/toString', '/ /x'])
