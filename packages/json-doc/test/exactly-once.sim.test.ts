@@ -1,12 +1,12 @@
 import type { Message } from '@webraft/core';
+import { UNRELIABLE } from '@webraft/core/testing';
 import { describe, expect, it } from 'vitest';
-import type { JsonDoc, JsonValue } from '../src/index.js';
+import type { JsonValue } from '../src/index.js';
 import {
   expectSameDocuments,
-  handleOf,
-  jsonDocSimulation,
   replayFor,
   seedsOr,
+  startJsonDocCluster,
   testRandom,
   withSeed,
 } from './sim-helpers.js';
@@ -22,15 +22,13 @@ describe('json-doc: a retried patch never applies twice', () => {
   for (const seed of seedsOr([11, 12, 13]))
     it(`seed ${seed}`, async () => {
       await withSeed(seed, replay, async () => {
-        const ids = ['n1', 'n2', 'n3'];
-        const sim = jsonDocSimulation(
+        const { sim, handles, startNode } = await startJsonDocCluster(
           {
             seed,
-            nodes: ids,
             faults: {
+              ...UNRELIABLE,
               drop: 0.2,
               duplicate: 0.3,
-              minDelay: 0,
               maxDelay: 30,
               longDelay: 0.05,
               longDelayMin: 100,
@@ -52,9 +50,6 @@ describe('json-doc: a retried patch never applies twice', () => {
           return true;
         };
         const rnd = testRandom(seed, 0xe1);
-        await sim.start();
-        await sim.waitForLeader();
-        const handles = new Map<string, JsonDoc>(ids.map((id) => [id, handleOf(sim, id)]));
         const acknowledged: string[] = [];
         let proposed = 0;
         for (let round = 0; round < 25; round++) {
@@ -78,8 +73,7 @@ describe('json-doc: a retried patch never applies twice', () => {
           if (leader && rnd() < 0.4) {
             sim.crash(leader);
             await sim.runFor(30 + rnd() * 100);
-            await sim.startNode(leader);
-            handles.set(leader, handleOf(sim, leader));
+            await startNode(leader);
           }
           await sim.runFor(rnd() * 50);
         }

@@ -1,14 +1,14 @@
 import { RaftError } from '@webraft/core';
+import { RELIABLE } from '@webraft/core/testing';
 import { describe, expect, it } from 'vitest';
-import { InvalidPatchError, type JsonDoc, type JsonValue } from '../src/index.js';
+import { InvalidPatchError, type JsonValue } from '../src/index.js';
 import { hostilePatch } from './hostile-patch.js';
 import {
   expectSameDocuments,
-  handleOf,
-  jsonDocSimulation,
   recordingOf,
   replayFor,
   seedsOr,
+  startJsonDocCluster,
   testRandom,
   withSeed,
 } from './sim-helpers.js';
@@ -24,28 +24,12 @@ describe('json-doc: hostile patches change nothing, on any node', () => {
   for (const seed of seedsOr([31, 32, 33]))
     it(`seed ${seed}`, async () => {
       await withSeed(seed, replay, async () => {
-        const ids = ['n1', 'n2', 'n3'];
-        const sim = jsonDocSimulation(
-          {
-            seed,
-            nodes: ids,
-            faults: {
-              drop: 0.05,
-              duplicate: 0.05,
-              minDelay: 0,
-              maxDelay: 10,
-              longDelay: 0,
-              longDelayMin: 0,
-              longDelayMax: 0,
-            },
-            replay,
-          },
+        const { sim, handles } = await startJsonDocCluster(
+          { seed, faults: { ...RELIABLE, minDelay: 0, maxDelay: 10, drop: 0.05, duplicate: 0.05 }, replay },
           INITIAL,
         );
+        const ids = sim.ids;
         const rnd = testRandom(seed, 0xbad);
-        await sim.start();
-        await sim.waitForLeader();
-        const handles = new Map<string, JsonDoc>(ids.map((id) => [id, handleOf(sim, id)]));
         const markers: string[] = [];
         let reachedTheLog = 0;
         const refusedByCore = new Set<string>();

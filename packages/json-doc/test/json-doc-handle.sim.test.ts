@@ -8,18 +8,16 @@ import {
   PATCH_LIMITS,
   PatchConflictError,
 } from '../src/index.js';
-import { handleOf, jsonDocSimulation, replayFor } from './sim-helpers.js';
+import { handleOf, replayFor, startJsonDocCluster } from './sim-helpers.js';
 
 const replay = replayFor('json-doc-handle.sim.test.ts');
 type Board = { title: string; cards: string[] };
 const INITIAL: Board = { title: 'start', cards: [] };
 
 async function cluster(seed: number) {
-  const ids = ['n1', 'n2', 'n3'];
-  const sim = jsonDocSimulation({ seed, nodes: ids, replay }, INITIAL);
-  await sim.start();
-  const leader = await sim.waitForLeader();
-  const followers = ids.filter((id) => id !== leader);
+  const { sim } = await startJsonDocCluster({ seed, replay }, INITIAL);
+  const leader = sim.leader()!;
+  const followers = sim.ids.filter((id) => id !== leader);
   return { sim, leader, followers };
 }
 

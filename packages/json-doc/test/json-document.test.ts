@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { JsonDocument, type JsonPatch, type JsonValue, type PatchResult } from '../src/index.js';
 
 let nextIndex = 1;
-function apply(doc: JsonDocument, patch: unknown, proposer?: string): PatchResult {
+function apply<T extends JsonValue>(doc: JsonDocument<T>, patch: unknown, proposer?: string): PatchResult {
   return doc.apply(proposer === undefined ? { patch } : { patch, proposer }, { index: nextIndex++, term: 1 });
 }
 

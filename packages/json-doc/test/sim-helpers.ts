@@ -66,6 +66,34 @@ export function handleOf(sim: Simulation, id: string): JsonDoc {
   return createJsonDoc(sim.raft(id), recordingOf(sim, id).doc);
 }
 
+/** A started 3-node (by default) simulation with a json-doc handle per node, and a leader elected. */
+export interface JsonDocCluster {
+  sim: Simulation;
+  /** The handle of each node's current incarnation. */
+  handles: Map<string, JsonDoc>;
+  /** Starts a node again (after a crash) with a new handle for its new document. */
+  startNode(id: string): Promise<void>;
+}
+
+export async function startJsonDocCluster(
+  options: Omit<SimulationOptions, 'stateMachine' | 'nodes'> & { nodes?: string[] },
+  initial: JsonValue,
+): Promise<JsonDocCluster> {
+  const ids = options.nodes ?? ['n1', 'n2', 'n3'];
+  const sim = jsonDocSimulation({ ...options, nodes: ids }, initial);
+  await sim.start();
+  await sim.waitForLeader();
+  const handles = new Map(ids.map((id) => [id, handleOf(sim, id)]));
+  return {
+    sim,
+    handles,
+    async startNode(id) {
+      await sim.startNode(id);
+      handles.set(id, handleOf(sim, id));
+    },
+  };
+}
+
 /** Runs `body`; any failure names the seed and how to replay it (a SimulationError already does). */
 export async function withSeed(seed: number, replay: string, body: () => Promise<void>): Promise<void> {
   try {

@@ -4,10 +4,10 @@ import type { JsonDocChange, JsonValue } from '../src/index.js';
 import {
   expectSameDocuments,
   handleOf,
-  jsonDocSimulation,
   recordingOf,
   replayFor,
   seedsOr,
+  startJsonDocCluster,
   withSeed,
 } from './sim-helpers.js';
 
@@ -26,19 +26,18 @@ describe('json-doc: snapshots for compaction', () => {
   for (const seed of seedsOr([21, 22]))
     it(`a node that gets a snapshot ends with the same document (seed ${seed})`, async () => {
       await withSeed(seed, replay, async () => {
-        const ids = ['n1', 'n2', 'n3'];
-        const sim = jsonDocSimulation(
-          { seed, nodes: ids, tuning: { snapshotThreshold: 5, snapshotTrailingEntries: 1 }, replay },
+        const { sim } = await startJsonDocCluster(
+          { seed, tuning: { snapshotThreshold: 5, snapshotTrailingEntries: 1 }, replay },
           INITIAL,
         );
+        const ids = sim.ids;
         const snapshotChunks = new Map<string, number>();
         sim.network.filter = (_from, to, payload) => {
           if ((payload as Message).type === 'snapshot')
             snapshotChunks.set(to, (snapshotChunks.get(to) ?? 0) + 1);
           return true;
         };
-        await sim.start();
-        const leader0 = await sim.waitForLeader();
+        const leader0 = sim.leader()!;
         const lagging = ids.find((id) => id !== leader0)!;
         sim.crash(lagging);
         const leader = await sim.waitForLeader();
