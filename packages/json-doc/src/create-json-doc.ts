@@ -102,15 +102,16 @@ export function createJsonDoc<T extends JsonValue = JsonValue>(
 
   function outcome(r: ProposeResult, patch: JsonPatch): Committed {
     const result = r.result as PatchResult | undefined;
-    if (document.index < r.index)
-      throw new ConfigurationError(
-        `the patch was committed at ${r.index} but the document has seen only up to ${document.index}: pass the JsonDocument as this RaftInterface's stateMachine`,
-      );
-    if (result === undefined)
+    if (result === undefined) {
+      // No result, and this document never applied anything: it is not the node's state machine.
+      if (document.index === 0) throw notTheStateMachine(r.index);
       throw new OutcomeUnknownError(
         `the patch was committed at ${r.index}, but whether it applied or failed on the document is no longer known (a retry answered from an old session record)`,
         'RESULT_FORGOTTEN',
       );
+    }
+    // Another state machine's result, or another JsonDocument's (this one has not seen the entry).
+    if (!isPatchResult(result) || document.index < r.index) throw notTheStateMachine(r.index);
     if ('conflict' in result) {
       const c = result.conflict;
       throw new PatchConflictError(c.reason, c.detail, c.operation, patch[c.operation], r.index);
@@ -175,6 +176,20 @@ export function createJsonDoc<T extends JsonValue = JsonValue>(
     },
     close: () => view.close(),
   };
+}
+
+function notTheStateMachine(index: number): ConfigurationError {
+  return new ConfigurationError(
+    `the patch was committed at ${index} but this JsonDocument did not apply it: pass it as the RaftInterface's stateMachine`,
+  );
+}
+
+function isPatchResult(result: unknown): result is PatchResult {
+  return (
+    typeof result === 'object' &&
+    result !== null &&
+    ('ok' in result || 'conflict' in result || 'invalid' in result)
+  );
 }
 
 /**
