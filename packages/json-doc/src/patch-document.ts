@@ -1,7 +1,7 @@
 import { addAt, removeAt, replaceAt } from './apply-patch.js';
 import { lookup, writableParent } from './copy-on-write.js';
 import type { ConflictReason } from './errors.js';
-import { deepFreeze, depthOf, frozenCopy, jsonEqual } from './json-value.js';
+import { deepFreeze, depthOf, jsonEqual } from './json-value.js';
 import { PATCH_LIMITS } from './limits.js';
 import { isArrayIndex } from './pointer.js';
 import type { JsonValue } from './types.js';
@@ -19,7 +19,8 @@ interface Failure {
 
 /**
  * Applies a checked patch to a deeply frozen document, all operations or none (RFC 6902 section 5),
- * and returns the new version, deeply frozen too; `doc` itself is never changed. Deterministic: the
+ * and returns the new version, deeply frozen too; `doc` itself is never changed. The patch's values
+ * are frozen copies (`checkPatch` made them), so they go into the document as they are. Deterministic: the
  * outcome depends on nothing but `doc` and the patch, so every node gets the same one.
  */
 export function patchDocument(doc: JsonValue, checked: CheckedPatch): PatchOutcome {
@@ -47,12 +48,12 @@ function applyOperation(
         : { reason: 'TEST_FAILED', detail: `the value at "${pointers.path}" differs` };
     }
     case 'add':
-      return add(root, op.path, pointers.path, frozenCopy(op.value));
+      return add(root, op.path, pointers.path, op.value);
     case 'replace': {
       if (lookup(root, op.path) === undefined) return notFound(pointers.path);
-      if (op.path.length === 0) return { root: frozenCopy(op.value) };
+      if (op.path.length === 0) return { root: op.value };
       const writable = writableParent(root, op.path)!;
-      return { root: replaceAt(writable.root, pointers.path, frozenCopy(op.value)) };
+      return { root: replaceAt(writable.root, pointers.path, op.value) };
     }
     case 'remove': {
       if (lookup(root, op.path) === undefined) return notFound(pointers.path);

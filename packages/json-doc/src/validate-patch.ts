@@ -1,5 +1,5 @@
 import { InvalidPatchError } from './errors.js';
-import { jsonProblem } from './json-value.js';
+import { frozenCopy, jsonProblem } from './json-value.js';
 import { PATCH_LIMITS } from './limits.js';
 import { isProperPrefix, parsePointer } from './pointer.js';
 import type { JsonPatch, JsonValue, PatchOperation } from './types.js';
@@ -10,7 +10,11 @@ export type ParsedOperation =
   | { op: 'remove'; path: string[] }
   | { op: 'move' | 'copy'; from: string[]; path: string[] };
 
-/** A valid patch: its operations with only their RFC 6902 members, and parsed. */
+/**
+ * A valid patch: its operations with only their RFC 6902 members, and parsed. Deeply frozen, and
+ * sharing nothing with the patch it was checked from (its values are frozen copies): safe to hand to
+ * subscribers, and to put into the document as it is.
+ */
 export interface CheckedPatch {
   patch: JsonPatch;
   parsed: ParsedOperation[];
@@ -46,6 +50,7 @@ export function checkPatch(patch: unknown): CheckedPatch | InvalidPatchError {
     out.patch.push(checked.operation);
     out.parsed.push(checked.parsed);
   }
+  Object.freeze(out.patch);
   const chars = JSON.stringify(out.patch).length;
   if (chars > PATCH_LIMITS.maxPatchChars)
     return new InvalidPatchError(
@@ -81,7 +86,7 @@ function checkOperation(
     case 'remove':
       if (path.length === 0)
         return new InvalidPatchError('REMOVE_ROOT', 'the whole document cannot be removed', i, 'path');
-      return { operation: { op, path: pathText as string }, parsed: { op, path } };
+      return { operation: Object.freeze({ op, path: pathText as string }), parsed: { op, path } };
     case 'move':
     case 'copy': {
       const fromText = fields.from;
@@ -90,7 +95,7 @@ function checkOperation(
       if (op === 'move' && isProperPrefix(from, path))
         return new InvalidPatchError('MOVE_INTO_ITSELF', 'a value cannot move into its own child', i, 'path');
       return {
-        operation: { op, from: fromText as string, path: pathText as string },
+        operation: Object.freeze({ op, from: fromText as string, path: pathText as string }),
         parsed: { op, from, path },
       };
     }
@@ -102,9 +107,9 @@ function checkOperation(
       const problem = jsonProblem(value, PATCH_LIMITS.maxValueDepth);
       if (problem)
         return new InvalidPatchError(problem.tooDeep ? 'TOO_DEEP' : 'NOT_JSON', problem.detail, i, 'value');
-      const json = value as JsonValue;
+      const json = frozenCopy(value as JsonValue);
       return {
-        operation: { op: kind, path: pathText as string, value: json },
+        operation: Object.freeze({ op: kind, path: pathText as string, value: json }),
         parsed: { op: kind, path, value: json },
       };
     }

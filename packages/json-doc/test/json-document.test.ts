@@ -222,6 +222,15 @@ describe('JsonDocument applies RFC 6902 patches', () => {
     ]);
     expect(errors).toHaveLength(1);
     unsubscribe();
+    // The patch subscribers get is frozen and detached from the command (on a leader, the log's own entry).
+    const command = { patch: [{ op: 'add', path: '/o', value: { inner: [1] } }] };
+    const heard: JsonPatch[] = [];
+    const stop = doc.subscribe((c) => heard.push(c.patch));
+    doc.apply(command, { index: 8, term: 2 });
+    stop();
+    expect(isDeepFrozen(heard[0])).toBe(true);
+    expect(heard[0]![0]).not.toBe(command.patch[0]);
+    expect(Object.isFrozen(command.patch[0]!.value)).toBe(false);
     apply(doc, [{ op: 'replace', path: '/n', value: 2 }]);
     expect(seen).toHaveLength(1);
   });
