@@ -24,6 +24,13 @@ export type PatchResult =
 
 const MAX_TAG_CHARS = 256;
 
+/** What is wrong with a `proposer` or `ref`, or null. */
+export function tagProblem(tag: unknown): string | null {
+  return tag !== undefined && (typeof tag !== 'string' || tag.length > MAX_TAG_CHARS)
+    ? `must be a string of at most ${MAX_TAG_CHARS} characters`
+    : null;
+}
+
 /** The command's parts, checked as every node checks them, or why it is not a patch command. */
 export function checkCommand(
   command: unknown,
@@ -34,14 +41,10 @@ export function checkCommand(
   for (const [field, tag] of [
     ['proposer', proposer],
     ['ref', ref],
-  ] as const)
-    if (tag !== undefined && (typeof tag !== 'string' || tag.length > MAX_TAG_CHARS))
-      return new InvalidPatchError(
-        'NOT_A_COMMAND',
-        `"${field}" must be a string of at most ${MAX_TAG_CHARS} characters`,
-        null,
-        null,
-      );
+  ] as const) {
+    const problem = tagProblem(tag);
+    if (problem) return new InvalidPatchError('NOT_A_COMMAND', `"${field}" ${problem}`, null, null);
+  }
   const checked = checkPatch(patch);
   if (checked instanceof InvalidPatchError) return checked;
   return { checked, proposer: proposer as string | undefined, ref: ref as string | undefined };

@@ -6,7 +6,7 @@ import {
   type RaftInterface,
 } from '@webraft/core';
 import { generatePatch } from './apply-patch.js';
-import type { PatchCommand, PatchResult } from './command.js';
+import { type PatchCommand, type PatchResult, tagProblem } from './command.js';
 import { InvalidPatchError, PatchConflictError } from './errors.js';
 import type { JsonDocChange, JsonDocument } from './json-document.js';
 import { mutableCopy } from './json-value.js';
@@ -29,7 +29,10 @@ export interface Committed {
 }
 
 export interface JsonDocOptions {
-  /** Names this proposer to subscribers (`change.proposer`); defaults to the node's address. */
+  /**
+   * Names this proposer to subscribers (`change.proposer`); defaults to the node's address. At most
+   * 256 characters (else `ConfigurationError`).
+   */
   proposer?: string;
   /** Where an error thrown by a `subscribeOptimistic` listener goes (default: thrown in a microtask). */
   onListenerError?: (error: unknown) => void;
@@ -85,6 +88,8 @@ export function createJsonDoc<T extends JsonValue = JsonValue>(
   options: JsonDocOptions = {},
 ): JsonDoc<T> {
   const proposer = options.proposer ?? raft.address;
+  const problem = tagProblem(proposer);
+  if (problem) throw new ConfigurationError(`the proposer ${problem}`);
   const view = new OptimisticView(document, proposer, options.onListenerError);
   // Tells this handle's optimistic patches from other handles' of the same proposer.
   const nonce = Math.floor(Math.random() * 2 ** 48).toString(36);

@@ -21,7 +21,7 @@ const INITIAL: JsonValue = { data: {}, log: [] };
 const ROUNDS = 60;
 
 describe('json-doc: random patches on 3 simulated nodes converge', () => {
-  for (const seed of seedsOr([1, 2, 3, 4, 5, 6]))
+  for (const seed of seedsOr([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]))
     it(`seed ${seed}`, async () => {
       await withSeed(seed, replay, async () => {
         const { sim, handles, startNode } = await startJsonDocCluster(

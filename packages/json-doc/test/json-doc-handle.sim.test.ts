@@ -138,8 +138,11 @@ describe('createJsonDoc on simulated nodes', () => {
     await sim.stop();
   });
 
-  it('a document that is not the node state machine is a configuration error', async () => {
+  it('a document that is not the node state machine, or a proposer label too long, is a configuration error', async () => {
     const { sim, leader } = await cluster(46);
+    expect(() =>
+      createJsonDoc(sim.raft(leader), handleOf(sim, leader).document, { proposer: 'x'.repeat(257) }),
+    ).toThrow(ConfigurationError);
     const stray = createJsonDoc(sim.raft(leader), new JsonDocument(INITIAL));
     const { error } = await settle(sim, stray.propose([{ op: 'replace', path: '/title', value: 'x' }]));
     expect(error).toBeInstanceOf(ConfigurationError);
