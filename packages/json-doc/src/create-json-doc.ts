@@ -1,16 +1,10 @@
-import {
-  type AbortSignalLike,
-  ConfigurationError,
-  OutcomeUnknownError,
-  type ProposeResult,
-  type RaftInterface,
-} from '@webraft/core';
-import { generatePatch } from './apply-patch.js';
-import { type PatchCommand, type PatchResult, tagProblem } from './command.js';
-import { InvalidPatchError, PatchConflictError } from './errors.js';
+import { type AbortSignalLike, ConfigurationError, type RaftInterface } from '@webraft/core';
+import { type PatchCommand, tagProblem } from './command.js';
+import { compare } from './compare.js';
 import type { JsonDocChange, JsonDocument } from './json-document.js';
 import { mutableCopy } from './json-value.js';
 import { OptimisticView } from './optimistic-view.js';
+import { type Committed, committedOrThrow } from './patch-outcome.js';
 import type { FrozenJson, JsonPatch, JsonValue } from './types.js';
 import { type CheckedPatch, validatePatch } from './validate-patch.js';
 
@@ -20,12 +14,6 @@ export type JsonDocRaft = Pick<RaftInterface, 'address' | 'propose' | 'read'>;
 export interface ProposeOptions {
   timeoutMs?: number;
   signal?: AbortSignalLike;
-}
-
-/** Where a patch was committed. */
-export interface Committed {
-  index: number;
-  term: number;
 }
 
 export interface JsonDocOptions {
@@ -99,33 +87,10 @@ export function createJsonDoc<T extends JsonValue = JsonValue>(
     const command: PatchCommand = { patch: checked.patch, proposer };
     if (ref !== undefined) command.ref = ref;
     try {
-      return outcome(await raft.propose(command, opts), checked.patch);
+      return committedOrThrow(await raft.propose(command, opts), checked.patch, document.index);
     } finally {
       if (ref !== undefined) view.settle(ref);
     }
-  }
-
-  function outcome(r: ProposeResult, patch: JsonPatch): Committed {
-    const result = r.result as PatchResult | undefined;
-    if (result === undefined) {
-      // No result, and this document never applied anything: it is not the node's state machine.
-      if (document.index === 0) throw notTheStateMachine(r.index);
-      throw new OutcomeUnknownError(
-        `the patch was committed at ${r.index}, but whether it applied or failed on the document is no longer known (a retry answered from an old session record)`,
-        'RESULT_FORGOTTEN',
-      );
-    }
-    // Another state machine's result, or another JsonDocument's (this one has not seen the entry).
-    if (!isPatchResult(result) || document.index < r.index) throw notTheStateMachine(r.index);
-    if ('conflict' in result) {
-      const c = result.conflict;
-      throw new PatchConflictError(c.reason, c.detail, c.operation, patch[c.operation], r.index);
-    }
-    if ('invalid' in result) {
-      const v = result.invalid;
-      throw new InvalidPatchError(v.reason, v.detail, v.operation, v.field);
-    }
-    return { index: r.index, term: r.term };
   }
 
   function optimistic(patch: JsonPatch, opts?: ProposeOptions): Promise<Committed> {
@@ -181,27 +146,4 @@ export function createJsonDoc<T extends JsonValue = JsonValue>(
     },
     close: () => view.close(),
   };
-}
-
-function notTheStateMachine(index: number): ConfigurationError {
-  return new ConfigurationError(
-    `the patch was committed at ${index} but this JsonDocument did not apply it: pass it as the RaftInterface's stateMachine`,
-  );
-}
-
-function isPatchResult(result: unknown): result is PatchResult {
-  return (
-    typeof result === 'object' &&
-    result !== null &&
-    ('ok' in result || 'conflict' in result || 'invalid' in result)
-  );
-}
-
-/**
- * A patch that turns `before` into `after` (fast-json-patch's `compare`). With `guard`, a `test` of
- * the old value precedes every `replace` and `remove`, so that the patch fails on a document where
- * another edit changed those values since.
- */
-export function compare(before: JsonValue, after: JsonValue, options: { guard?: boolean } = {}): JsonPatch {
-  return generatePatch(before, after, options.guard ?? false);
 }

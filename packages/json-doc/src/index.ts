@@ -1,7 +1,6 @@
 export type { PatchCommand, PatchResult } from './command.js';
+export { compare } from './compare.js';
 export {
-  type Committed,
-  compare,
   createJsonDoc,
   type EditOptions,
   type JsonDoc,
@@ -22,6 +21,7 @@ export {
   type PatchOutcomeEvent,
 } from './json-document.js';
 export { PATCH_LIMITS } from './limits.js';
+export type { Committed } from './patch-outcome.js';
 export { FORBIDDEN_SEGMENTS } from './pointer.js';
 export type { FrozenJson, JsonPatch, JsonValue, PatchOperation } from './types.js';
 export { type CheckedPatch, checkPatch, validatePatch } from './validate-patch.js';

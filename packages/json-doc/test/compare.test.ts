@@ -45,3 +45,22 @@ describe('compare', () => {
     expect((doc.value as { title: string }).title).toBe('b');
   });
 });
+
+describe('compare at the root', () => {
+  it('replaces a root that is not a container, or that changes kind', () => {
+    for (const [before, after] of [
+      [1, 2],
+      ['a', { a: 1 }],
+      [[1], { 0: 1 }],
+      [{ a: 1 }, [1]],
+      [null, []],
+    ] as [JsonValue, JsonValue][]) {
+      for (const guard of [false, true]) {
+        const { doc, result } = applied(before, compare(before, after, { guard }));
+        expect(result).toEqual({ ok: true });
+        expect(doc.value).toEqual(after);
+      }
+    }
+    expect(compare(3, 3)).toEqual([]);
+  });
+});
