@@ -124,7 +124,7 @@ export class JsonDocument<T extends JsonValue = JsonValue> implements StateMachi
     this.current = deepFreeze(s.value as JsonValue);
     this.lastIndex = s.index!;
     this.changes.emit({
-      patch: [{ op: 'replace', path: '', value: this.current }],
+      patch: Object.freeze([Object.freeze({ op: 'replace', path: '', value: this.current })]) as JsonPatch,
       index: this.lastIndex,
       proposer: undefined,
       value: this.current as FrozenJson<T>,
