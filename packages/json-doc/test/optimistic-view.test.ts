@@ -12,7 +12,7 @@ import {
  * A node stand-in that commits when told: `commit(i)` applies the i-th proposal to the document
  * (as the core applies an entry) and then settles its promise with what `apply` returned.
  */
-function manualRaft(doc: JsonDocument) {
+function manualRaft<T extends JsonValue>(doc: JsonDocument<T>) {
   const proposals: { command: unknown; settle: (r: ProposeResult) => void }[] = [];
   let index = 0;
   const raft: JsonDocRaft = {
@@ -61,8 +61,8 @@ describe('the optimistic view', () => {
     const doc = new JsonDocument<Doc>({ n: 0, items: [] });
     const node = manualRaft(doc);
     const h = createJsonDoc(node.raft, doc);
-    const seen: JsonValue[] = [];
-    h.subscribeOptimistic((v) => seen.push(v as JsonValue));
+    const seen: unknown[] = [];
+    h.subscribeOptimistic((v) => seen.push(v));
     const guarded = h.optimistic([
       { op: 'test', path: '/n', value: 0 },
       { op: 'replace', path: '/n', value: 1 },
