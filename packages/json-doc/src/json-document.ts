@@ -67,7 +67,10 @@ export class JsonDocument<T extends JsonValue = JsonValue> implements StateMachi
     return this.current as FrozenJson<T>;
   }
 
-  /** The log index of the last patch applied here (or of the snapshot restored), 0 before any. */
+  /**
+   * The log index of the last patch command this node applied, or failed or refused alike (or of the
+   * last one in the snapshot restored); 0 before any.
+   */
   get index(): number {
     return this.lastIndex;
   }
