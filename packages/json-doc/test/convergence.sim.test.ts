@@ -13,7 +13,7 @@ import {
 } from './sim-helpers.js';
 
 // Random patch sequences proposed concurrently on 3 simulated nodes, over a network that drops,
-// duplicates and reorders messages, with nodes crashing and restarting, and snapshots compacting
+// duplicates and reorders messages, with partitions, nodes crashing and restarting, and snapshots compacting
 // the log: every node ends with the same document, the one the committed patches give in log order.
 // SEED=s replays one seed.
 const replay = replayFor('convergence.sim.test.ts');
@@ -42,6 +42,9 @@ describe('json-doc: random patches on 3 simulated nodes converge', () => {
         for (let round = 0; round < ROUNDS; round++) {
           const live = sim.liveIds();
           if (rnd() < 0.06 && live.length === 3) sim.crash(live[Math.floor(rnd() * 3)]!);
+          // Partitions: a node cut off from the others for a while (a minority leader keeps proposing).
+          if (rnd() < 0.05) sim.network.isolate(ids[Math.floor(rnd() * 3)]!, ids);
+          else if (rnd() < 0.15) sim.network.heal();
           for (const id of ids.filter((i) => !sim.isAlive(i))) if (rnd() < 0.25) await startNode(id);
           for (let n = Math.floor(rnd() * 3); n >= 0; n--) {
             const from = sim.liveIds()[Math.floor(rnd() * sim.liveIds().length)]!;
