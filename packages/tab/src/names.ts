@@ -12,6 +12,10 @@ export class IdentityNames {
   readonly sessionKey: string;
   /** What every localStorage record key (and lock name) of the cluster starts with. */
   readonly recordPrefix: string;
+  /** The localStorage key of the cluster's record (its id and founder: `startTabCluster`). */
+  readonly clusterKey: string;
+  /** The Web Lock that serializes forming the cluster (bootstrap or join) across the origin's tabs. */
+  readonly formationLock: string;
 
   constructor(cluster: string, namespace?: string) {
     if (typeof cluster !== 'string' || cluster.length === 0) {
@@ -28,6 +32,8 @@ export class IdentityNames {
         : `${encodeURIComponent(namespace)}/${encodeURIComponent(cluster)}`;
     this.sessionKey = `${KEY_PREFIX}/${scope}`;
     this.recordPrefix = `${KEY_PREFIX}/${scope}/id/`;
+    this.clusterKey = `${KEY_PREFIX}/${scope}/cluster`;
+    this.formationLock = `${KEY_PREFIX}/${scope}/formation`;
   }
 
   /** The localStorage key of an id's record; also the name of the Web Lock that claims the id. */

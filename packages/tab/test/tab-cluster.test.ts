@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { allNodes, ClusterOrigin, close, leaders, until } from './cluster-helpers.js';
+
+const CLUSTER_KEY = 'webraft-tab/c1/cluster';
+
+describe('startTabCluster: formation', () => {
+  it('five tabs opened at once form one cluster: one cluster id, one leader, five voters', async () => {
+    for (let round = 0; round < 5; round++) {
+      const origin = new ClusterOrigin();
+      const tabs = await Promise.all([1, 2, 3, 4, 5].map(() => origin.open()));
+      const nodes = allNodes(tabs);
+      expect(nodes).toHaveLength(5);
+      expect(new Set(nodes.map((n) => n.clusterId)).size).toBe(1);
+      const ids = tabs.map((t) => t.identity.id).sort();
+      await until(
+        () => nodes.every((n) => [...n.members.voters].sort().join() === ids.join()),
+        'five voters on every node',
+      );
+      await until(() => leaders(nodes).length === 1, 'one leader');
+      const record = JSON.parse(origin.records.getItem(CLUSTER_KEY) ?? 'null');
+      expect(record.clusterId).toBe(nodes[0]?.clusterId);
+      expect(ids).toContain(record.founder);
+      await Promise.all(tabs.map(close));
+    }
+  });
+
+  it('a later tab joins and commits', async () => {
+    const origin = new ClusterOrigin();
+    const first = await origin.open();
+    await first.cluster.node.propose({ add: 1 });
+    const later = await origin.open();
+    await later.cluster.whenMember();
+    const { result } = await later.cluster.node.propose({ add: 2 });
+    expect(result).toBe(3);
+    expect(later.cluster.node.clusterId).toBe(first.cluster.node.clusterId);
+    await Promise.all([first, later].map(close));
+  });
+});
+
+describe('startTabCluster: restarts', () => {
+  it('a reloaded tab resumes its node from storage, in the same cluster', async () => {
+    const origin = new ClusterOrigin();
+    const one = await origin.open();
+    const two = await origin.open();
+    await two.cluster.whenMember();
+    await one.cluster.node.propose({ add: 5 });
+    await close(two);
+    const reloaded = await origin.open(two.tab.reloaded());
+    expect(reloaded.identity.id).toBe(two.identity.id);
+    expect(reloaded.cluster.node.clusterId).toBe(one.cluster.node.clusterId);
+    const { result } = await reloaded.cluster.node.propose({ add: 1 });
+    expect(result).toBe(6);
+    await Promise.all([one, reloaded].map(close));
+  });
+
+  it('a founder that nobody joined restarts as the one voter of its cluster', async () => {
+    const origin = new ClusterOrigin();
+    const founder = await origin.open();
+    await founder.cluster.node.propose({ add: 7 });
+    const clusterId = founder.cluster.node.clusterId;
+    await close(founder);
+    const reloaded = await origin.open(founder.tab.reloaded());
+    expect(reloaded.cluster.node.clusterId).toBe(clusterId);
+    expect((await reloaded.cluster.node.propose({ add: 1 })).result).toBe(8);
+    await close(reloaded);
+  });
+});
+
+describe('startTabCluster: keeping the cluster writable', () => {
+  it('a fresh tab whose cluster’s tabs all closed adopts a majority of the voters and is added', async () => {
+    const origin = new ClusterOrigin();
+    const tabs = await Promise.all([1, 2, 3].map(() => origin.open()));
+    const nodes = allNodes(tabs);
+    await until(() => nodes.every((n) => n.members.voters.length === 3), 'three voters');
+    await tabs[0]?.cluster.node.propose({ add: 4 });
+    const voters = [...(nodes[0]?.members.voters ?? [])];
+    await Promise.all(tabs.map(close));
+
+    const fresh = await origin.open();
+    const hosted = fresh.cluster.nodes;
+    expect(hosted.length).toBeGreaterThanOrEqual(3); // its own and at least two of the three voters
+    expect(hosted.slice(1).every((n) => voters.includes(n.address))).toBe(true);
+    await fresh.cluster.whenMember();
+    expect((await fresh.cluster.node.propose({ add: 1 })).result).toBe(5);
+    await close(fresh);
+  });
+
+  it('shrinks with memberTimeout, and the last tab adopts the one before it: writable down to one tab', async () => {
+    const origin = new ClusterOrigin();
+    const tabs = await Promise.all(
+      [1, 2, 3].map(() => origin.open(undefined, { raftOptions: { ...FAST_SHRINK } })),
+    );
+    await until(() => allNodes(tabs).every((n) => n.members.voters.length === 3), 'three voters');
+    let total = 0;
+    while (tabs.length > 1) {
+      const closing = tabs.shift()!;
+      await close(closing);
+      const survivor = tabs[0]!;
+      total += 1;
+      expect((await survivor.cluster.node.propose({ add: 1 }, { timeoutMs: 5000 })).result).toBe(total);
+    }
+    const last = tabs[0]!;
+    // Two voters were left when the second tab closed: too few to remove it, so the last tab adopted it.
+    await until(() => last.cluster.node.members.voters.length === 2, 'two voters');
+    expect(last.cluster.nodes.length).toBe(2);
+    await close(last);
+  });
+});
+
+const FAST_SHRINK = {
+  heartbeatFrequency: 20,
+  heartbeatTimeout: 80,
+  electionTimeoutMin: 60,
+  electionTimeoutMax: 120,
+  memberTimeout: 400,
+};
+
+describe('startTabCluster: handoff and removal', () => {
+  it('a leader tab that becomes hidden hands leadership to another tab before any election timeout', async () => {
+    const origin = new ClusterOrigin();
+    const tabs = await Promise.all(
+      [1, 2, 3].map(() => origin.open(undefined, { raftOptions: SLOW_ELECTIONS })),
+    );
+    const nodes = allNodes(tabs);
+    await until(
+      () => nodes.every((n) => n.members.voters.length === 3) && leaders(nodes).length === 1,
+      'a leader of three',
+    );
+    const leaderTab = tabs.find((t) => t.cluster.node.state === 'leader')!;
+    const term = leaderTab.cluster.node.term;
+    const hiddenAt = Date.now();
+    leaderTab.visibility.hide();
+    await until(() => leaders(nodes).some((n) => n !== leaderTab.cluster.node), 'a leader in another tab');
+    // Nothing timed out: the heartbeat timeout is 2 s, and the new leader took over in the next term.
+    expect(Date.now() - hiddenAt).toBeLessThan(SLOW_ELECTIONS.heartbeatTimeout);
+    const other = tabs.find((t) => t !== leaderTab)!;
+    expect(other.cluster.node.term).toBe(term + 1);
+    await other.cluster.node.propose({ add: 1 });
+    await Promise.all(tabs.map(close));
+  });
+
+  it('a node removed from the cluster says so (onRemoved)', async () => {
+    const origin = new ClusterOrigin();
+    const removed: string[] = [];
+    const tabs = await Promise.all(
+      [1, 2, 3].map(() => origin.open(undefined, { onRemoved: (node) => removed.push(node.address) })),
+    );
+    const nodes = allNodes(tabs);
+    await until(
+      () => nodes.every((n) => n.members.voters.length === 3) && leaders(nodes).length === 1,
+      'a leader of three',
+    );
+    const leader = leaders(nodes)[0]!;
+    const follower = nodes.find((n) => n !== leader)!;
+    await leader.leave(follower.address);
+    await until(() => removed.includes(follower.address), 'the removed event');
+    await Promise.all(tabs.map(close));
+  });
+});
+
+const SLOW_ELECTIONS = {
+  heartbeatFrequency: 50,
+  heartbeatTimeout: 2000,
+  electionTimeoutMin: 300,
+  electionTimeoutMax: 600,
+};
