@@ -7,6 +7,8 @@ import {
 } from '@webraft/core';
 import type { ClusterRecord } from './cluster-record.js';
 import type { TabIdentity } from './identity.js';
+import { type HeldLock, tryHoldLock } from './lock.js';
+import type { IdentityNames } from './names.js';
 
 /** How a node of the tab cluster is made: what the app injects (`startTabCluster` options). */
 export interface NodeFactories {
@@ -45,6 +47,7 @@ export class HostedNode {
   /** Peers this node's transport reports present (`onPeer` minus `onPeerGone`). */
   readonly present = new Set<string>();
   readonly #unsubscribe: (() => void)[] = [];
+  #memberLock: HeldLock | null = null;
 
   constructor(
     readonly identity: TabIdentity,
@@ -85,9 +88,21 @@ export class HostedNode {
     return voters.includes(id) || learners.includes(id);
   }
 
+  /**
+   * Once started with a known cluster id: holds the member lock naming it, so that tabs forming now
+   * see a live cluster of that id (member-locks.ts). Let go when the node stops.
+   */
+  async holdMemberLock(locks: LockManager, names: IdentityNames): Promise<void> {
+    const clusterId = this.raft.clusterId;
+    if (clusterId === null || this.#memberLock) return;
+    this.#memberLock = await tryHoldLock(locks, names.memberLock(clusterId, this.id));
+  }
+
   async stop(): Promise<void> {
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     await this.raft.stop();
+    await this.#memberLock?.release();
+    this.#memberLock = null;
     if (this.adopted) await this.identity.release();
   }
 }

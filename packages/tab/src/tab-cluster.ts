@@ -6,7 +6,7 @@ import { Grower } from './grow.js';
 import { handOffWhenHidden, type VisibilitySource } from './handoff.js';
 import { HostedNode, type NodeFactories, planOptions, type StartPlan } from './hosted-node.js';
 import type { TabIdentity } from './identity.js';
-import { listIdentities } from './list.js';
+import { liveClusterIds } from './member-locks.js';
 import { IdentityNames } from './names.js';
 import { adoptUntilQuorum } from './recover.js';
 
@@ -144,15 +144,23 @@ class RunningTabCluster implements TabCluster {
     await withFormationLock(this.#locks, this.#names.formationLock, () => this.#form());
   }
 
-  /** Under the formation lock: bootstrap, or join the recorded cluster (adopting if no tab is live). */
+  /**
+   * Under the formation lock: join the cluster that live tabs run (their member locks say which), or
+   * the recorded one (adopting its closed tabs' nodes), or bootstrap when there is neither.
+   */
   async #form(): Promise<void> {
     const { identity } = this.#options;
+    const live = await liveClusterIds(this.#locks, this.#names);
     const record = readClusterRecord(this.#records, this.#names.clusterKey);
-    if (record === null) return this.#bootstrap();
-    const joiner = await this.#host(identity, false, { kind: 'join', clusterId: record.clusterId });
-    const listed = await listIdentities({ ...this.#listOptions(), hasData: undefined });
-    const othersLive = listed.some((entry) => entry.held && entry.id !== identity.id);
-    if (!othersLive) {
+    const clusterId =
+      live.length === 0
+        ? record?.clusterId
+        : record && live.includes(record.clusterId)
+          ? record.clusterId
+          : live[0];
+    if (clusterId === undefined) return this.#bootstrap();
+    const joiner = await this.#host(identity, false, { kind: 'join', clusterId });
+    if (live.length === 0) {
       await this.#recover();
       if (this.#hosted.length === 1) {
         // No live tab and no identity of the cluster with data: the cluster is gone. Start anew.
@@ -195,6 +203,7 @@ class RunningTabCluster implements TabCluster {
     this.#growers.set(node, new Grower(node, this.#options.growIntervalMs ?? 1000));
     try {
       await node.raft.start();
+      await node.holdMemberLock(this.#locks, this.#names);
     } catch (error) {
       this.#forget(node);
       await node.stop();
@@ -217,7 +226,7 @@ class RunningTabCluster implements TabCluster {
 
   /** One adoption round (the caller holds the formation lock). */
   async #recover(): Promise<void> {
-    const record = readClusterRecord(this.#records, this.#names.clusterKey);
+    const clusterId = this.#hosted.find((node) => !node.adopted)?.raft.clusterId ?? null;
     await adoptUntilQuorum({
       ...this.#listOptions(),
       lifecycle: this.#lifecycle,
@@ -231,7 +240,7 @@ class RunningTabCluster implements TabCluster {
           return null;
         }
         // An identity of an earlier cluster of this name, or one removed from it, is no help here.
-        if ((record && node.raft.clusterId !== record.clusterId) || node.raft.state === 'removed') {
+        if ((clusterId !== null && node.raft.clusterId !== clusterId) || node.raft.state === 'removed') {
           this.#forget(node);
           await node.stop();
           return null;
