@@ -4,7 +4,8 @@ import { type BrowserContext, expect, type Page, test } from '@playwright/test';
  * startTabCluster (@webraft/tab) in Chromium, on the real BroadcastChannel, IndexedDB, localStorage and
  * Web Locks, no mocks: tabs opened at once form one cluster; a later tab joins; a hidden or closing
  * leader tab hands off before any election timeout; a reloaded tab resumes its node; closing tabs one
- * at a time down to one keeps the cluster writable.
+ * at a time down to one keeps the cluster writable; a tab opened after every tab closed adopts the
+ * closed tabs' nodes and carries on with the cluster's state.
  */
 
 interface NodeView {
@@ -180,4 +181,22 @@ test('closing tabs one at a time, each after the cluster settled, down to one ke
   // With two voters left, the one that closed could not be removed (no majority without it): adopted.
   expect(hosted.length).toBeGreaterThanOrEqual(2);
   expect(hosted[0]!.voters.length).toBeLessThan(4);
+});
+
+test('a tab opened after every tab of the cluster closed adopts their nodes and carries on', async ({ context }) => {
+  const cluster = uniqueCluster('reopen');
+  const pages = await Promise.all([1, 2, 3].map(() => open(context, cluster)));
+  const ids = await Promise.all(pages.map(idOf));
+  await expectOneCluster(pages, ids);
+  expect(await propose(pages[0]!, 6)).toBe(6);
+  await Promise.all(pages.map((page) => page.close()));
+
+  const fresh = await open(context, cluster);
+  await whenMember(fresh);
+  expect(await propose(fresh, 1)).toBe(7); // the closed tabs' state, from their IndexedDB logs
+  const hosted = await nodesOf(fresh);
+  // Its own node and a majority of the three voters, adopted: the identity locks were free.
+  expect(hosted.slice(1).length).toBeGreaterThanOrEqual(2);
+  for (const node of hosted.slice(1)) expect(ids).toContain(node.id);
+  expect(new Set(hosted.map((n) => n.clusterId)).size).toBe(1);
 });

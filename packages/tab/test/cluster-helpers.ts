@@ -62,7 +62,8 @@ export class ClusterOrigin extends Origin {
 
   /** Opens a tab: claims its identity and starts its cluster node. */
   async open(tab: Tab = this.tab(), extra: Partial<TabClusterOptions> = {}): Promise<OpenTab> {
-    const identity = await claimTabIdentity(tab.options({ hasData: this.hasData }));
+    const records = extra.records ?? this.records;
+    const identity = await claimTabIdentity(tab.options({ hasData: this.hasData, records }));
     const visibility = new Visibility();
     const cluster = await startTabCluster({
       cluster: 'c1',
@@ -75,7 +76,7 @@ export class ClusterOrigin extends Origin {
       joinTimeoutMs: 2000,
       growIntervalMs: 100,
       recoveryIntervalMs: 100,
-      records: this.records,
+      records,
       locks: this.locks,
       lifecycle: tab.lifecycle,
       visibility,

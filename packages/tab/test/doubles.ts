@@ -80,3 +80,40 @@ export class FakeLockManager implements LockManager {
     return this.#held.has(name);
   }
 }
+
+/**
+ * localStorage as Chromium gives it to tabs in different renderer processes: one tab's writes reach
+ * the others only `lagMs` later (its own at once). `view()` is one tab's `localStorage`.
+ */
+export class LaggingStorage {
+  readonly #writes: { key: string; value: string | null; by: object; at: number }[] = [];
+  constructor(readonly lagMs: number) {}
+
+  view(): Storage {
+    const self = {};
+    const visible = (): Map<string, string> => {
+      const now = Date.now();
+      const items = new Map<string, string>();
+      for (const write of this.#writes) {
+        if (write.by !== self && now - write.at < this.lagMs) continue;
+        if (write.value === null) items.delete(write.key);
+        else items.set(write.key, write.value);
+      }
+      return items;
+    };
+    const write = (key: string, value: string | null) =>
+      this.#writes.push({ key, value, by: self, at: Date.now() });
+    return {
+      get length() {
+        return visible().size;
+      },
+      key: (index: number) => [...visible().keys()][index] ?? null,
+      getItem: (key: string) => visible().get(key) ?? null,
+      setItem: (key: string, value: string) => write(key, String(value)),
+      removeItem: (key: string) => write(key, null),
+      clear: () => {
+        for (const key of visible().keys()) write(key, null);
+      },
+    };
+  }
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allNodes, ClusterOrigin, close, leaders, until } from './cluster-helpers.js';
+import { LaggingStorage } from './doubles.js';
 
 const CLUSTER_KEY = 'webraft-tab/c1/cluster';
 
@@ -20,6 +21,20 @@ describe('startTabCluster: formation', () => {
       const record = JSON.parse(origin.records.getItem(CLUSTER_KEY) ?? 'null');
       expect(record.clusterId).toBe(nodes[0]?.clusterId);
       expect(ids).toContain(record.founder);
+      await Promise.all(tabs.map(close));
+    }
+  });
+
+  it('forms one cluster when localStorage reaches the other tabs late (as between Chromium renderers)', async () => {
+    for (let round = 0; round < 5; round++) {
+      const origin = new ClusterOrigin();
+      const lagging = new LaggingStorage(10_000);
+      const tabs = await Promise.all(
+        [1, 2, 3, 4, 5].map(() => origin.open(undefined, { records: lagging.view() })),
+      );
+      const nodes = allNodes(tabs);
+      expect(new Set(nodes.map((n) => n.clusterId)).size).toBe(1);
+      await until(() => nodes.every((n) => n.members.voters.length === 5), 'five voters on every node');
       await Promise.all(tabs.map(close));
     }
   });
