@@ -21,6 +21,8 @@ export class IdentityNames {
    * `<prefix><clusterId>/<nodeId>` while it runs (see `member-locks.ts`).
    */
   readonly memberLockPrefix: string;
+  /** What the name of every visible lock starts with: held for a node while its tab is visible. */
+  readonly visibleLockPrefix: string;
 
   constructor(cluster: string, namespace?: string) {
     if (typeof cluster !== 'string' || cluster.length === 0) {
@@ -40,6 +42,7 @@ export class IdentityNames {
     this.clusterKey = `${KEY_PREFIX}/${scope}/cluster`;
     this.formationLock = `${KEY_PREFIX}/${scope}/formation`;
     this.memberLockPrefix = `${KEY_PREFIX}/${scope}/member/`;
+    this.visibleLockPrefix = `${KEY_PREFIX}/${scope}/visible/`;
   }
 
   /** The localStorage key of an id's record; also the name of the Web Lock that claims the id. */

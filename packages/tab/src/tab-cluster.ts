@@ -1,9 +1,16 @@
-import type { RaftInterface, RaftOptions, RaftStorage, StateMachine, Transport } from '@webraft/core';
+import {
+  ConfigurationError,
+  type RaftInterface,
+  type RaftOptions,
+  type RaftStorage,
+  type StateMachine,
+  type Transport,
+} from '@webraft/core';
 import { readClusterRecord, writeClusterRecord } from './cluster-record.js';
 import { resolveRecordsAndLocks } from './environment.js';
 import { withFormationLock } from './formation-lock.js';
 import { Grower } from './grow.js';
-import { handOffWhenHidden, type VisibilitySource } from './handoff.js';
+import { Handoff, type VisibilitySource } from './handoff.js';
 import { HostedNode, type NodeFactories, planOptions, type StartPlan } from './hosted-node.js';
 import type { TabIdentity } from './identity.js';
 import { liveClusterIds } from './member-locks.js';
@@ -100,7 +107,7 @@ class RunningTabCluster implements TabCluster {
   readonly #factories: NodeFactories;
   readonly #hosted: HostedNode[] = [];
   readonly #growers = new Map<HostedNode, Grower>();
-  #stopHandoff: (() => void) | null = null;
+  #handoff: Handoff | null = null;
   #recovering: Promise<void> | null = null;
   #recoverAgain = false;
   #lastRecovery = Number.NEGATIVE_INFINITY;
@@ -121,7 +128,7 @@ class RunningTabCluster implements TabCluster {
 
   get node(): RaftInterface {
     const own = this.#hosted.find((node) => !node.adopted);
-    if (!own) throw new Error('tab cluster: not started');
+    if (!own) throw new ConfigurationError('tab cluster: not started');
     return own.raft;
   }
 
@@ -135,7 +142,13 @@ class RunningTabCluster implements TabCluster {
       this.#options.visibility !== undefined
         ? this.#options.visibility
         : pageGlobal<VisibilitySource>('document');
-    this.#stopHandoff = handOffWhenHidden(() => this.#hosted, visibility, this.#lifecycle);
+    this.#handoff = new Handoff({
+      hosted: () => this.#hosted,
+      visibility,
+      lifecycle: this.#lifecycle,
+      locks: this.#locks,
+      names: this.#names,
+    });
     if (await hasData(identity.id)) {
       await this.#host(identity, false, { kind: 'restart' });
       this.#scheduleRecovery(); // the rest of the cluster may have closed meanwhile
@@ -180,7 +193,7 @@ class RunningTabCluster implements TabCluster {
     });
     await founder.raft.read(); // it leads and has committed an entry of its term
     const clusterId = founder.raft.clusterId;
-    if (clusterId === null) throw new Error('tab cluster: the founder has no cluster id');
+    if (clusterId === null) throw new ConfigurationError('tab cluster: the founder has no cluster id');
     writeClusterRecord(this.#records, this.#names.clusterKey, { clusterId, founder: identity.id });
   }
 
@@ -204,6 +217,7 @@ class RunningTabCluster implements TabCluster {
     try {
       await node.raft.start();
       await node.holdMemberLock(this.#locks, this.#names);
+      this.#handoff?.track(node);
     } catch (error) {
       this.#forget(node);
       await node.stop();
@@ -213,6 +227,7 @@ class RunningTabCluster implements TabCluster {
   }
 
   #forget(node: HostedNode): void {
+    this.#handoff?.untrack(node);
     this.#growers.get(node)?.stop();
     this.#growers.delete(node);
     const at = this.#hosted.indexOf(node);
@@ -224,7 +239,12 @@ class RunningTabCluster implements TabCluster {
     return { cluster, namespace, hasData, records: this.#records, locks: this.#locks };
   }
 
-  /** One adoption round (the caller holds the formation lock). */
+  /**
+   * One adoption round. A forming tab runs it under the formation lock; a running tab runs it without,
+   * so that it never waits behind a tab that is forming: two tabs adopting at once only take different
+   * identities (each identity's lock goes to one of them), which is safe, and at worst one more than
+   * needed.
+   */
   async #recover(): Promise<void> {
     const clusterId = this.#hosted.find((node) => !node.adopted)?.raft.clusterId ?? null;
     await adoptUntilQuorum({
@@ -250,7 +270,7 @@ class RunningTabCluster implements TabCluster {
     });
   }
 
-  /** Runs an adoption round under the formation lock soon, at most one at a time and one per interval. */
+  /** Runs an adoption round soon: at most one at a time, and one per `recoveryIntervalMs`. */
   #scheduleRecovery(): void {
     if (this.#stopped) return;
     if (this.#recovering) {
@@ -298,7 +318,7 @@ class RunningTabCluster implements TabCluster {
 
   async whenMember(): Promise<void> {
     const own = this.#hosted.find((node) => !node.adopted);
-    if (!own) throw new Error('tab cluster: not started');
+    if (!own) throw new ConfigurationError('tab cluster: not started');
     while (!(await this.#untilMember(own, 60_000))) {
       if (this.#stopped) return;
     }
@@ -306,7 +326,7 @@ class RunningTabCluster implements TabCluster {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#stopHandoff?.();
+    this.#handoff?.stop();
     for (const grower of this.#growers.values()) grower.stop();
     this.#growers.clear();
     await Promise.all(this.#hosted.splice(0).map((node) => node.stop()));

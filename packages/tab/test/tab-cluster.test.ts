@@ -179,3 +179,29 @@ const SLOW_ELECTIONS = {
   electionTimeoutMin: 300,
   electionTimeoutMax: 600,
 };
+
+describe('startTabCluster: handoff to a visible tab', () => {
+  it('a hidden leader hands off to the tab that is still visible, not to one hidden before', async () => {
+    const origin = new ClusterOrigin();
+    const tabs = await Promise.all(
+      [1, 2, 3].map(() => origin.open(undefined, { raftOptions: SLOW_ELECTIONS })),
+    );
+    const nodes = allNodes(tabs);
+    await until(
+      () => nodes.every((n) => n.members.voters.length === 3) && leaders(nodes).length === 1,
+      'a leader of three',
+    );
+    const leaderTab = tabs.find((t) => t.cluster.node.state === 'leader')!;
+    // Hide the follower the leader would pick first without knowing who is visible.
+    const firstPick = leaderTab.cluster.node.members.voters.find((id) => id !== leaderTab.identity.id);
+    const hiddenFirst = tabs.find((t) => t.identity.id === firstPick)!;
+    const visible = tabs.find((t) => t !== leaderTab && t !== hiddenFirst)!;
+    hiddenFirst.visibility.hide();
+    const visibleLock = `webraft-tab/c1/visible/${encodeURIComponent(hiddenFirst.identity.id)}`;
+    await until(() => !origin.locks.isHeld(visibleLock), 'the hidden tab let its visible lock go');
+    leaderTab.visibility.hide();
+    await until(() => visible.cluster.node.state === 'leader', 'the visible tab leads');
+    expect(hiddenFirst.cluster.node.state).not.toBe('leader');
+    await Promise.all(tabs.map(close));
+  });
+});
