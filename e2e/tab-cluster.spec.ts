@@ -21,7 +21,7 @@ interface TabApi {
   id: string;
   nodes(): NodeView[];
   whenMember(): Promise<void>;
-  propose(add: number): Promise<number>;
+  propose(): Promise<number>;
   value(): number | undefined;
   hide(): void;
 }
@@ -39,8 +39,8 @@ async function open(context: BrowserContext, cluster: string, query = ''): Promi
 const ready = (page: Page) => page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
 const idOf = (page: Page) => page.evaluate(() => (window as unknown as W).tc.id);
 const nodesOf = (page: Page) => page.evaluate(() => (window as unknown as W).tc.nodes());
-const propose = (page: Page, add: number) =>
-  page.evaluate((a) => (window as unknown as W).tc.propose(a), add);
+/** Proposes through the page's own node: the count of commands the cluster applied, once committed. */
+const propose = (page: Page) => page.evaluate(() => (window as unknown as W).tc.propose());
 const whenMember = (page: Page) => page.evaluate(() => (window as unknown as W).tc.whenMember());
 /** The node of this tab's own identity. */
 const ownNode = async (page: Page) => (await nodesOf(page))[0] as NodeView;
@@ -81,13 +81,13 @@ test('5 tabs opened at once form one cluster, 20 times', async ({ context }) => 
 test('a later tab joins the cluster and commits', async ({ context }) => {
   const cluster = uniqueCluster('later');
   const first = await Promise.all([1, 2].map(() => open(context, cluster)));
-  expect(await propose(first[0]!, 2)).toBe(2);
+  expect(await propose(first[0]!)).toBe(1);
   const later = await open(context, cluster);
   await whenMember(later);
-  expect(await propose(later, 3)).toBe(5);
+  expect(await propose(later)).toBe(2);
   const pages = [...first, later];
   await expectOneCluster(pages, await Promise.all(pages.map(idOf)));
-  await expect.poll(() => first[0]!.evaluate(() => (window as unknown as W).tc.value())).toBe(5);
+  await expect.poll(() => first[0]!.evaluate(() => (window as unknown as W).tc.value())).toBe(2);
 });
 
 // Elections only after 3 s of silence: a commit that follows the leader's tab being hidden or closed
@@ -104,7 +104,7 @@ async function threeTabs(context: BrowserContext, label: string) {
   const leaderIndex = (await Promise.all(pages.map(ownNode))).findIndex((n) => n.state === 'leader');
   const leader = pages[leaderIndex]!;
   const others = pages.filter((page) => page !== leader);
-  await propose(others[0]!, 1);
+  await propose(others[0]!);
   return { leader, others, term: (await ownNode(leader)).term };
 }
 
@@ -117,7 +117,7 @@ test('a leader tab made hidden (visibilitychange) hands off: the next commit nee
   await expect
     .poll(async () => (await ownNode(others[0]!)).leader, { timeout: SLOW_ELECTIONS })
     .not.toBe(await idOf(leader));
-  expect(await propose(others[0]!, 1)).toBe(2);
+  expect(await propose(others[0]!)).toBe(2);
   expect(Date.now() - started).toBeLessThan(SLOW_ELECTIONS);
   // The new leader is a visible tab, elected in the next term (TimeoutNow): no election timed out.
   const newLeader = (await ownNode(others[0]!)).leader;
@@ -131,7 +131,7 @@ test('a leader tab closed gracefully (pagehide) hands off: the next commit needs
   const { leader, others, term } = await threeTabs(context, 'closed');
   const started = Date.now();
   await leader.close({ runBeforeUnload: true });
-  expect(await propose(others[0]!, 1)).toBe(2);
+  expect(await propose(others[0]!)).toBe(2);
   expect(Date.now() - started).toBeLessThan(SLOW_ELECTIONS);
   expect((await ownNode(others[0]!)).term).toBe(term + 1);
 });
@@ -141,11 +141,11 @@ test('a reloaded tab resumes its node from IndexedDB', async ({ context }) => {
   const pages = await Promise.all([1, 2, 3].map(() => open(context, cluster)));
   const ids = await Promise.all(pages.map(idOf));
   await expectOneCluster(pages, ids);
-  expect(await propose(pages[1]!, 4)).toBe(4);
+  expect(await propose(pages[1]!)).toBe(1);
   await pages[1]!.reload();
   await ready(pages[1]!);
   expect(await idOf(pages[1]!)).toBe(ids[1]);
-  expect(await propose(pages[1]!, 1)).toBe(5);
+  expect(await propose(pages[1]!)).toBe(2);
   await expectOneCluster(pages, ids);
 });
 
@@ -163,7 +163,7 @@ test('closing tabs one at a time, each after the cluster settled, down to one ke
     const closedId = await idOf(closing);
     await closing.close();
     total += 1;
-    expect(await propose(pages[0]!, 1)).toBe(total);
+    expect(await propose(pages[0]!)).toBe(total);
     // Settled: the closed tab was removed (memberTimeout), or a survivor adopted its identity.
     await expect
       .poll(
@@ -176,24 +176,26 @@ test('closing tabs one at a time, each after the cluster settled, down to one ke
       .toBe(false);
   }
   const last = pages[0]!;
-  expect(await propose(last, 1)).toBe(total + 1);
+  expect(await propose(last)).toBe(total + 1);
   const hosted = await nodesOf(last);
   // With two voters left, the one that closed could not be removed (no majority without it): adopted.
   expect(hosted.length).toBeGreaterThanOrEqual(2);
   expect(hosted[0]!.voters.length).toBeLessThan(4);
 });
 
-test('a tab opened after every tab of the cluster closed adopts their nodes and carries on', async ({ context }) => {
+test('a tab opened after every tab of the cluster closed adopts their nodes and carries on', async ({
+  context,
+}) => {
   const cluster = uniqueCluster('reopen');
   const pages = await Promise.all([1, 2, 3].map(() => open(context, cluster)));
   const ids = await Promise.all(pages.map(idOf));
   await expectOneCluster(pages, ids);
-  expect(await propose(pages[0]!, 6)).toBe(6);
+  expect(await propose(pages[0]!)).toBe(1);
   await Promise.all(pages.map((page) => page.close()));
 
   const fresh = await open(context, cluster);
   await whenMember(fresh);
-  expect(await propose(fresh, 1)).toBe(7); // the closed tabs' state, from their IndexedDB logs
+  expect(await propose(fresh)).toBe(2); // the closed tabs' state, from their IndexedDB logs
   const hosted = await nodesOf(fresh);
   // Its own node and a majority of the three voters, adopted: the identity locks were free.
   expect(hosted.slice(1).length).toBeGreaterThanOrEqual(2);

@@ -1,27 +1,13 @@
 /**
  * A tab of a tab cluster (`?cluster=<name>`, optional `memberTimeout`, `heartbeatTimeout` in ms), on the
  * real BroadcastChannel, IndexedDB, localStorage and Web Locks: it claims its identity, starts its node
- * with `startTabCluster` over a counter, and exposes what the spec asks about as `window.tc`.
+ * with `startTabCluster` over a counter of applied commands, and exposes what the spec asks about as `window.tc`.
  */
-import { ProposalRefusedError, type StateMachine } from '@webraft/core';
+import { ProposalRefusedError } from '@webraft/core';
 import { IndexedDbStorage } from '@webraft/storage-indexeddb';
 import { claimTabIdentity, startTabCluster } from '@webraft/tab';
 import { BroadcastChannelTransport } from '@webraft/transport-broadcastchannel';
-
-/** Adds: every node of the cluster reaches the same total. */
-class Counter implements StateMachine {
-  value = 0;
-  apply(command: unknown): unknown {
-    this.value += (command as { add: number }).add;
-    return this.value;
-  }
-  snapshot(): unknown {
-    return this.value;
-  }
-  restore(snapshot: unknown): void {
-    this.value = snapshot as number;
-  }
-}
+import { Counter } from '../bench-node.js';
 
 const params = new URLSearchParams(location.search);
 const cluster = params.get('cluster') ?? 'e2e';
@@ -58,14 +44,15 @@ const tab = await startTabCluster({
 const RETRY_CODES = new Set(['TRANSFERRING', 'NO_LEADER', 'NOT_LEADER']);
 
 /**
- * Proposes `{ add }` through this tab's own node; resolves with the counter's total once committed and
- * applied. Like an app, it proposes again after a refusal that is safe to retry, for up to 5 s.
+ * Proposes a command through this tab's own node; resolves with the count of commands the cluster
+ * applied, once it is committed and applied here. Like an app, it proposes again after a refusal that
+ * is safe to retry, for up to 5 s.
  */
-async function propose(add: number): Promise<unknown> {
+async function propose(): Promise<unknown> {
   const deadline = Date.now() + 5000;
   for (;;) {
     try {
-      return (await tab.node.propose({ add }, { timeoutMs: Math.max(1, deadline - Date.now()) })).result;
+      return (await tab.node.propose('count', { timeoutMs: Math.max(1, deadline - Date.now()) })).result;
     } catch (error) {
       const retry = error instanceof ProposalRefusedError && RETRY_CODES.has(error.code);
       if (!retry || Date.now() > deadline) throw error;
@@ -89,7 +76,7 @@ async function propose(add: number): Promise<unknown> {
     })),
   whenMember: () => tab.whenMember(),
   propose,
-  value: () => counters.get(identity.id)?.value,
+  value: () => counters.get(identity.id)?.n,
   removed,
   /** The `visibilitychange` path: headless Chromium never hides a page, so the page says it is hidden. */
   hide: () => {

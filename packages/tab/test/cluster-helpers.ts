@@ -1,22 +1,11 @@
-import { MemoryNetwork, MemoryStorage, type RaftInterface, type StateMachine } from '@webraft/core';
+import { MemoryNetwork, MemoryStorage, type RaftInterface } from '@webraft/core';
+import { RecordingStateMachine } from '@webraft/core/testing';
 import type { TabIdentity } from '../src/identity.js';
 import { claimTabIdentity, startTabCluster, type TabCluster, type TabClusterOptions } from '../src/index.js';
 import { Origin, type Tab } from './helpers.js';
 
-/** Counts: every node of one cluster must reach the same total. */
-export class Counter implements StateMachine {
-  value = 0;
-  apply(command: unknown): unknown {
-    this.value += (command as { add: number }).add;
-    return this.value;
-  }
-  snapshot(): unknown {
-    return this.value;
-  }
-  restore(snapshot: unknown): void {
-    this.value = snapshot as number;
-  }
-}
+/** A command for the nodes' `RecordingStateMachine`: `propose` resolves with how many were applied. */
+export const command = () => ({ id: crypto.randomUUID() });
 
 /** A `document` stand-in: its `visibilityState` is set by the test, which then dispatches the event. */
 export class Visibility extends EventTarget {
@@ -71,7 +60,7 @@ export class ClusterOrigin extends Origin {
       transport: (id) => this.network.transport(id),
       storage: this.storage,
       hasData: this.hasData,
-      stateMachine: () => new Counter(),
+      stateMachine: () => new RecordingStateMachine(() => undefined),
       raftOptions: FAST,
       joinTimeoutMs: 2000,
       growIntervalMs: 100,
@@ -113,3 +102,22 @@ export const allNodes = (tabs: OpenTab[]): RaftInterface[] => tabs.flatMap((t) =
 
 /** The leaders among `nodes`. */
 export const leaders = (nodes: RaftInterface[]) => nodes.filter((node) => node.state === 'leader');
+
+/**
+ * Opens `count` tabs at once and waits until they formed: every node sees `count` voters, one leads.
+ * Returns the tabs, their nodes, and the leader's tab.
+ */
+export async function openFormed(
+  origin: ClusterOrigin,
+  count: number,
+  extra: Partial<TabClusterOptions> = {},
+) {
+  const tabs = await Promise.all(Array.from({ length: count }, () => origin.open(undefined, extra)));
+  const nodes = allNodes(tabs);
+  await until(
+    () => nodes.every((n) => n.members.voters.length === count) && leaders(nodes).length === 1,
+    `a leader of ${count}`,
+  );
+  const leaderTab = tabs.find((t) => t.cluster.node.state === 'leader') as OpenTab;
+  return { tabs, nodes, leaderTab };
+}

@@ -2,36 +2,19 @@
  * TEST DOUBLES for the Node unit tests only: Node has no sessionStorage, localStorage or Web Locks.
  * The Chromium spec (e2e/tab-identity.spec.ts) runs the package on the real ones, unmocked.
  */
+import { ScratchStorage } from '../src/scratch-storage.js';
 
 /** An in-memory `Storage` (one per simulated tab for sessionStorage, one per origin for localStorage). */
-export class MemoryStore implements Storage {
-  #items = new Map<string, string>();
-
-  get length(): number {
-    return this.#items.size;
-  }
-  key(index: number): string | null {
-    return [...this.#items.keys()][index] ?? null;
-  }
-  getItem(key: string): string | null {
-    return this.#items.get(key) ?? null;
-  }
-  setItem(key: string, value: string): void {
-    this.#items.set(key, String(value));
-  }
-  removeItem(key: string): void {
-    this.#items.delete(key);
-  }
-  clear(): void {
-    this.#items.clear();
-  }
+export class MemoryStore extends ScratchStorage {
   /** What a duplicated tab starts with: a copy of this tab's sessionStorage. */
   copy(): MemoryStore {
     const copy = new MemoryStore();
-    for (const [key, value] of this.#items) copy.setItem(key, value);
+    for (let i = 0; i < this.length; i++) {
+      const key = this.key(i) as string;
+      copy.setItem(key, this.getItem(key) as string);
+    }
     return copy;
   }
-  [name: string]: unknown;
 }
 
 type Grant = (lock: Lock | null) => unknown;

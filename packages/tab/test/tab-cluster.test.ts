@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { allNodes, ClusterOrigin, close, leaders, until } from './cluster-helpers.js';
+import {
+  allNodes,
+  ClusterOrigin,
+  close,
+  command,
+  FAST,
+  leaders,
+  openFormed,
+  until,
+} from './cluster-helpers.js';
 import { LaggingStorage } from './doubles.js';
 
 const CLUSTER_KEY = 'webraft-tab/c1/cluster';
@@ -42,11 +51,11 @@ describe('startTabCluster: formation', () => {
   it('a later tab joins and commits', async () => {
     const origin = new ClusterOrigin();
     const first = await origin.open();
-    await first.cluster.node.propose({ add: 1 });
+    await first.cluster.node.propose(command());
     const later = await origin.open();
     await later.cluster.whenMember();
-    const { result } = await later.cluster.node.propose({ add: 2 });
-    expect(result).toBe(3);
+    const { result } = await later.cluster.node.propose(command());
+    expect(result).toBe(2);
     expect(later.cluster.node.clusterId).toBe(first.cluster.node.clusterId);
     await Promise.all([first, later].map(close));
   });
@@ -58,25 +67,25 @@ describe('startTabCluster: restarts', () => {
     const one = await origin.open();
     const two = await origin.open();
     await two.cluster.whenMember();
-    await one.cluster.node.propose({ add: 5 });
+    await one.cluster.node.propose(command());
     await close(two);
     const reloaded = await origin.open(two.tab.reloaded());
     expect(reloaded.identity.id).toBe(two.identity.id);
     expect(reloaded.cluster.node.clusterId).toBe(one.cluster.node.clusterId);
-    const { result } = await reloaded.cluster.node.propose({ add: 1 });
-    expect(result).toBe(6);
+    const { result } = await reloaded.cluster.node.propose(command());
+    expect(result).toBe(2);
     await Promise.all([one, reloaded].map(close));
   });
 
   it('a founder that nobody joined restarts as the one voter of its cluster', async () => {
     const origin = new ClusterOrigin();
     const founder = await origin.open();
-    await founder.cluster.node.propose({ add: 7 });
+    await founder.cluster.node.propose(command());
     const clusterId = founder.cluster.node.clusterId;
     await close(founder);
     const reloaded = await origin.open(founder.tab.reloaded());
     expect(reloaded.cluster.node.clusterId).toBe(clusterId);
-    expect((await reloaded.cluster.node.propose({ add: 1 })).result).toBe(8);
+    expect((await reloaded.cluster.node.propose(command())).result).toBe(2);
     await close(reloaded);
   });
 });
@@ -84,10 +93,8 @@ describe('startTabCluster: restarts', () => {
 describe('startTabCluster: keeping the cluster writable', () => {
   it('a fresh tab whose cluster’s tabs all closed adopts a majority of the voters and is added', async () => {
     const origin = new ClusterOrigin();
-    const tabs = await Promise.all([1, 2, 3].map(() => origin.open()));
-    const nodes = allNodes(tabs);
-    await until(() => nodes.every((n) => n.members.voters.length === 3), 'three voters');
-    await tabs[0]?.cluster.node.propose({ add: 4 });
+    const { tabs, nodes } = await openFormed(origin, 3);
+    await tabs[0]?.cluster.node.propose(command());
     const voters = [...(nodes[0]?.members.voters ?? [])];
     await Promise.all(tabs.map(close));
 
@@ -96,23 +103,20 @@ describe('startTabCluster: keeping the cluster writable', () => {
     expect(hosted.length).toBeGreaterThanOrEqual(3); // its own and at least two of the three voters
     expect(hosted.slice(1).every((n) => voters.includes(n.address))).toBe(true);
     await fresh.cluster.whenMember();
-    expect((await fresh.cluster.node.propose({ add: 1 })).result).toBe(5);
+    expect((await fresh.cluster.node.propose(command())).result).toBe(2);
     await close(fresh);
   });
 
   it('shrinks with memberTimeout, and the last tab adopts the one before it: writable down to one tab', async () => {
     const origin = new ClusterOrigin();
-    const tabs = await Promise.all(
-      [1, 2, 3].map(() => origin.open(undefined, { raftOptions: { ...FAST_SHRINK } })),
-    );
-    await until(() => allNodes(tabs).every((n) => n.members.voters.length === 3), 'three voters');
+    const { tabs } = await openFormed(origin, 3, { raftOptions: { ...FAST, memberTimeout: 400 } });
     let total = 0;
     while (tabs.length > 1) {
       const closing = tabs.shift()!;
       await close(closing);
       const survivor = tabs[0]!;
       total += 1;
-      expect((await survivor.cluster.node.propose({ add: 1 }, { timeoutMs: 5000 })).result).toBe(total);
+      expect((await survivor.cluster.node.propose(command(), { timeoutMs: 5000 })).result).toBe(total);
     }
     const last = tabs[0]!;
     // Two voters were left when the second tab closed: too few to remove it, so the last tab adopted it.
@@ -122,26 +126,10 @@ describe('startTabCluster: keeping the cluster writable', () => {
   });
 });
 
-const FAST_SHRINK = {
-  heartbeatFrequency: 20,
-  heartbeatTimeout: 80,
-  electionTimeoutMin: 60,
-  electionTimeoutMax: 120,
-  memberTimeout: 400,
-};
-
 describe('startTabCluster: handoff and removal', () => {
   it('a leader tab that becomes hidden hands leadership to another tab before any election timeout', async () => {
     const origin = new ClusterOrigin();
-    const tabs = await Promise.all(
-      [1, 2, 3].map(() => origin.open(undefined, { raftOptions: SLOW_ELECTIONS })),
-    );
-    const nodes = allNodes(tabs);
-    await until(
-      () => nodes.every((n) => n.members.voters.length === 3) && leaders(nodes).length === 1,
-      'a leader of three',
-    );
-    const leaderTab = tabs.find((t) => t.cluster.node.state === 'leader')!;
+    const { tabs, nodes, leaderTab } = await openFormed(origin, 3, { raftOptions: SLOW_ELECTIONS });
     const term = leaderTab.cluster.node.term;
     const hiddenAt = Date.now();
     leaderTab.visibility.hide();
@@ -150,22 +138,17 @@ describe('startTabCluster: handoff and removal', () => {
     expect(Date.now() - hiddenAt).toBeLessThan(SLOW_ELECTIONS.heartbeatTimeout);
     const other = tabs.find((t) => t !== leaderTab)!;
     expect(other.cluster.node.term).toBe(term + 1);
-    await other.cluster.node.propose({ add: 1 });
+    await other.cluster.node.propose(command());
     await Promise.all(tabs.map(close));
   });
 
   it('a node removed from the cluster says so (onRemoved)', async () => {
     const origin = new ClusterOrigin();
     const removed: string[] = [];
-    const tabs = await Promise.all(
-      [1, 2, 3].map(() => origin.open(undefined, { onRemoved: (node) => removed.push(node.address) })),
-    );
-    const nodes = allNodes(tabs);
-    await until(
-      () => nodes.every((n) => n.members.voters.length === 3) && leaders(nodes).length === 1,
-      'a leader of three',
-    );
-    const leader = leaders(nodes)[0]!;
+    const { tabs, nodes, leaderTab } = await openFormed(origin, 3, {
+      onRemoved: (node) => removed.push(node.address),
+    });
+    const leader = leaderTab.cluster.node;
     const follower = nodes.find((n) => n !== leader)!;
     await leader.leave(follower.address);
     await until(() => removed.includes(follower.address), 'the removed event');
@@ -183,15 +166,7 @@ const SLOW_ELECTIONS = {
 describe('startTabCluster: handoff to a visible tab', () => {
   it('a hidden leader hands off to the tab that is still visible, not to one hidden before', async () => {
     const origin = new ClusterOrigin();
-    const tabs = await Promise.all(
-      [1, 2, 3].map(() => origin.open(undefined, { raftOptions: SLOW_ELECTIONS })),
-    );
-    const nodes = allNodes(tabs);
-    await until(
-      () => nodes.every((n) => n.members.voters.length === 3) && leaders(nodes).length === 1,
-      'a leader of three',
-    );
-    const leaderTab = tabs.find((t) => t.cluster.node.state === 'leader')!;
+    const { tabs, leaderTab } = await openFormed(origin, 3, { raftOptions: SLOW_ELECTIONS });
     // Hide the follower the leader would pick first without knowing who is visible.
     const firstPick = leaderTab.cluster.node.members.voters.find((id) => id !== leaderTab.identity.id);
     const hiddenFirst = tabs.find((t) => t.identity.id === firstPick)!;
