@@ -90,6 +90,12 @@ test('a later tab joins the cluster and commits', async ({ context }) => {
   await expect.poll(() => first[0]!.evaluate(() => (window as unknown as W).tc.value())).toBe(2);
 });
 
+/** A measured duration, in the report and on the console. */
+function report(what: string, ms: number): void {
+  test.info().annotations.push({ type: what, description: `${ms} ms` });
+  console.log(`${what}: ${ms} ms`);
+}
+
 // Elections only after 3 s of silence: a commit that follows the leader's tab being hidden or closed
 // within that time was not waiting for one.
 const SLOW_ELECTIONS = 3000;
@@ -118,6 +124,7 @@ test('a leader tab made hidden (visibilitychange) hands off: the next commit nee
     .poll(async () => (await ownNode(others[0]!)).leader, { timeout: SLOW_ELECTIONS })
     .not.toBe(await idOf(leader));
   expect(await propose(others[0]!)).toBe(2);
+  report('hidden leader to the next commit', Date.now() - started);
   expect(Date.now() - started).toBeLessThan(SLOW_ELECTIONS);
   // The new leader is a visible tab, elected in the next term (TimeoutNow): no election timed out.
   const newLeader = (await ownNode(others[0]!)).leader;
@@ -132,6 +139,7 @@ test('a leader tab closed gracefully (pagehide) hands off: the next commit needs
   const started = Date.now();
   await leader.close({ runBeforeUnload: true });
   expect(await propose(others[0]!)).toBe(2);
+  report('leader tab closed to the next commit', Date.now() - started);
   expect(Date.now() - started).toBeLessThan(SLOW_ELECTIONS);
   expect((await ownNode(others[0]!)).term).toBe(term + 1);
 });
@@ -201,4 +209,22 @@ test('a tab opened after every tab of the cluster closed adopts their nodes and 
   expect(hosted.slice(1).length).toBeGreaterThanOrEqual(2);
   for (const node of hosted.slice(1)) expect(ids).toContain(node.id);
   expect(new Set(hosted.map((n) => n.clusterId)).size).toBe(1);
+});
+
+test('two of three tabs closed at the same instant: the last one adopts a node and commits, nothing lost', async ({
+  context,
+}) => {
+  const cluster = uniqueCluster('two-killed');
+  const pages = await Promise.all([1, 2, 3].map(() => open(context, cluster)));
+  const ids = await Promise.all(pages.map(idOf));
+  await expectOneCluster(pages, ids);
+  expect(await propose(pages[0]!)).toBe(1);
+  const started = Date.now();
+  await Promise.all(pages.slice(1).map((page) => page.close()));
+  // What the user sees: the edit waits (no majority) until the tab adopted a closed tab's node.
+  expect(await propose(pages[0]!)).toBe(2);
+  report('two of three closed to the next commit', Date.now() - started);
+  const hosted = await nodesOf(pages[0]!);
+  expect(hosted.length).toBe(2);
+  expect(ids.slice(1)).toContain(hosted[1]!.id);
 });

@@ -280,11 +280,7 @@ class RunningTabCluster implements TabCluster {
     const interval = this.#options.recoveryIntervalMs ?? 1000;
     const wait = Math.max(0, this.#lastRecovery + interval - Date.now());
     this.#recovering = new Promise<void>((resolve) => setTimeout(resolve, wait))
-      .then(() =>
-        this.#stopped
-          ? undefined
-          : withFormationLock(this.#locks, this.#names.formationLock, () => this.#recover()),
-      )
+      .then(() => (this.#stopped ? undefined : this.#recover()))
       .catch(() => undefined) // a failed round is tried again on the next trigger
       .finally(() => {
         this.#lastRecovery = Date.now();

@@ -107,6 +107,19 @@ describe('startTabCluster: keeping the cluster writable', () => {
     await close(fresh);
   });
 
+  it('two of three tabs closed at the same instant: the survivor adopts one and stays writable', async () => {
+    const origin = new ClusterOrigin();
+    const { tabs } = await openFormed(origin, 3);
+    const [survivor, ...closing] = tabs as [OpenTab, OpenTab, OpenTab];
+    expect((await survivor.cluster.node.propose(command())).result).toBe(1);
+    await Promise.all(closing.map(close));
+    // Nothing acknowledged is lost: the count goes on from the adopted node's log.
+    expect((await survivor.cluster.node.propose(command(), { timeoutMs: 5000 })).result).toBe(2);
+    expect(survivor.cluster.nodes.length).toBe(2);
+    expect(closing.map((t) => t.identity.id)).toContain(survivor.cluster.nodes[1]?.address);
+    await close(survivor);
+  });
+
   it('shrinks with memberTimeout, and the last tab adopts the one before it: writable down to one tab', async () => {
     const origin = new ClusterOrigin();
     const { tabs } = await openFormed(origin, 3, { raftOptions: { ...FAST, memberTimeout: 400 } });
