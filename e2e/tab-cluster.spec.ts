@@ -157,7 +157,7 @@ test('a reloaded tab resumes its node from IndexedDB', async ({ context }) => {
   await expectOneCluster(pages, ids);
 });
 
-test('closing tabs one at a time, each after the cluster settled, down to one keeps it writable', async ({
+test('closing tabs one at a time, each after the cluster settled, down to one keeps it writable; reopening grows it', async ({
   context,
 }) => {
   test.setTimeout(120_000);
@@ -189,6 +189,11 @@ test('closing tabs one at a time, each after the cluster settled, down to one ke
   // With two voters left, the one that closed could not be removed (no majority without it): adopted.
   expect(hosted.length).toBeGreaterThanOrEqual(2);
   expect(hosted[0]!.voters.length).toBeLessThan(4);
+  // Reopening a tab grows the cluster again.
+  const reopened = await open(context, cluster, '&memberTimeout=1500');
+  await whenMember(reopened);
+  expect(await propose(reopened)).toBe(total + 2);
+  await expect.poll(async () => (await ownNode(last)).voters).toContain(await idOf(reopened));
 });
 
 test('a tab opened after every tab of the cluster closed adopts their nodes and carries on', async ({
