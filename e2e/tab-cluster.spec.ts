@@ -45,23 +45,26 @@ const whenMember = (page: Page) => page.evaluate(() => (window as unknown as W).
 /** The node of this tab's own identity. */
 const ownNode = async (page: Page) => (await nodesOf(page))[0] as NodeView;
 
-/** What every tab's nodes say: their cluster ids, the voters each sees, and who leads. */
+/**
+ * What every tab's nodes say: their cluster ids, the members each sees (voters and learners: a new
+ * member is a learner until the leader promotes it), and who leads.
+ */
 async function survey(pages: Page[]) {
   const nodes = (await Promise.all(pages.map(nodesOf))).flat();
   return {
     clusterIds: [...new Set(nodes.map((n) => n.clusterId))],
-    voterSets: [...new Set(nodes.map((n) => n.voters.join()))],
+    memberSets: [...new Set(nodes.map((n) => [...n.voters, ...n.learners].sort().join()))],
     leaders: nodes.filter((n) => n.state === 'leader').map((n) => n.id),
   };
 }
 
-/** Waits until the tabs' nodes form one cluster of exactly `ids` as voters, with one leader. */
+/** Waits until the tabs' nodes form one cluster whose members are exactly `ids`, with one leader. */
 async function expectOneCluster(pages: Page[], ids: string[]) {
   await expect
     .poll(() => survey(pages), { timeout: 15_000 })
     .toEqual({
       clusterIds: [expect.any(String)],
-      voterSets: [[...ids].sort().join()],
+      memberSets: [[...ids].sort().join()],
       leaders: [expect.any(String)],
     });
 }

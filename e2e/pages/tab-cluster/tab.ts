@@ -73,6 +73,7 @@ async function propose(): Promise<unknown> {
       clusterId: node.clusterId,
       voters: [...node.members.voters].sort(),
       learners: [...node.members.learners].sort(),
+      commitIndex: node.commitIndex,
     })),
   whenMember: () => tab.whenMember(),
   propose,

@@ -107,6 +107,19 @@ describe('startTabCluster: keeping the cluster writable', () => {
     await close(fresh);
   });
 
+  it('a record whose cluster left no node with data: the fresh tab bootstraps a new cluster', async () => {
+    const origin = new ClusterOrigin();
+    origin.records.setItem(CLUSTER_KEY, JSON.stringify({ clusterId: 'c-gone', founder: 'tab-gone' }));
+    const fresh = await origin.open();
+    expect(fresh.cluster.node.clusterId).not.toBe('c-gone');
+    expect(fresh.cluster.node.state).toBe('leader');
+    expect(JSON.parse(origin.records.getItem(CLUSTER_KEY) ?? 'null')).toEqual({
+      clusterId: fresh.cluster.node.clusterId,
+      founder: fresh.identity.id,
+    });
+    await close(fresh);
+  });
+
   it('two of three tabs closed at the same instant: the survivor adopts one and stays writable', async () => {
     const origin = new ClusterOrigin();
     const { tabs } = await openFormed(origin, 3);
