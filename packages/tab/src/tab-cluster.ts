@@ -133,7 +133,9 @@ class RunningTabCluster implements TabCluster {
   }
 
   get nodes(): readonly RaftInterface[] {
-    return this.#hosted.map((node) => node.raft);
+    const own = this.#hosted.filter((node) => !node.adopted);
+    const adopted = this.#hosted.filter((node) => node.adopted);
+    return [...own, ...adopted].map((node) => node.raft);
   }
 
   async start(): Promise<void> {
@@ -172,16 +174,13 @@ class RunningTabCluster implements TabCluster {
           ? record.clusterId
           : live[0];
     if (clusterId === undefined) return this.#bootstrap();
-    const joiner = await this.#host(identity, false, { kind: 'join', clusterId });
     if (live.length === 0) {
-      await this.#recover();
-      if (this.#hosted.length === 1) {
-        // No live tab and no identity of the cluster with data: the cluster is gone. Start anew.
-        this.#forget(joiner);
-        await joiner.stop();
-        return this.#bootstrap();
-      }
+      // Its tabs have all closed: run a majority of their nodes here first. None with data left: the
+      // cluster is gone, start anew (before this tab's node stores the old cluster's id).
+      await this.#recover(clusterId);
+      if (this.#hosted.length === 0) return this.#bootstrap();
     }
+    const joiner = await this.#host(identity, false, { kind: 'join', clusterId });
     if (!(await this.#untilMember(joiner, this.#options.joinTimeoutMs ?? 10_000))) await this.#recover();
   }
 
@@ -245,8 +244,9 @@ class RunningTabCluster implements TabCluster {
    * identities (each identity's lock goes to one of them), which is safe, and at worst one more than
    * needed.
    */
-  async #recover(): Promise<void> {
-    const clusterId = this.#hosted.find((node) => !node.adopted)?.raft.clusterId ?? null;
+  async #recover(
+    clusterId = this.#hosted.find((node) => !node.adopted)?.raft.clusterId ?? null,
+  ): Promise<void> {
     await adoptUntilQuorum({
       ...this.#listOptions(),
       lifecycle: this.#lifecycle,
