@@ -12,6 +12,17 @@ export class IdentityNames {
   readonly sessionKey: string;
   /** What every localStorage record key (and lock name) of the cluster starts with. */
   readonly recordPrefix: string;
+  /** The localStorage key of the cluster's record (its id and founder: `startTabCluster`). */
+  readonly clusterKey: string;
+  /** The Web Lock that serializes forming the cluster (bootstrap or join) across the origin's tabs. */
+  readonly formationLock: string;
+  /**
+   * What the name of every member lock starts with: each node of a tab cluster holds
+   * `<prefix><clusterId>/<nodeId>` while it runs (see `member-locks.ts`).
+   */
+  readonly memberLockPrefix: string;
+  /** What the name of every visible lock starts with: held for a node while its tab is visible. */
+  readonly visibleLockPrefix: string;
 
   constructor(cluster: string, namespace?: string) {
     if (typeof cluster !== 'string' || cluster.length === 0) {
@@ -28,11 +39,31 @@ export class IdentityNames {
         : `${encodeURIComponent(namespace)}/${encodeURIComponent(cluster)}`;
     this.sessionKey = `${KEY_PREFIX}/${scope}`;
     this.recordPrefix = `${KEY_PREFIX}/${scope}/id/`;
+    this.clusterKey = `${KEY_PREFIX}/${scope}/cluster`;
+    this.formationLock = `${KEY_PREFIX}/${scope}/formation`;
+    this.memberLockPrefix = `${KEY_PREFIX}/${scope}/member/`;
+    this.visibleLockPrefix = `${KEY_PREFIX}/${scope}/visible/`;
   }
 
   /** The localStorage key of an id's record; also the name of the Web Lock that claims the id. */
   recordKey(id: string): string {
     return this.recordPrefix + encodeURIComponent(id);
+  }
+
+  /** The member lock of node `id` of cluster `clusterId`. */
+  memberLock(clusterId: string, id: string): string {
+    return `${this.memberLockPrefix}${encodeURIComponent(clusterId)}/${encodeURIComponent(id)}`;
+  }
+
+  /** The cluster id a member lock names, or null when the name is not one of this cluster's member locks. */
+  clusterOfMemberLock(name: string): string | null {
+    if (!name.startsWith(this.memberLockPrefix)) return null;
+    const [encoded] = name.slice(this.memberLockPrefix.length).split('/');
+    try {
+      return encoded ? decodeURIComponent(encoded) : null;
+    } catch {
+      return null;
+    }
   }
 
   /** The id a record key names, or null when the key is not one of this cluster's records. */

@@ -2,36 +2,19 @@
  * TEST DOUBLES for the Node unit tests only: Node has no sessionStorage, localStorage or Web Locks.
  * The Chromium spec (e2e/tab-identity.spec.ts) runs the package on the real ones, unmocked.
  */
+import { ScratchStorage } from '../src/scratch-storage.js';
 
 /** An in-memory `Storage` (one per simulated tab for sessionStorage, one per origin for localStorage). */
-export class MemoryStore implements Storage {
-  #items = new Map<string, string>();
-
-  get length(): number {
-    return this.#items.size;
-  }
-  key(index: number): string | null {
-    return [...this.#items.keys()][index] ?? null;
-  }
-  getItem(key: string): string | null {
-    return this.#items.get(key) ?? null;
-  }
-  setItem(key: string, value: string): void {
-    this.#items.set(key, String(value));
-  }
-  removeItem(key: string): void {
-    this.#items.delete(key);
-  }
-  clear(): void {
-    this.#items.clear();
-  }
+export class MemoryStore extends ScratchStorage {
   /** What a duplicated tab starts with: a copy of this tab's sessionStorage. */
   copy(): MemoryStore {
     const copy = new MemoryStore();
-    for (const [key, value] of this.#items) copy.setItem(key, value);
+    for (let i = 0; i < this.length; i++) {
+      const key = this.key(i) as string;
+      copy.setItem(key, this.getItem(key) as string);
+    }
     return copy;
   }
-  [name: string]: unknown;
 }
 
 type Grant = (lock: Lock | null) => unknown;
@@ -78,5 +61,42 @@ export class FakeLockManager implements LockManager {
 
   isHeld(name: string): boolean {
     return this.#held.has(name);
+  }
+}
+
+/**
+ * localStorage as Chromium gives it to tabs in different renderer processes: one tab's writes reach
+ * the others only `lagMs` later (its own at once). `view()` is one tab's `localStorage`.
+ */
+export class LaggingStorage {
+  readonly #writes: { key: string; value: string | null; by: object; at: number }[] = [];
+  constructor(readonly lagMs: number) {}
+
+  view(): Storage {
+    const self = {};
+    const visible = (): Map<string, string> => {
+      const now = Date.now();
+      const items = new Map<string, string>();
+      for (const write of this.#writes) {
+        if (write.by !== self && now - write.at < this.lagMs) continue;
+        if (write.value === null) items.delete(write.key);
+        else items.set(write.key, write.value);
+      }
+      return items;
+    };
+    const write = (key: string, value: string | null) =>
+      this.#writes.push({ key, value, by: self, at: Date.now() });
+    return {
+      get length() {
+        return visible().size;
+      },
+      key: (index: number) => [...visible().keys()][index] ?? null,
+      getItem: (key: string) => visible().get(key) ?? null,
+      setItem: (key: string, value: string) => write(key, String(value)),
+      removeItem: (key: string) => write(key, null),
+      clear: () => {
+        for (const key of visible().keys()) write(key, null);
+      },
+    };
   }
 }
