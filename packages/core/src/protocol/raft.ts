@@ -1126,6 +1126,9 @@ export class RaftCore {
     }
     if (m.context !== undefined)
       this.releaseReads(this.readOnly.ack(m.context, m.from, this.membership.config.voters));
+    // A learner that caught up while another change was pending is promoted here once that change
+    // has committed: in an idle cluster, or with its append answers lost, heartbeats are all it answers.
+    if (pr.isLearner) this.maybePromoteLearner(m.from, pr);
   }
 
   private handleSnapshotResponse(m: SnapshotResponseMessage, pr: Progress): void {

@@ -292,6 +292,30 @@ describe('removing a member', () => {
     net.deliverAll();
     expect(a.log.entries.filter((e) => e.data === 'late')).toEqual([]);
   });
+  it('a caught-up learner is promoted in an idle cluster even when its later append answers are lost', () => {
+    // Promotion was only considered on append answers: a learner whose answers stopped once it had
+    // caught up (lost, or never needed in an idle cluster) stayed a learner for good.
+    const net = Network.of(IDS, { promoteLearners: true });
+    net.add(makeCore('d', [], { promoteLearners: true }));
+    net.campaign('a');
+    const a = net.core('a');
+    a.propose([{ kind: 'config', data: { voters: IDS, learners: ['d'] } }], net.now);
+    const added = a.log.lastIndex();
+    // d acknowledges the entry that adds it while the change is still pending (b's and c's answers
+    // are held back), so it cannot be promoted yet...
+    net.filter = (m) => !(m.type === 'appendResponse' && (m.from === 'b' || m.from === 'c'));
+    net.deliverAll();
+    expect(a.progressOf('d')!.match).toBe(added);
+    expect(a.log.committed).toBeLessThan(added);
+    // ...then the change commits, and every later append answer of d is lost: its heartbeat answers
+    // are all the leader hears from it.
+    net.filter = (m) => !(m.type === 'appendResponse' && m.from === 'd');
+    net.runFor(5 * HEARTBEAT_INTERVAL);
+    expect(a.log.committed).toBeGreaterThanOrEqual(added);
+    expect(a.membership.config.voters).toContain('d');
+    expect(a.membership.config.learners).not.toContain('d');
+  });
+
   it('the leader refuses a read index asked by a removed member with NOT_MEMBER', () => {
     const net = Network.of(IDS);
     net.campaign('a');
