@@ -48,6 +48,8 @@ export class Link {
   #connectTimer: ReturnType<typeof setTimeout> | null = null;
   #overflowReported = false;
   #closed = false;
+  /** The current connection's channel opened (it may have closed since: then `#failed` is on its way). */
+  #wasOpen = false;
 
   constructor(
     readonly self: string,
@@ -167,11 +169,13 @@ export class Link {
   #replace(pc: PeerConnection | null): void {
     const old = this.#pc;
     this.#pc = pc;
+    this.#wasOpen = false;
     old?.destroy();
   }
 
   #opened(): void {
     this.#clearTimers();
+    this.#wasOpen = true;
     this.#attempt = 0;
     this.#fallback = false;
     this.#overflowReported = false;
@@ -183,7 +187,7 @@ export class Link {
   }
 
   #failed(reason: string): void {
-    const wasDirect = this.direct;
+    const wasDirect = this.#wasOpen;
     this.#replace(null);
     if (this.#connectTimer !== null) clearTimeout(this.#connectTimer);
     this.#connectTimer = null;
