@@ -194,6 +194,7 @@ export class Link {
     if (wasDirect) {
       this.ctx.stats.lost++;
       this.ctx.changed(this.peer, false);
+      if (this.#closed) return; // the peer had left the room: the transport dropped this link
     } else this.ctx.stats.failed++;
     this.#fallBack(
       `the direct channel to ${this.peer} ${wasDirect ? 'closed' : 'could not connect'} (${reason})`,

@@ -230,11 +230,25 @@ export class WebRtcTransport implements Transport {
     for (const listener of [...this.#peerListeners]) listener(id);
   }
 
+  /**
+   * A member left the room as the signaling sees it. An open direct channel is kept: the relay going
+   * away (a graceful shutdown announces everyone as gone) must not cut the cluster's direct links. The
+   * link goes when its channel closes (`#channelChanged`).
+   */
   #left(id: string): void {
     if (!this.#members.delete(id)) return;
+    if (!this.#links.get(id)?.direct) this.#dropLink(id);
+    for (const listener of [...this.#goneListeners]) listener(id);
+  }
+
+  #dropLink(id: string): void {
     this.#links.get(id)?.close();
     if (this.#links.delete(id)) this.#fillLinks();
-    for (const listener of [...this.#goneListeners]) listener(id);
+  }
+
+  #channelChanged(peer: string, direct: boolean): void {
+    if (!direct && !this.#members.has(peer)) this.#dropLink(peer);
+    for (const listener of [...this.#directListeners]) listener(peer, direct);
   }
 
   /** Gives members without a link one, while there are fewer than `maxPeers`. */
@@ -261,9 +275,7 @@ export class WebRtcTransport implements Transport {
         if (!this.#closed) sink.gotData(from, payload);
       },
       report: (code, message, peer) => this.#report(code, message, peer),
-      changed: (peer, direct) => {
-        for (const listener of [...this.#directListeners]) listener(peer, direct);
-      },
+      changed: (peer, direct) => this.#channelChanged(peer, direct),
       stats: this.#stats,
       connectTimeoutMs: this.connectTimeoutMs,
       maxMessageChars: this.#maxMessageChars,

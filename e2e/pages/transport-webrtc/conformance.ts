@@ -1,0 +1,23 @@
+import { runTransportTests } from '@webraft/core/testing';
+import { RelaySignaling } from '@webraft/transport-webrtc';
+import { webRtcPair } from '@webraft/transport-webrtc/testing';
+import { runSuite } from '../run-suite.js';
+
+/** Runs the suite on two WebRtcTransports in this page, over Chromium's data channels, signaled by the relay. */
+function runConformance(url: string) {
+  return runSuite((harness) =>
+    runTransportTests(
+      async () =>
+        webRtcPair({
+          room: `chromium-webrtc-${Math.random().toString(36).slice(2)}`,
+          signaling: () => new RelaySignaling({ url }),
+          garbage: [new Uint8Array([1, 2, 3])],
+        }),
+      harness,
+      { title: 'WebRtcTransport conformance (Chromium, relay signaling)', timeoutMs: 10_000 },
+    ),
+  );
+}
+
+(window as unknown as { runConformance: typeof runConformance }).runConformance = runConformance;
+document.body.dataset.ready = 'true';

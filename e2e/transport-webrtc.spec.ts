@@ -1,0 +1,155 @@
+import { type Browser, expect, type Page, test } from '@playwright/test';
+import { type RelayProcess, startRelayProcess } from '@webraft/server/testing';
+
+/**
+ * WebRtcTransport in Chromium (the loopback flags and the camera/microphone permission of
+ * playwright.config.ts), signaled through a real relay process: the conformance suite in a page, and a
+ * Raft cluster of three separate contexts (devices) over direct data channels.
+ */
+
+interface Status {
+  state?: string;
+  leader?: string | null;
+  items: { id: number }[];
+  relay?: string;
+  directPeers: string[];
+  stats?: { opened: number; lost: number; relayed: number };
+  errors: string[];
+}
+
+interface Member {
+  id: string;
+  page: Page;
+}
+
+type Api = {
+  webraft: {
+    start(o: unknown): Promise<void>;
+    propose(c: unknown): Promise<{ index?: number; error?: string }>;
+    status(): Status;
+    closePeerConnections(): number;
+  };
+};
+
+async function cluster(browser: Browser, url: string, room: string, n = 3): Promise<Member[]> {
+  const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
+  return Promise.all(
+    ids.map(async (id) => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto('/transport-webrtc/cluster.html');
+      await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+      await page.evaluate((o) => (window as unknown as Api).webraft.start(o), { url, room, id, peers: ids });
+      return { id, page };
+    }),
+  );
+}
+
+const status = (m: Member) => m.page.evaluate(() => (window as unknown as Api).webraft.status());
+
+/** Proposes `{ id }` on the leader (or any member) until one acknowledges it. */
+async function commit(members: Member[], id: number, deadlineMs = 20_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    let target = members[attempt % members.length]!;
+    for (const m of members) if ((await status(m)).state === 'leader') target = m;
+    const out = await target.page.evaluate((c) => (window as unknown as Api).webraft.propose(c), { id });
+    if (out.index !== undefined) return;
+  }
+  throw new Error(`entry ${id} was not acknowledged within ${deadlineMs} ms`);
+}
+
+/** Every acknowledged entry is applied on every member, in one order. */
+async function expectAgreement(members: Member[], acknowledged: number[]): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const logs = await Promise.all(members.map(async (m) => (await status(m)).items.map((c) => c.id)));
+        const complete = logs.every((log) => acknowledged.every((id) => log.includes(id)));
+        const longest = logs.reduce((a, b) => (b.length > a.length ? b : a));
+        return complete && logs.every((log) => log.every((id, i) => longest[i] === id));
+      },
+      { timeout: 15_000 },
+    )
+    .toBe(true);
+}
+
+/** Every member has a direct channel to each of the others. */
+async function expectFullMesh(members: Member[]): Promise<void> {
+  await expect
+    .poll(async () => (await Promise.all(members.map(status))).map((s) => s.directPeers.length), {
+      timeout: 15_000,
+    })
+    .toEqual(members.map(() => members.length - 1));
+}
+
+async function commitRange(members: Member[], from: number, to: number, acknowledged: number[]) {
+  for (let id = from; id < to; id++) {
+    await commit(members, id);
+    acknowledged.push(id);
+  }
+  await expectAgreement(members, acknowledged);
+}
+
+let relay: RelayProcess | null = null;
+test.afterEach(async () => {
+  await relay?.stop();
+  relay = null;
+});
+
+test('the transport conformance suite passes in Chromium over data channels', async ({ page }) => {
+  test.setTimeout(120_000);
+  relay = await startRelayProcess(['--port', '0']);
+  await page.goto('/transport-webrtc/conformance.html');
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+  const results = await page.evaluate(
+    (url) =>
+      (
+        window as unknown as {
+          runConformance(u: string): Promise<{ name: string; ok: boolean; error?: string }[]>;
+        }
+      ).runConformance(url),
+    relay.url,
+  );
+  expect(results.length).toBeGreaterThanOrEqual(14);
+  expect(results.filter((r) => !r.ok)).toEqual([]);
+});
+
+test('3 contexts over WebRTC: elect and commit; closed peer connections heal; the relay stops and commits go on', async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  relay = await startRelayProcess(['--port', '0']);
+  const members = await cluster(browser, relay.url, `e2e-webrtc-${Date.now()}`);
+  await expectFullMesh(members);
+  const acknowledged: number[] = [];
+  await commitRange(members, 0, 10, acknowledged);
+
+  // One device's peer connections are closed under the transport: the channels are replaced.
+  const victim = members[1]!;
+  const before = await Promise.all(members.map(status));
+  const closed = await victim.page.evaluate(() => (window as unknown as Api).webraft.closePeerConnections());
+  expect(closed).toBe(2);
+  await expect
+    .poll(
+      async () => (await Promise.all(members.map(status))).reduce((n, s) => n + (s.stats?.opened ?? 0), 0),
+      {
+        timeout: 15_000,
+      },
+    )
+    .toBeGreaterThanOrEqual(before.reduce((n, s) => n + (s.stats?.opened ?? 0), 0) + 4);
+  await expectFullMesh(members);
+  await commitRange(members, 10, 20, acknowledged);
+
+  // The relay goes away (graceful shutdown): the direct channels carry the cluster on their own.
+  await relay.stop();
+  relay = null;
+  await expect
+    .poll(async () => (await Promise.all(members.map(status))).map((s) => s.relay))
+    .not.toContain('open');
+  const relayedBefore = (await Promise.all(members.map(status))).map((s) => s.stats?.relayed ?? 0);
+  await commitRange(members, 20, 30, acknowledged);
+  await expectFullMesh(members);
+  const relayedAfter = (await Promise.all(members.map(status))).map((s) => s.stats?.relayed ?? 0);
+  expect(relayedAfter).toEqual(relayedBefore);
+});
