@@ -28,10 +28,17 @@ type Api = {
     propose(c: unknown): Promise<{ index?: number; error?: string }>;
     status(): Status;
     closePeerConnections(): number;
+    blockIce(on: boolean): void;
   };
 };
 
-async function cluster(browser: Browser, url: string, room: string, n = 3): Promise<Member[]> {
+async function cluster(
+  browser: Browser,
+  url: string,
+  room: string,
+  options: (id: string) => Record<string, unknown> = () => ({}),
+  n = 3,
+): Promise<Member[]> {
   const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
   return Promise.all(
     ids.map(async (id) => {
@@ -39,7 +46,13 @@ async function cluster(browser: Browser, url: string, room: string, n = 3): Prom
       const page = await context.newPage();
       await page.goto('/transport-webrtc/cluster.html');
       await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
-      await page.evaluate((o) => (window as unknown as Api).webraft.start(o), { url, room, id, peers: ids });
+      await page.evaluate((o) => (window as unknown as Api).webraft.start(o), {
+        url,
+        room,
+        id,
+        peers: ids,
+        ...options(id),
+      });
       return { id, page };
     }),
   );
@@ -152,4 +165,25 @@ test('3 contexts over WebRTC: elect and commit; closed peer connections heal; th
   await expectFullMesh(members);
   const relayedAfter = (await Promise.all(members.map(status))).map((s) => s.stats?.relayed ?? 0);
   expect(relayedAfter).toEqual(relayedBefore);
+});
+
+test('a device whose ICE cannot connect takes part through the relay, then upgrades', async ({ browser }) => {
+  test.setTimeout(120_000);
+  relay = await startRelayProcess(['--port', '0']);
+  const members = await cluster(browser, relay.url, `e2e-webrtc-blocked-${Date.now()}`, (id) => ({
+    blockIce: id === 'n3',
+    connectTimeoutMs: 1000,
+  }));
+  const [n1, , n3] = members as [Member, Member, Member];
+  await expect.poll(async () => (await status(n1)).directPeers).toEqual(['n2']);
+  const acknowledged: number[] = [];
+  await commitRange(members, 0, 10, acknowledged);
+  expect((await status(n3)).directPeers).toEqual([]);
+  expect((await status(n3)).stats?.relayed).toBeGreaterThan(0);
+  expect((await status(n1)).errors.some((e) => e.includes('n3') && e.includes('relay'))).toBe(true);
+
+  // The network lets it through again: the next attempts (capped backoff, 5 s at most) connect.
+  await n3.page.evaluate(() => (window as unknown as Api).webraft.blockIce(false));
+  await expectFullMesh(members);
+  await commitRange(members, 10, 20, acknowledged);
 });

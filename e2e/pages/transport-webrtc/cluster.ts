@@ -11,9 +11,22 @@ const errors: string[] = [];
 const connections = keptPeerConnections();
 
 /** Starts this page's node: one Raft member over WebRTC, signaled through the relay at `url`. */
-async function start(options: { url: string; room: string; id: string; peers: string[] }): Promise<void> {
+async function start(options: {
+  url: string;
+  room: string;
+  id: string;
+  peers: string[];
+  blockIce?: boolean;
+  connectTimeoutMs?: number;
+}): Promise<void> {
+  connections.blockIce.on = options.blockIce === true;
   signaling = new RelaySignaling({ url: options.url });
-  transport = new WebRtcTransport({ signaling, room: options.room, wrtc: connections.wrtc });
+  transport = new WebRtcTransport({
+    signaling,
+    room: options.room,
+    wrtc: connections.wrtc,
+    ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+  });
   node = new RaftInterface(options.id, { peers: options.peers, transport, stateMachine: machine });
   node.listen('error', (error: unknown) => void errors.push(String((error as Error).message ?? error)));
   await node.start();
@@ -27,6 +40,11 @@ async function propose(command: unknown, timeoutMs = 3000): Promise<{ index?: nu
   } catch (error) {
     return { error: (error as { code?: string }).code ?? String(error) };
   }
+}
+
+/** Lets new connections of this page gather ICE candidates again (or not). */
+function blockIce(on: boolean): void {
+  connections.blockIce.on = on;
 }
 
 /** Closes every RTCPeerConnection of this page under the transport; returns how many were open. */
@@ -50,5 +68,5 @@ function status() {
   };
 }
 
-Object.assign(window, { webraft: { start, propose, status, closePeerConnections } });
+Object.assign(window, { webraft: { start, propose, status, closePeerConnections, blockIce } });
 document.body.dataset.ready = 'true';
