@@ -1,5 +1,6 @@
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import { type RelayProcess, startRelayProcess } from '@webraft/server/testing';
+import { commit, expectAgreement } from './page-cluster.js';
 
 /**
  * WebRtcTransport in Chromium (the loopback flags and the camera/microphone permission of
@@ -59,33 +60,6 @@ async function cluster(
 }
 
 const status = (m: Member) => m.page.evaluate(() => (window as unknown as Api).webraft.status());
-
-/** Proposes `{ id }` on the leader (or any member) until one acknowledges it. */
-async function commit(members: Member[], id: number, deadlineMs = 20_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  for (let attempt = 0; Date.now() < deadline; attempt++) {
-    let target = members[attempt % members.length]!;
-    for (const m of members) if ((await status(m)).state === 'leader') target = m;
-    const out = await target.page.evaluate((c) => (window as unknown as Api).webraft.propose(c), { id });
-    if (out.index !== undefined) return;
-  }
-  throw new Error(`entry ${id} was not acknowledged within ${deadlineMs} ms`);
-}
-
-/** Every acknowledged entry is applied on every member, in one order. */
-async function expectAgreement(members: Member[], acknowledged: number[]): Promise<void> {
-  await expect
-    .poll(
-      async () => {
-        const logs = await Promise.all(members.map(async (m) => (await status(m)).items.map((c) => c.id)));
-        const complete = logs.every((log) => acknowledged.every((id) => log.includes(id)));
-        const longest = logs.reduce((a, b) => (b.length > a.length ? b : a));
-        return complete && logs.every((log) => log.every((id, i) => longest[i] === id));
-      },
-      { timeout: 15_000 },
-    )
-    .toBe(true);
-}
 
 /** Every member has a direct channel to each of the others. */
 async function expectFullMesh(members: Member[]): Promise<void> {

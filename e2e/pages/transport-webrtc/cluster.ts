@@ -1,6 +1,7 @@
 import { RaftInterface } from '@webraft/core';
 import { RelaySignaling, WebRtcTransport } from '@webraft/transport-webrtc';
 import { ListMachine } from '../list-machine.js';
+import { proposeOn } from '../propose.js';
 import { keptPeerConnections } from './peer-connections.js';
 
 let node: RaftInterface | null = null;
@@ -32,15 +33,8 @@ async function start(options: {
   await node.start();
 }
 
-/** Proposes `command`; resolves with its index, or with the error's code when it was refused or timed out. */
-async function propose(command: unknown, timeoutMs = 3000): Promise<{ index?: number; error?: string }> {
-  try {
-    const { index } = await node!.propose(command, { timeoutMs });
-    return { index };
-  } catch (error) {
-    return { error: (error as { code?: string }).code ?? String(error) };
-  }
-}
+/** Proposes `command` on this page's node (see ../propose.ts). */
+const propose = (command: unknown, timeoutMs?: number) => proposeOn(node, command, timeoutMs);
 
 /** Lets new connections of this page gather ICE candidates again (or not). */
 function blockIce(on: boolean): void {
