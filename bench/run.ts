@@ -517,6 +517,11 @@ if (values.only?.some((o) => o.split(',').includes('websocket'))) {
   await (await import('./browser/websocket.js')).runWebSocketBench();
   process.exit(0);
 }
+// The WebRTC transport's benchmark (Chromium contexts and a relay): bench/browser/webrtc.ts.
+if (values.only?.some((o) => o.split(',').includes('webrtc'))) {
+  await (await import('./browser/webrtc.js')).runWebRtcBench();
+  process.exit(0);
+}
 const cases = select(plan(), values.only);
 if (values.list) {
   for (const c of plan()) console.log(c.name);

@@ -1,0 +1,86 @@
+/**
+ * One context of the WebRTC benchmark (bench/browser/webrtc.ts opens three): a Raft node with in-memory
+ * storage on a WebRtcTransport signaled through the relay, proposals from the leader, and the floor: a
+ * raw data channel between two RTCPeerConnections of this page, one message there and back at a time.
+ * Times are `performance.now()` in ms (5 us steps: the page is cross-origin isolated).
+ */
+import type { RaftInterface } from '@webraft/core';
+import { RelaySignaling, WebRtcTransport } from '@webraft/transport-webrtc';
+import { BenchRaft, Counter, closedLoop } from '../bench-node.js';
+
+let node: RaftInterface | null = null;
+let transport: WebRtcTransport | null = null;
+let startedAt = 0;
+/** ms from `start` to the first message this node received on a direct channel. */
+let firstDirectMessageMs: number | null = null;
+
+/** A node that notes when the first message reached it on a direct data channel. */
+class TimedRaft extends BenchRaft {
+  override gotData(from: string, payload: unknown): void {
+    if (firstDirectMessageMs === null && transport?.link(from)?.direct)
+      firstDirectMessageMs = performance.now() - startedAt;
+    super.gotData(from, payload);
+  }
+}
+
+async function start(options: { url: string; room: string; id: string; peers: string[] }): Promise<void> {
+  startedAt = performance.now();
+  transport = new WebRtcTransport({
+    signaling: new RelaySignaling({ url: options.url }),
+    room: options.room,
+  });
+  node = new TimedRaft(options.id, { peers: options.peers, transport, stateMachine: new Counter() });
+  await node.start();
+}
+
+const percentiles = (samples: number[]) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99) };
+};
+
+async function benchCommits(ops: number, inflight: number) {
+  const run = await closedLoop(inflight, ops, Math.min(200, ops), (i) =>
+    (node as RaftInterface).propose({ op: 'inc', i }, { timeoutMs: 10_000 }),
+  );
+  return { ...percentiles(run.latencies), perSecond: ops / run.seconds };
+}
+
+/** The floor: two RTCPeerConnections of this page, a data channel, `count` round trips of a small message. */
+async function dataChannelFloor(count: number) {
+  const a = new RTCPeerConnection();
+  const b = new RTCPeerConnection();
+  a.onicecandidate = (e) => void (e.candidate && b.addIceCandidate(e.candidate));
+  b.onicecandidate = (e) => void (e.candidate && a.addIceCandidate(e.candidate));
+  const channel = a.createDataChannel('floor', { ordered: true });
+  b.ondatachannel = (e) => {
+    e.channel.onmessage = (m) => e.channel.send(m.data as string);
+  };
+  await a.setLocalDescription(await a.createOffer());
+  await b.setRemoteDescription(a.localDescription as RTCSessionDescriptionInit);
+  await b.setLocalDescription(await b.createAnswer());
+  await a.setRemoteDescription(b.localDescription as RTCSessionDescriptionInit);
+  await new Promise<void>((resolve) => {
+    channel.onopen = () => resolve();
+  });
+  const samples: number[] = [];
+  const message = JSON.stringify({ type: 'append', term: 3, index: 1, entries: [{ op: 'inc' }] });
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await new Promise<void>((resolve) => {
+      channel.onmessage = () => resolve();
+      channel.send(message);
+    });
+    samples.push(performance.now() - t0);
+  }
+  a.close();
+  b.close();
+  return percentiles(samples.slice(Math.floor(count / 10)));
+}
+
+function status() {
+  return { state: node?.state, directPeers: transport?.directPeers ?? [], firstDirectMessageMs };
+}
+
+Object.assign(window, { webraft: { start, status, benchCommits, dataChannelFloor } });
+document.body.dataset.ready = 'true';
