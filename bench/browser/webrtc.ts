@@ -4,8 +4,8 @@
  *
  * 3 browser contexts, one node each over WebRtcTransport with in-memory storage, signaled through one
  * relay process: commit latency p50/p99 at 1 in flight and commits/s at 100 in flight, timed inside the
- * leader's page, beside the raw data-channel round trip measured in the same run (two RTCPeerConnections
- * of one page, one small message there and back at a time); and the time from the third context joining
+ * leader's page, beside the raw data-channel round trip measured in the same run (an RTCPeerConnection
+ * in each of two contexts, one small message there and back at a time); and the time from the third context joining
  * the room (its transport opening) to its first message delivered on a direct channel.
  */
 
@@ -25,7 +25,9 @@ interface PageApi {
   start(options: { url: string; room: string; id: string; peers: string[] }): Promise<void>;
   status(): { state?: string; directPeers: string[]; firstDirectMessageMs: number | null };
   benchCommits(ops: number, inflight: number): Promise<Percentiles & { perSecond: number }>;
-  dataChannelFloor(count: number): Promise<Percentiles>;
+  floorOffer(): Promise<string>;
+  floorAnswer(offer: string): Promise<string>;
+  floorRun(answer: string, count: number): Promise<Percentiles>;
 }
 
 /** Calls `window.webraft[method](...args)` in `page`. */
@@ -85,7 +87,9 @@ export async function runWebRtcBench(): Promise<void> {
     await call(leader, 'benchCommits', 500, 10); // warm-up
     const one = await call(leader, 'benchCommits', 2000, 1);
     const hundred = await call(leader, 'benchCommits', 20_000, 100);
-    const floor = await call(pages[0]!, 'dataChannelFloor', 3000);
+    const offer = await call(pages[0]!, 'floorOffer');
+    const answer = await call(pages[1]!, 'floorAnswer', offer);
+    const floor = await call(pages[0]!, 'floorRun', answer, 3000);
     const lines = [
       `3 contexts, 1 in flight    | commit p50 ${fmt(one.p50)}, p99 ${fmt(one.p99)} (${Math.round(one.perSecond)}/s) | data-channel floor (round trip) p50 ${fmt(floor.p50)}, p99 ${fmt(floor.p99)} | target p50 <= 2x floor: ${one.p50 <= 2 * floor.p50 ? 'yes' : 'NO'}`,
       `3 contexts, 100 in flight  | ${Math.round(hundred.perSecond)} commits/s, p50 ${fmt(hundred.p50)}, p99 ${fmt(hundred.p99)} | |`,

@@ -1,7 +1,7 @@
 /**
  * One context of the WebRTC benchmark (bench/browser/webrtc.ts opens three): a Raft node with in-memory
  * storage on a WebRtcTransport signaled through the relay, proposals from the leader, and the floor: a
- * raw data channel between two RTCPeerConnections of this page, one message there and back at a time.
+ * raw data channel to another context, one message there and back at a time.
  * Times are `performance.now()` in ms (5 us steps: the page is cross-origin isolated).
  */
 import type { RaftInterface } from '@webraft/core';
@@ -46,23 +46,52 @@ async function benchCommits(ops: number, inflight: number) {
   return { ...percentiles(run.latencies), perSecond: ops / run.seconds };
 }
 
-/** The floor: two RTCPeerConnections of this page, a data channel, `count` round trips of a small message. */
-async function dataChannelFloor(count: number) {
-  const a = new RTCPeerConnection();
-  const b = new RTCPeerConnection();
-  a.onicecandidate = (e) => void (e.candidate && b.addIceCandidate(e.candidate));
-  b.onicecandidate = (e) => void (e.candidate && a.addIceCandidate(e.candidate));
-  const channel = a.createDataChannel('floor', { ordered: true });
-  b.ondatachannel = (e) => {
+// ------------------------------------------------------------------ the floor: a raw data channel
+
+/**
+ * The floor: a raw data channel between this context and another (the bench hands the descriptions
+ * over, complete with their candidates), one small message there and back at a time.
+ */
+let floorPc: RTCPeerConnection | null = null;
+let floorChannel: RTCDataChannel | null = null;
+
+const gathered = (pc: RTCPeerConnection) =>
+  new Promise<string>((resolve) => {
+    const done = () => resolve((pc.localDescription as RTCSessionDescription).sdp);
+    if (pc.iceGatheringState === 'complete') return done();
+    pc.onicegatheringstatechange = () => {
+      if (pc.iceGatheringState === 'complete') done();
+    };
+  });
+
+/** The pinging side: an offer with its candidates. */
+async function floorOffer(): Promise<string> {
+  floorPc = new RTCPeerConnection();
+  floorChannel = floorPc.createDataChannel('floor', { ordered: true });
+  await floorPc.setLocalDescription(await floorPc.createOffer());
+  return gathered(floorPc);
+}
+
+/** The echoing side: answers `offer` and echoes every message. */
+async function floorAnswer(offer: string): Promise<string> {
+  floorPc = new RTCPeerConnection();
+  floorPc.ondatachannel = (e) => {
     e.channel.onmessage = (m) => e.channel.send(m.data as string);
   };
-  await a.setLocalDescription(await a.createOffer());
-  await b.setRemoteDescription(a.localDescription as RTCSessionDescriptionInit);
-  await b.setLocalDescription(await b.createAnswer());
-  await a.setRemoteDescription(b.localDescription as RTCSessionDescriptionInit);
-  await new Promise<void>((resolve) => {
-    channel.onopen = () => resolve();
-  });
+  await floorPc.setRemoteDescription({ type: 'offer', sdp: offer });
+  await floorPc.setLocalDescription(await floorPc.createAnswer());
+  return gathered(floorPc);
+}
+
+/** The pinging side: takes the answer, waits for the channel, measures `count` round trips. */
+async function floorRun(answer: string, count: number) {
+  const pc = floorPc as RTCPeerConnection;
+  const channel = floorChannel as RTCDataChannel;
+  await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  if (channel.readyState !== 'open')
+    await new Promise<void>((resolve) => {
+      channel.onopen = () => resolve();
+    });
   const samples: number[] = [];
   const message = JSON.stringify({ type: 'append', term: 3, index: 1, entries: [{ op: 'inc' }] });
   for (let i = 0; i < count; i++) {
@@ -73,8 +102,7 @@ async function dataChannelFloor(count: number) {
     });
     samples.push(performance.now() - t0);
   }
-  a.close();
-  b.close();
+  pc.close();
   return percentiles(samples.slice(Math.floor(count / 10)));
 }
 
@@ -82,5 +110,5 @@ function status() {
   return { state: node?.state, directPeers: transport?.directPeers ?? [], firstDirectMessageMs };
 }
 
-Object.assign(window, { webraft: { start, status, benchCommits, dataChannelFloor } });
+Object.assign(window, { webraft: { start, status, benchCommits, floorOffer, floorAnswer, floorRun } });
 document.body.dataset.ready = 'true';

@@ -83,6 +83,8 @@ export class Link {
 
   send(json: string, payload: unknown): void {
     if (this.#closed) return;
+    // A channel closed without an event (its RTCPeerConnection closed under it): found out here.
+    if (this.#wasOpen && !this.#pc?.open) this.#failed('the channel is no longer open');
     if (!this.direct && this.#fallback && this.ctx.relay) {
       this.ctx.stats.relayed++;
       this.ctx.relay(this.peer, payload);

@@ -3,7 +3,7 @@ import { runTransportTests } from '@webraft/core/testing';
 import { type RelayServer, startRelayServer } from '@webraft/server';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { BroadcastChannelSignaling, RelaySignaling } from '../src/index.js';
+import { BroadcastChannelSignaling, createNativePeerConnection, RelaySignaling } from '../src/index.js';
 import { webRtcPair } from '../src/testing.js';
 
 // simple-peer over @roamhq/wrtc in Node, signaled through a real relay (and, below, BroadcastChannel).
@@ -40,4 +40,17 @@ runTransportTests(
     title: 'WebRtcTransport conformance (Node, @roamhq/wrtc, BroadcastChannel signaling)',
     timeoutMs: 10_000,
   },
+);
+
+// The same suite on the factory without simple-peer (RTCPeerConnection directly, here @roamhq/wrtc's).
+runTransportTests(
+  async () =>
+    webRtcPair({
+      room: `webrtc-native-${++rooms}-${process.pid}`,
+      wrtc,
+      signaling: () => new RelaySignaling({ url: relay.url, WebSocket }),
+      peerConnectionFactory: createNativePeerConnection,
+    }),
+  { describe, it },
+  { title: 'WebRtcTransport conformance (Node, RTCPeerConnection without simple-peer)', timeoutMs: 10_000 },
 );
