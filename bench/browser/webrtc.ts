@@ -15,6 +15,9 @@ import { startBrowserBench } from './chromium.js';
 
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
 
+/** simple-peer (the default) or RTCPeerConnection directly (`createNativePeerConnection`). */
+type Factory = 'simple-peer' | 'native';
+
 interface Percentiles {
   p50: number;
   p99: number;
@@ -22,7 +25,7 @@ interface Percentiles {
 
 /** What e2e/pages/transport-webrtc/bench.ts puts on `window.webraft`. */
 interface PageApi {
-  start(options: { url: string; room: string; id: string; peers: string[] }): Promise<void>;
+  start(options: { url: string; room: string; id: string; peers: string[]; factory: Factory }): Promise<void>;
   status(): { state?: string; directPeers: string[]; firstDirectMessageMs: number | null };
   benchCommits(ops: number, inflight: number): Promise<Percentiles & { perSecond: number }>;
   floorOffer(): Promise<string>;
@@ -50,7 +53,15 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 export async function runWebRtcBench(): Promise<void> {
-  console.log('webrtc bench: Chromium, 3 contexts over WebRTC data channels (relay signaling) ...');
+  for (const factory of ['simple-peer', 'native'] as const) {
+    console.log(
+      `webrtc bench: Chromium, 3 contexts over WebRTC data channels (relay signaling, ${factory}) ...`,
+    );
+    for (const line of await benchCluster(factory)) console.log(`  ${line}`);
+  }
+}
+
+async function benchCluster(factory: Factory): Promise<string[]> {
   const relay = await startRelayProcess(['--port', '0']);
   const bench = await startBrowserBench();
   try {
@@ -61,7 +72,7 @@ export async function runWebRtcBench(): Promise<void> {
       const page = await context.newPage();
       await page.goto(`${bench.baseURL}/transport-webrtc/bench.html`);
       await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
-      await call(page, 'start', { url: relay.url, room: 'bench-webrtc', id, peers: ids });
+      await call(page, 'start', { url: relay.url, room: 'bench-webrtc', id, peers: ids, factory });
       pages.push(page);
       return page;
     };
@@ -90,12 +101,11 @@ export async function runWebRtcBench(): Promise<void> {
     const offer = await call(pages[0]!, 'floorOffer');
     const answer = await call(pages[1]!, 'floorAnswer', offer);
     const floor = await call(pages[0]!, 'floorRun', answer, 3000);
-    const lines = [
+    return [
       `3 contexts, 1 in flight    | commit p50 ${fmt(one.p50)}, p99 ${fmt(one.p99)} (${Math.round(one.perSecond)}/s) | data-channel floor (round trip) p50 ${fmt(floor.p50)}, p99 ${fmt(floor.p99)} | target p50 <= 2x floor: ${one.p50 <= 2 * floor.p50 ? 'yes' : 'NO'}`,
       `3 contexts, 100 in flight  | ${Math.round(hundred.perSecond)} commits/s, p50 ${fmt(hundred.p50)}, p99 ${fmt(hundred.p99)} | |`,
       `a context joining          | first message on a direct channel after ${fmt(firstDirect)} | | target <= 1000 ms: ${firstDirect <= 1000 ? 'yes' : 'NO'}`,
     ];
-    for (const line of lines) console.log(`  ${line}`);
   } finally {
     await bench.close();
     await relay.stop();

@@ -5,7 +5,7 @@
  * Times are `performance.now()` in ms (5 us steps: the page is cross-origin isolated).
  */
 import type { RaftInterface } from '@webraft/core';
-import { RelaySignaling, WebRtcTransport } from '@webraft/transport-webrtc';
+import { createNativePeerConnection, RelaySignaling, WebRtcTransport } from '@webraft/transport-webrtc';
 import { BenchRaft, Counter, closedLoop } from '../bench-node.js';
 
 let node: RaftInterface | null = null;
