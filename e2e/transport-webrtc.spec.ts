@@ -84,23 +84,26 @@ test.afterEach(async () => {
   relay = null;
 });
 
-test('the transport conformance suite passes in Chromium over data channels', async ({ page }) => {
-  test.setTimeout(120_000);
-  relay = await startRelayProcess(['--port', '0']);
-  await page.goto('/transport-webrtc/conformance.html');
-  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
-  const results = await page.evaluate(
-    (url) =>
-      (
-        window as unknown as {
-          runConformance(u: string): Promise<{ name: string; ok: boolean; error?: string }[]>;
-        }
-      ).runConformance(url),
-    relay.url,
-  );
-  expect(results.length).toBeGreaterThanOrEqual(14);
-  expect(results.filter((r) => !r.ok)).toEqual([]);
-});
+for (const native of [false, true])
+  test(`the transport conformance suite passes in Chromium over data channels (${native ? 'RTCPeerConnection' : 'simple-peer'})`, async ({
+    page,
+  }) => {
+    test.setTimeout(120_000);
+    relay = await startRelayProcess(['--port', '0']);
+    await page.goto('/transport-webrtc/conformance.html');
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+    const results = await page.evaluate(
+      ([url, n]) =>
+        (
+          window as unknown as {
+            runConformance(u: string, n: boolean): Promise<{ name: string; ok: boolean; error?: string }[]>;
+          }
+        ).runConformance(url, n),
+      [relay.url, native] as const,
+    );
+    expect(results.length).toBeGreaterThanOrEqual(14);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+  });
 
 test('3 contexts over WebRTC: elect and commit; closed peer connections heal; the relay stops and commits go on', async ({
   browser,

@@ -23,11 +23,19 @@ class TimedRaft extends BenchRaft {
   }
 }
 
-async function start(options: { url: string; room: string; id: string; peers: string[] }): Promise<void> {
+async function start(options: {
+  url: string;
+  room: string;
+  id: string;
+  peers: string[];
+  /** `native`: RTCPeerConnection directly; default simple-peer. */
+  factory?: 'native' | 'simple-peer';
+}): Promise<void> {
   startedAt = performance.now();
   transport = new WebRtcTransport({
     signaling: new RelaySignaling({ url: options.url }),
     room: options.room,
+    ...(options.factory === 'native' ? { peerConnectionFactory: createNativePeerConnection } : {}),
   });
   node = new TimedRaft(options.id, { peers: options.peers, transport, stateMachine: new Counter() });
   await node.start();

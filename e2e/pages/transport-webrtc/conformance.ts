@@ -1,10 +1,13 @@
 import { runTransportTests } from '@webraft/core/testing';
-import { RelaySignaling } from '@webraft/transport-webrtc';
+import { createNativePeerConnection, RelaySignaling } from '@webraft/transport-webrtc';
 import { webRtcPair } from '@webraft/transport-webrtc/testing';
 import { runSuite } from '../run-suite.js';
 
-/** Runs the suite on two WebRtcTransports in this page, over Chromium's data channels, signaled by the relay. */
-function runConformance(url: string) {
+/**
+ * Runs the suite on two WebRtcTransports in this page, over Chromium's data channels, signaled by the
+ * relay; `native`: on RTCPeerConnection directly instead of simple-peer.
+ */
+function runConformance(url: string, native = false) {
   return runSuite((harness) =>
     runTransportTests(
       async () =>
@@ -12,9 +15,13 @@ function runConformance(url: string) {
           room: `chromium-webrtc-${Math.random().toString(36).slice(2)}`,
           signaling: () => new RelaySignaling({ url }),
           garbage: [new Uint8Array([1, 2, 3])],
+          ...(native ? { peerConnectionFactory: createNativePeerConnection } : {}),
         }),
       harness,
-      { title: 'WebRtcTransport conformance (Chromium, relay signaling)', timeoutMs: 10_000 },
+      {
+        title: `WebRtcTransport conformance (Chromium, relay signaling, ${native ? 'RTCPeerConnection' : 'simple-peer'})`,
+        timeoutMs: 10_000,
+      },
     ),
   );
 }
