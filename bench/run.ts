@@ -8,6 +8,7 @@
  * a cluster with 100,000 committed entries (snapshot plus log tail, then promotion), leadership transfer,
  * and the floor (the message pattern of a commit, or of a ReadIndex round, through MemoryNetwork with no
  * Raft logic). Prints a table and writes bench/results/<date>.json (and latest.json for a complete full run).
+ * `--only websocket` and `--only webrtc` run the transports' own benchmarks (bench/browser/websocket.ts, webrtc.ts).
  * In Chromium (bench/browser/): a BroadcastChannel cluster of 3 tabs, and the storage adapters
  * (`browser-storage-<adapter>`: batch appends, load of 100,000 entries or what fits, a 3-node cluster on the adapter).
  *
