@@ -33,9 +33,10 @@ export interface LinkContext {
  * its channel closes, asks for a new offer with a `renegotiate` signal.
  *
  * Sending: on the open channel through the outbox (chunked, bounded, paced by the channel's buffer).
- * Before the first channel opens, messages wait in the outbox. A pair that has not connected within
- * `connectTimeoutMs`, or whose channel closed, is in fallback: messages go through the relay until a
- * channel opens again, while the initiator keeps trying to upgrade.
+ * Before the first channel opens, the initiator's messages wait in the outbox; the answerer's go
+ * through the relay. A pair that has not connected within `connectTimeoutMs`, or whose channel closed,
+ * is in fallback: messages go through the relay until a channel opens again, while the initiator keeps
+ * trying to upgrade.
  */
 export class Link {
   readonly initiator: boolean;
@@ -77,8 +78,9 @@ export class Link {
 
   start(): void {
     if (this.initiator) this.#connect();
-    // The answerer waits for an offer; past the timeout it falls back like a failed attempt.
-    else this.#armConnectTimer();
+    // The answerer cannot know whether an offer will come (the other side may have no free slot under
+    // its maxPeers): until its first channel opens it sends through the relay, when there is one.
+    else this.#fallback = this.ctx.relay !== null;
   }
 
   send(json: string, payload: unknown): void {
@@ -172,6 +174,9 @@ export class Link {
     const old = this.#pc;
     this.#pc = pc;
     this.#wasOpen = false;
+    // A new connection starts with no partial message. Not on `open`: the other side may see its
+    // channel open first and send at once, so frames can arrive before this side's `open` event.
+    this.#reassembler = new Reassembler(this.ctx.maxMessageChars);
     old?.destroy();
   }
 
@@ -181,7 +186,6 @@ export class Link {
     this.#attempt = 0;
     this.#fallback = false;
     this.#overflowReported = false;
-    this.#reassembler = new Reassembler(this.ctx.maxMessageChars);
     this.#outbox.abandonPartial();
     this.ctx.stats.opened++;
     this.ctx.changed(this.peer, true);

@@ -9,6 +9,15 @@ import type { Signaling } from './signaling.js';
 import { WebRtcTransport, type WebRtcTransportOptions } from './transport.js';
 
 type End = 'a' | 'b';
+
+/** `probe()` once it is defined, polled every 10 ms; undefined after `timeoutMs`. */
+async function until<T>(probe: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (let value = probe(); ; value = probe()) {
+    if (value !== undefined || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 /** What `runTransportTests` asks for (named here so that this compiles with any version of the core). */
 type TransportPair = Awaited<ReturnType<Parameters<typeof runTransportTests>[0]>>;
 
@@ -61,9 +70,10 @@ export function webRtcPair(
     wire: {
       /** The frames the other end puts on its channel to carry `payload` to `to`. */
       encode: (_to: End, payload: unknown) => encodeFrames(JSON.stringify(payload)),
-      inject: (to: End, frame: unknown): boolean => {
+      inject: async (to: End, frame: unknown): Promise<boolean> => {
         const from: End = to === 'b' ? 'a' : 'b';
-        const pc = [...connections[from]].reverse().find((c) => c.open);
+        // The suite's warm-up may have gone through the relay: wait for the channel.
+        const pc = await until(() => [...connections[from]].reverse().find((c) => c.open), 10_000);
         if (!pc) return false;
         const send = pc.send as (frame: unknown) => void;
         for (const f of Array.isArray(frame) ? frame : [frame]) send(f);

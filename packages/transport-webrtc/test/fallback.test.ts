@@ -84,4 +84,39 @@ describe('WebRtcTransport: relay fallback and healing (Node, @roamhq/wrtc)', () 
     await waitFor(() => a.sink.tagged('healed').length === 1, 5000, 'a message on the new channel');
     expect(a.transport.stats.lost + b.transport.stats.lost).toBeGreaterThan(0);
   });
+
+  it('maxPeers caps the direct channels; the other members are reached through the relay', async () => {
+    const room = `cap-${++rooms}-${process.pid}`;
+    const { wrtc } = recordedWrtc();
+    const a = node('n1', room, { wrtc, maxPeers: 1 });
+    const b = node('n2', room, { wrtc });
+    await waitFor(() => a.transport.directPeers.length === 1, 5000, 'n1 to open its one channel');
+    const c = node('n3', room, { wrtc });
+    await waitFor(() => b.transport.directPeers.includes('n3'), 5000, 'n2 and n3 on a channel');
+    await waitFor(() => a.transport.peers.includes('n3'), 5000, 'n1 to see n3');
+    expect(a.transport.directPeers).toEqual(['n2']);
+    a.to('n3').write({ t: 'capped' });
+    c.to('n1').write({ t: 'capped-back' });
+    await waitFor(() => c.sink.tagged('capped').length === 1, 5000, 'n1 -> n3 through the relay');
+    await waitFor(() => a.sink.tagged('capped-back').length === 1, 5000, 'n3 -> n1 through the relay');
+    expect(a.transport.link('n3')).toBeUndefined();
+    // n2 leaves: its slot goes to n3.
+    b.transport.close();
+    await waitFor(() => a.transport.directPeers.includes('n3'), 10_000, 'n1 to give the free slot to n3');
+  });
+
+  it('a large message written before the channel opens arrives whole (its frames may beat the answerer’s open event)', async () => {
+    const room = `early-large-${++rooms}-${process.pid}`;
+    const { wrtc } = recordedWrtc();
+    const a = node('n1', room, { wrtc });
+    const b = node('n2', room, { wrtc });
+    await waitFor(() => a.transport.peers.includes('n2'), 5000, 'n1 to see n2');
+    expect(a.transport.directPeers).toEqual([]);
+    const s = 'x'.repeat(1_000_000);
+    a.to('n2').write({ t: 'early-large', s });
+    await waitFor(() => b.sink.tagged('early-large').length === 1, 10_000, 'the large message');
+    expect((b.sink.tagged('early-large')[0] as { s: string }).s === s).toBe(true);
+    expect(a.transport.stats.relayed).toBe(0);
+    expect(b.transport.stats.undecodable).toBe(0);
+  });
 });
