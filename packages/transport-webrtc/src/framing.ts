@@ -2,7 +2,9 @@
  * The framing on a data channel: text frames, the first character says what the rest is.
  *   `m<json>`  a whole message (its payload's JSON);
  *   `p<text>`  a part of a message, more parts follow;
- *   `e<text>`  the last part: the parts so far and this one, joined, are the payload's JSON.
+ *   `e<text>`  the last part: the parts so far and this one, joined, are the payload's JSON;
+ *   `h`        hello: sent by each side once its channel is open. A side sends messages only after
+ *              the other's hello, so none can reach a channel whose receiving end is not listening yet.
  * The channel is ordered and reliable and a sender sends the parts of one message back to back, so a
  * receiver needs only one partial message per channel. Frames are kept below `CHUNK_CHARS` characters
  * (at most 3 bytes each in UTF-8: under 64 KiB, the size every browser's data channel carries).
@@ -27,9 +29,13 @@ export function encodeFrames(json: string, chunkChars = CHUNK_CHARS): string[] {
   return frames;
 }
 
+/** The hello frame. */
+export const HELLO_FRAME = 'h';
+
 /** What a frame amounted to. */
 export type Reassembled =
   | { kind: 'message'; payload: unknown }
+  | { kind: 'hello' }
   /** A part was kept; nothing to hand over yet. */
   | { kind: 'partial' }
   | { kind: 'undecodable'; reason: string }
@@ -52,6 +58,7 @@ export class Reassembler {
       this.#reset();
       return { kind: 'undecodable', reason: 'a frame that is not text' };
     }
+    if (frame === HELLO_FRAME) return { kind: 'hello' };
     const kind = frame.charAt(0);
     if (kind === 'm') {
       // A whole message while parts were pending: a broken sender; the partial message is lost.

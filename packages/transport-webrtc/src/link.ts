@@ -1,7 +1,7 @@
 import type { TransportErrorCode } from '@webraft/core';
 import { backoffDelay } from '@webraft/transport-websocket';
 import type { Signal } from '@webraft/transport-websocket/protocol';
-import { Reassembler } from './framing.js';
+import { HELLO_FRAME, Reassembler } from './framing.js';
 import { Outbox } from './outbox.js';
 import type { PeerConnection, PeerConnectionEvents } from './peer-connection.js';
 import type { WebRtcStats } from './stats.js';
@@ -49,8 +49,11 @@ export class Link {
   #connectTimer: ReturnType<typeof setTimeout> | null = null;
   #overflowReported = false;
   #closed = false;
-  /** The current connection's channel opened (it may have closed since: then `#failed` is on its way). */
+  /** The current connection's channel opened and the peer said hello (it may have closed since). */
   #wasOpen = false;
+  /** This side's channel opened / the peer's hello arrived, on the current connection. */
+  #localOpen = false;
+  #peerHello = false;
 
   constructor(
     readonly self: string,
@@ -61,9 +64,9 @@ export class Link {
     this.#reassembler = new Reassembler(ctx.maxMessageChars);
   }
 
-  /** Whether messages now travel on a direct data channel. */
+  /** Whether messages now travel on a direct data channel (open here, and the peer said hello). */
   get direct(): boolean {
-    return this.#pc?.open === true;
+    return this.#wasOpen && this.#pc?.open === true;
   }
 
   /** Whether messages now travel through the relay. */
@@ -155,7 +158,10 @@ export class Link {
         if (current()) this.ctx.sendSignal(this.peer, signal);
       },
       open: () => {
-        if (current()) this.#opened();
+        if (!current()) return;
+        this.#localOpen = true;
+        pc?.send(HELLO_FRAME);
+        if (this.#peerHello) this.#opened();
       },
       data: (frame) => {
         if (current()) this.#receive(frame);
@@ -173,7 +179,7 @@ export class Link {
   #replace(pc: PeerConnection | null): void {
     const old = this.#pc;
     this.#pc = pc;
-    this.#wasOpen = false;
+    this.#wasOpen = this.#localOpen = this.#peerHello = false;
     // A new connection starts with no partial message. Not on `open`: the other side may see its
     // channel open first and send at once, so frames can arrive before this side's `open` event.
     this.#reassembler = new Reassembler(this.ctx.maxMessageChars);
@@ -244,7 +250,7 @@ export class Link {
 
   #flush(): void {
     const pc = this.#pc;
-    if (!pc?.open) return;
+    if (!pc || !this.direct) return;
     this.#outbox.flush({
       get writable() {
         return pc.writable;
@@ -261,6 +267,11 @@ export class Link {
     this.ctx.stats.framesReceived++;
     const result = this.#reassembler.push(frame);
     switch (result.kind) {
+      case 'hello':
+        if (this.#peerHello) return;
+        this.#peerHello = true;
+        if (this.#localOpen) this.#opened();
+        return;
       case 'message':
         this.ctx.stats.delivered++;
         this.ctx.deliver(this.peer, result.payload);

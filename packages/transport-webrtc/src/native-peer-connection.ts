@@ -1,5 +1,5 @@
 import type { Signal } from '@webraft/transport-websocket/protocol';
-import type { PeerConnection, PeerConnectionFactory } from './peer-connection.js';
+import type { PeerConnectionFactory } from './peer-connection.js';
 
 /** Above this many buffered bytes the channel is not writable until `bufferedamountlow` (at half of it). */
 export const NATIVE_HIGH_WATER_BYTES = 1024 * 1024;

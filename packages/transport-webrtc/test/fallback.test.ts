@@ -105,7 +105,7 @@ describe('WebRtcTransport: relay fallback and healing (Node, @roamhq/wrtc)', () 
     await waitFor(() => a.transport.directPeers.includes('n3'), 10_000, 'n1 to give the free slot to n3');
   });
 
-  it('a large message written before the channel opens arrives whole (its frames may beat the answerer’s open event)', async () => {
+  it('a large message written before the channel opens arrives whole (sent after the answerer’s hello)', async () => {
     const room = `early-large-${++rooms}-${process.pid}`;
     const { wrtc } = recordedWrtc();
     const a = node('n1', room, { wrtc });
@@ -114,7 +114,14 @@ describe('WebRtcTransport: relay fallback and healing (Node, @roamhq/wrtc)', () 
     expect(a.transport.directPeers).toEqual([]);
     const s = 'x'.repeat(1_000_000);
     a.to('n2').write({ t: 'early-large', s });
-    await waitFor(() => b.sink.tagged('early-large').length === 1, 10_000, 'the large message');
+    await waitFor(() => b.sink.tagged('early-large').length === 1, 10_000, 'the large message').catch((e) => {
+      console.log(
+        JSON.stringify(a.transport.stats),
+        JSON.stringify(b.transport.stats),
+        b.sink.errors.map(String),
+      );
+      throw e;
+    });
     expect((b.sink.tagged('early-large')[0] as { s: string }).s === s).toBe(true);
     expect(a.transport.stats.relayed).toBe(0);
     expect(b.transport.stats.undecodable).toBe(0);
