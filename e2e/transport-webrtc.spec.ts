@@ -84,22 +84,31 @@ test.afterEach(async () => {
   relay = null;
 });
 
-for (const native of [false, true])
-  test(`the transport conformance suite passes in Chromium over data channels (${native ? 'RTCPeerConnection' : 'simple-peer'})`, async ({
+const CONFORMANCE = [
+  { native: false, signaling: 'relay' },
+  { native: true, signaling: 'relay' },
+  { native: false, signaling: 'BroadcastChannel' },
+] as const;
+
+for (const { native, signaling } of CONFORMANCE)
+  test(`the transport conformance suite passes in Chromium over data channels (${native ? 'RTCPeerConnection' : 'simple-peer'}, ${signaling} signaling)`, async ({
     page,
   }) => {
     test.setTimeout(120_000);
-    relay = await startRelayProcess(['--port', '0']);
+    relay = signaling === 'relay' ? await startRelayProcess(['--port', '0']) : null;
     await page.goto('/transport-webrtc/conformance.html');
     await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
     const results = await page.evaluate(
       ([url, n]) =>
         (
           window as unknown as {
-            runConformance(u: string, n: boolean): Promise<{ name: string; ok: boolean; error?: string }[]>;
+            runConformance(
+              u: string | null,
+              n: boolean,
+            ): Promise<{ name: string; ok: boolean; error?: string }[]>;
           }
         ).runConformance(url, n),
-      [relay.url, native] as const,
+      [relay?.url ?? null, native] as const,
     );
     expect(results.length).toBeGreaterThanOrEqual(14);
     expect(results.filter((r) => !r.ok)).toEqual([]);
