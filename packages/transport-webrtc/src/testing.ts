@@ -50,15 +50,28 @@ export function webRtcPair(
       return pc;
     };
   const transports: WebRtcTransport[] = [];
+  let a: WebRtcTransport | null = null;
   const make = (end: End) => {
     const t = new WebRtcTransport({ ...rest, signaling: signaling(end), peerConnectionFactory: tapped(end) });
     transports.push(t);
+    if (end === 'b') {
+      // b opens second: its open() resolves once both ends are on the direct channel, so that the
+      // suite's warm-up messages do not take the relay (they would arrive late, during a later check).
+      const open = t.open.bind(t);
+      t.open = async (sink) => {
+        await open(sink);
+        await until(
+          () => (a?.directPeers.includes(bAddress) && t.directPeers.includes(aAddress) ? true : undefined),
+          10_000,
+        );
+      };
+    }
     return t;
   };
-  const a = make('a');
+  a = make('a');
   const b = make('b');
   return {
-    a,
+    a: a as WebRtcTransport,
     b,
     aAddress,
     bAddress,
