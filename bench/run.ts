@@ -8,7 +8,6 @@
  * a cluster with 100,000 committed entries (snapshot plus log tail, then promotion), leadership transfer,
  * and the floor (the message pattern of a commit, or of a ReadIndex round, through MemoryNetwork with no
  * Raft logic). Prints a table and writes bench/results/<date>.json (and latest.json for a complete full run).
- * `--only websocket` and `--only webrtc` run the transports' own benchmarks (bench/browser/websocket.ts, webrtc.ts).
  * In Chromium (bench/browser/): a BroadcastChannel cluster of 3 tabs, and the storage adapters
  * (`browser-storage-<adapter>`: batch appends, load of 100,000 entries or what fits, a 3-node cluster on the adapter).
  *
@@ -511,16 +510,18 @@ function git(args: string[]): string | null {
   }
 }
 
+// The WebRTC transport's benchmark (Chromium contexts and a relay, not a case of the table yet):
+// bench/browser/webrtc.ts.
+if (values.only?.some((o) => o.split(',').includes('webrtc'))) {
+  await (await import('./browser/webrtc.js')).runWebRtcBench();
+  process.exit(0);
+}
+
 // ------------------------------------------------------------------ main
 
 // The WebSocket transport's benchmark (a browser and a relay, not a MemoryNetwork case): bench/browser.
 if (values.only?.some((o) => o.split(',').includes('websocket'))) {
   await (await import('./browser/websocket.js')).runWebSocketBench();
-  process.exit(0);
-}
-// The WebRTC transport's benchmark (Chromium contexts and a relay): bench/browser/webrtc.ts.
-if (values.only?.some((o) => o.split(',').includes('webrtc'))) {
-  await (await import('./browser/webrtc.js')).runWebRtcBench();
   process.exit(0);
 }
 const cases = select(plan(), values.only);
