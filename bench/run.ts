@@ -520,6 +520,13 @@ function git(args: string[]): string | null {
   }
 }
 
+// The WebRTC transport's benchmark (Chromium contexts and a relay, not a case of the table yet):
+// bench/browser/webrtc.ts.
+if (values.only?.some((o) => o.split(',').includes('webrtc'))) {
+  await (await import('./browser/webrtc.js')).runWebRtcBench();
+  process.exit(0);
+}
+
 // ------------------------------------------------------------------ main
 
 const cases = select(plan(), values.only);

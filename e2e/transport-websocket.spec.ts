@@ -6,6 +6,7 @@ import {
   startRedis,
   startRelayProcess,
 } from '@webraft/server/testing';
+import { commit, expectAgreement, leaderOf } from './page-cluster.js';
 
 /**
  * WebSocketTransport in Chromium through real relay processes (the CLI, started here): the conformance
@@ -53,47 +54,6 @@ async function cluster(
 
 const status = (m: Member) =>
   m.page.evaluate(() => (window as unknown as { webraft: { status(): Status } }).webraft.status());
-
-/** Proposes `{ id }` on any member until one acknowledges it (a refusal or timeout is retried). */
-async function commit(members: Member[], id: number, deadlineMs = 20_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  for (let attempt = 0; Date.now() < deadline; attempt++) {
-    const leader = await leaderOf(members);
-    const target = leader ?? members[attempt % members.length]!;
-    const out = await target.page.evaluate(
-      (command) =>
-        (
-          window as unknown as {
-            webraft: { propose(c: unknown): Promise<{ index?: number; error?: string }> };
-          }
-        ).webraft.propose(command),
-      { id },
-    );
-    if (out.index !== undefined) return;
-  }
-  throw new Error(`entry ${id} was not acknowledged within ${deadlineMs} ms`);
-}
-
-async function leaderOf(members: Member[]): Promise<Member | undefined> {
-  for (const m of members) if ((await status(m)).state === 'leader') return m;
-  return undefined;
-}
-
-/** Every acknowledged entry is applied on every member, in one order (the logs agree). */
-async function expectAgreement(members: Member[], acknowledged: number[]): Promise<void> {
-  await expect
-    .poll(
-      async () => {
-        const logs = await Promise.all(members.map(async (m) => (await status(m)).items.map((c) => c.id)));
-        const complete = logs.every((log) => acknowledged.every((id) => log.includes(id)));
-        const longest = logs.reduce((a, b) => (b.length > a.length ? b : a));
-        const agree = logs.every((log) => log.every((id, i) => longest[i] === id));
-        return complete && agree;
-      },
-      { timeout: 15_000 },
-    )
-    .toBe(true);
-}
 
 let relay: RelayProcess | null = null;
 let redis: RedisProcess | null = null;

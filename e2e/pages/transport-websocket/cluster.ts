@@ -1,5 +1,6 @@
 import { RaftInterface, type StateMachine } from '@webraft/core';
 import { WebSocketTransport } from '@webraft/transport-websocket';
+import { proposeOn } from '../propose.js';
 
 /** Appends every command to a list: two nodes agree iff one list is a prefix of the other. */
 class ListMachine implements StateMachine {
@@ -29,15 +30,8 @@ async function start(options: { urls: string[]; room: string; id: string; peers:
   await node.start();
 }
 
-/** Proposes `command`; resolves with its index, or with the error's code when it was refused or timed out. */
-async function propose(command: unknown, timeoutMs = 3000): Promise<{ index?: number; error?: string }> {
-  try {
-    const { index } = await node!.propose(command, { timeoutMs });
-    return { index };
-  } catch (error) {
-    return { error: (error as { code?: string }).code ?? String(error) };
-  }
-}
+/** Proposes `command` on this page's node (see ../propose.ts). */
+const propose = (command: unknown, timeoutMs?: number) => proposeOn(node, command, timeoutMs);
 
 function status() {
   return {

@@ -1,0 +1,133 @@
+import type { Signal } from '@webraft/transport-websocket/protocol';
+import SimplePeer from 'simple-peer';
+
+/**
+ * One WebRTC connection to one peer carrying one ordered, reliable data channel: the only file that
+ * knows simple-peer. Replacing simple-peer (by node-datachannel, or the browser's RTCPeerConnection
+ * directly) means writing another `PeerConnectionFactory`; nothing else changes.
+ */
+export interface PeerConnection {
+  /** Whether the data channel is open. */
+  readonly open: boolean;
+  /** Whether `send` may be called now: false while the channel's buffer is above its low-water mark. */
+  readonly writable: boolean;
+  /** Hands over a signal from the other side. */
+  signal(signal: Signal): void;
+  /** Sends one text frame on the data channel. A failure closes the connection (`closed` follows). */
+  send(frame: string): void;
+  /** Closes the connection; no event follows. */
+  destroy(): void;
+}
+
+export interface PeerConnectionEvents {
+  /** A signal to hand to the other side (offer, answer, candidate). */
+  signal(signal: Signal): void;
+  /** The data channel opened. */
+  open(): void;
+  /** A frame arrived: a string normally, anything else from a hostile or broken peer. */
+  data(frame: unknown): void;
+  /** The channel's buffer drained below its low-water mark: `send` may go on. */
+  writable(): void;
+  /** The connection closed or failed (once; `destroy()` does not call it). */
+  closed(reason: string): void;
+}
+
+/** The WebRTC classes: the browser's globals, or `@roamhq/wrtc` in Node. */
+export interface WebRtcImplementation {
+  RTCPeerConnection: unknown;
+  RTCSessionDescription: unknown;
+  RTCIceCandidate: unknown;
+}
+
+export interface PeerConnectionOptions {
+  /** This side sends the offer. */
+  initiator: boolean;
+  iceServers: readonly unknown[];
+  /** Where `RTCPeerConnection` comes from; default: the global one. */
+  wrtc: WebRtcImplementation | undefined;
+  events: PeerConnectionEvents;
+}
+
+export type PeerConnectionFactory = (options: PeerConnectionOptions) => PeerConnection;
+
+/** The buffer above which simple-peer waits for `bufferedamountlow` before taking the next write. */
+const SIMPLE_PEER_WRITE_HIGH_WATER_FRAMES = 8;
+
+/** simple-peer's signal objects as they come; ours (protocol `Signal`) or its private renegotiation. */
+type SimplePeerSignal = Signal | { renegotiate?: true; transceiverRequest?: unknown };
+
+/**
+ * The default factory: simple-peer in object mode (strings stay strings) over one data channel,
+ * `ordered: true`. Backpressure uses simple-peer's stream: a write returns false once its buffer is
+ * full, and it holds writes while the channel's `bufferedAmount` is above 64 KiB (simple-peer's
+ * `bufferedAmountLowThreshold`); `drain` means writable again.
+ */
+export const createSimplePeerConnection: PeerConnectionFactory = (options) => {
+  const { events } = options;
+  let open = false;
+  let writable = true;
+  let done = false;
+  const peer = new SimplePeer({
+    initiator: options.initiator,
+    config: { iceServers: options.iceServers as RTCIceServer[] },
+    channelConfig: { ordered: true },
+    objectMode: true,
+    highWaterMark: SIMPLE_PEER_WRITE_HIGH_WATER_FRAMES,
+    trickle: true,
+    ...(options.wrtc ? { wrtc: options.wrtc as SimplePeer.Options['wrtc'] } : {}),
+  } as SimplePeer.Options);
+  const finish = (reason: string) => {
+    if (done) return;
+    done = true;
+    open = false;
+    events.closed(reason);
+  };
+  peer.on('signal', (data: SimplePeerSignal) => {
+    // simple-peer's own renegotiation requests concern media tracks, which this transport never adds.
+    if ('type' in data && typeof data.type === 'string') events.signal(data as Signal);
+  });
+  peer.on('connect', () => {
+    if (done) return;
+    open = true;
+    events.open();
+  });
+  peer.on('data', (frame: unknown) => {
+    if (!done) events.data(frame);
+  });
+  peer.on('drain', () => {
+    writable = true;
+    if (!done) events.writable();
+  });
+  peer.on('close', () => finish('closed'));
+  peer.on('error', (error: Error & { code?: string }) => finish(error.code ?? error.message));
+  return {
+    get open() {
+      return open && !done;
+    },
+    get writable() {
+      return open && !done && writable;
+    },
+    signal(signal) {
+      if (done) return;
+      try {
+        peer.signal(signal as SimplePeer.SignalData);
+      } catch (error) {
+        // simple-peer throws for a signal it cannot use in its state (an answer to no offer).
+        finish(`bad signal: ${String(error)}`);
+        peer.destroy();
+      }
+    },
+    send(frame) {
+      if (done) return;
+      if (!peer.write(frame)) writable = false;
+    },
+    destroy() {
+      done = true;
+      open = false;
+      peer.removeAllListeners();
+      // A late error from the destroyed peer must not surface as an unhandled 'error' event.
+      peer.on('error', () => {});
+      peer.destroy();
+    },
+  };
+};
