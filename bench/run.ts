@@ -41,6 +41,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { browserBroadcastChannelCases } from './browser/broadcastchannel.js';
 import { browserStorageCases } from './browser/storage.js';
+import { browserWebRtcCases } from './browser/webrtc.js';
 import { browserWebSocketCases } from './browser/websocket.js';
 import { type CpuProfile, formatProfileSummary, summarizeProfile } from './lib/profile.js';
 import { fmtInt, fmtMB, fmtMs, fmtUs } from './lib/stats.js';
@@ -160,12 +161,13 @@ function plan(): CaseSpec[] {
   cases.push({ name: 'transfer-3n', kind: 'transfer', nodes: 3, trials: q(20, 5), warmup: q(2, 1) });
   cases.push(...browserBroadcastChannelCases(quick));
   cases.push(...browserWebSocketCases(quick));
+  cases.push(...browserWebRtcCases(quick));
   cases.push(...browserStorageCases(quick));
   return cases;
 }
 
 /** Names the documentation used before the case had its `browser-` prefix. */
-const ALIASES: Record<string, string> = { websocket: 'browser-websocket' };
+const ALIASES: Record<string, string> = { websocket: 'browser-websocket', webrtc: 'browser-webrtc' };
 
 function select(cases: CaseSpec[], only: string[] | undefined): CaseSpec[] {
   if (!only || only.length === 0) return cases;
@@ -518,13 +520,6 @@ function git(args: string[]): string | null {
   } catch {
     return null;
   }
-}
-
-// The WebRTC transport's benchmark (Chromium contexts and a relay, not a case of the table yet):
-// bench/browser/webrtc.ts.
-if (values.only?.some((o) => o.split(',').includes('webrtc'))) {
-  await (await import('./browser/webrtc.js')).runWebRtcBench();
-  process.exit(0);
 }
 
 // ------------------------------------------------------------------ main

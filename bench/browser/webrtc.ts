@@ -1,5 +1,5 @@
 /**
- * `pnpm bench --only webrtc`: the WebRTC transport in Chromium (Debian's, with the loopback flags of
+ * `pnpm bench --only browser-webrtc` (or `--only webrtc`), and part of the full run: the WebRTC transport in Chromium (Debian's, with the loopback flags of
  * playwright.config.ts and the camera/microphone permission WebRTC over loopback needs).
  *
  * 3 browser contexts, one node each over WebRtcTransport with in-memory storage, signaled through one
@@ -11,9 +11,17 @@
 
 import { startRelayProcess } from '@webraft/server/testing';
 import type { Page } from 'playwright-core';
+import type { BrowserResult, CaseSpec, TableRow } from '../lib/types.js';
 import { startBrowserBench } from './chromium.js';
 
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
+
+const TARGETS = { p50OverFloor: 2, firstDirectMs: 1000 };
+const FACTORIES = ['simple-peer', 'native'] as const;
+
+export function browserWebRtcCases(quick: boolean): CaseSpec[] {
+  return [{ name: 'browser-webrtc', kind: 'browser', nodes: 3, ops: quick ? 500 : 2_000 }];
+}
 
 /** simple-peer (the default) or RTCPeerConnection directly (`createNativePeerConnection`). */
 type Factory = 'simple-peer' | 'native';
@@ -52,16 +60,42 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-export async function runWebRtcBench(): Promise<void> {
-  for (const factory of ['simple-peer', 'native'] as const) {
-    console.log(
-      `webrtc bench: Chromium, 3 contexts over WebRTC data channels (relay signaling, ${factory}) ...`,
+/** Both peer-connection factories, each a 3-context cluster, as rows of the bench table. */
+export async function runBrowserWebRtc(spec: CaseSpec): Promise<BrowserResult> {
+  const rows: TableRow[] = [];
+  const figures: Record<string, unknown> = { targets: TARGETS };
+  for (const factory of FACTORIES) {
+    const r = await benchCluster(factory, spec.ops ?? 2_000);
+    figures[factory] = r;
+    const label = `WebRTC (${factory}), 3 contexts (Chromium)`;
+    rows.push(
+      {
+        benchmark: `${label}, commits 1 in flight`,
+        figure: `${Math.round(r.one.perSecond)} commits/s  p50 ${fmt(r.one.p50)}  p99 ${fmt(r.one.p99)} (${(r.one.p50 / r.floor.p50).toFixed(2)}x floor p50)`,
+        floor: `raw data-channel round trip: p50 ${fmt(r.floor.p50)}  p99 ${fmt(r.floor.p99)}`,
+        target: `p50 <= ${TARGETS.p50OverFloor}x floor`,
+        met: r.one.p50 <= TARGETS.p50OverFloor * r.floor.p50,
+      },
+      {
+        benchmark: `${label}, commits 100 in flight`,
+        figure: `${Math.round(r.hundred.perSecond)} commits/s  p50 ${fmt(r.hundred.p50)}  p99 ${fmt(r.hundred.p99)}`,
+        floor: '',
+        target: '',
+        met: null,
+      },
+      {
+        benchmark: `${label}, a context joining to its first direct message`,
+        figure: fmt(r.firstDirect),
+        floor: '',
+        target: `<= ${TARGETS.firstDirectMs} ms`,
+        met: r.firstDirect <= TARGETS.firstDirectMs,
+      },
     );
-    for (const line of await benchCluster(factory)) console.log(`  ${line}`);
   }
+  return { name: spec.name, kind: 'browser', nodes: 3, rows, details: [], figures };
 }
 
-async function benchCluster(factory: Factory): Promise<string[]> {
+async function benchCluster(factory: Factory, ops: number) {
   const relay = await startRelayProcess(['--port', '0']);
   const bench = await startBrowserBench();
   try {
@@ -96,16 +130,12 @@ async function benchCluster(factory: Factory): Promise<string[]> {
       return undefined;
     });
     await call(leader, 'benchCommits', 500, 10); // warm-up
-    const one = await call(leader, 'benchCommits', 2000, 1);
-    const hundred = await call(leader, 'benchCommits', 20_000, 100);
+    const one = await call(leader, 'benchCommits', ops, 1);
+    const hundred = await call(leader, 'benchCommits', 10 * ops, 100);
     const offer = await call(pages[0]!, 'floorOffer');
     const answer = await call(pages[1]!, 'floorAnswer', offer);
     const floor = await call(pages[0]!, 'floorRun', answer, 3000);
-    return [
-      `3 contexts, 1 in flight    | commit p50 ${fmt(one.p50)}, p99 ${fmt(one.p99)} (${Math.round(one.perSecond)}/s) | data-channel floor (round trip) p50 ${fmt(floor.p50)}, p99 ${fmt(floor.p99)} | target p50 <= 2x floor: ${one.p50 <= 2 * floor.p50 ? 'yes' : 'NO'}`,
-      `3 contexts, 100 in flight  | ${Math.round(hundred.perSecond)} commits/s, p50 ${fmt(hundred.p50)}, p99 ${fmt(hundred.p99)} | |`,
-      `a context joining          | first message on a direct channel after ${fmt(firstDirect)} | | target <= 1000 ms: ${firstDirect <= 1000 ? 'yes' : 'NO'}`,
-    ];
+    return { one, hundred, floor, firstDirect };
   } finally {
     await bench.close();
     await relay.stop();

@@ -36,6 +36,9 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       if (spec.name.startsWith('browser-storage-')) {
         return (await import('../browser/storage.js')).runBrowserStorage(spec);
       }
+      if (spec.name === 'browser-webrtc') {
+        return (await import('../browser/webrtc.js')).runBrowserWebRtc(spec);
+      }
       if (spec.name === 'browser-websocket') {
         return (await import('../browser/websocket.js')).runBrowserWebSocket(spec);
       }
