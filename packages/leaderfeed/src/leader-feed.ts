@@ -37,6 +37,8 @@ export abstract class LeaderFeed<StartOptions = unknown> {
   private currentStatus: LeaderFeedStatus = 'stopped';
   private currentState: LeaderFeedState = 'follower';
   private ownToken: number | undefined;
+  /** The largest token this feed has led under: a record of it again is no hand-over, but the past. */
+  private lastOwnToken = 0;
   private leaseEnd = Number.NEGATIVE_INFINITY;
   private known: LeaderRecord | undefined;
   private electing = false;
@@ -157,7 +159,7 @@ export abstract class LeaderFeed<StartOptions = unknown> {
         this.stepDown(new LeadershipLostError('SUPERSEDED', this.ownToken!));
       return;
     }
-    if (record.leaderId === this.id) {
+    if (record.leaderId === this.id && record.token > this.lastOwnToken) {
       void this.claimHandOver(record);
       return;
     }
@@ -236,7 +238,12 @@ export abstract class LeaderFeed<StartOptions = unknown> {
     }
     if (generation !== this.generation || this.currentStatus !== 'started') return record;
     // `>=`: the backend may have published the new record before answering.
-    if (record && record.leaderId === this.id && (!this.known || record.token >= this.known.token)) {
+    if (
+      record &&
+      record.leaderId === this.id &&
+      record.token > this.lastOwnToken &&
+      (!this.known || record.token >= this.known.token)
+    ) {
       this.becomeLeader(record.token, sentAt);
     } else {
       if (record) this.observe(record);
@@ -261,8 +268,9 @@ export abstract class LeaderFeed<StartOptions = unknown> {
     }
     if (generation !== this.generation || this.currentStatus !== 'started' || this.currentState === 'leader')
       return;
-    if (renewed && this.known?.token === record.token) this.becomeLeader(record.token, sentAt);
-    else this.armElection();
+    if (renewed && this.known?.token === record.token && record.token > this.lastOwnToken) {
+      this.becomeLeader(record.token, sentAt);
+    } else this.armElection();
   }
 
   private becomeLeader(token: number, sentAt: number): void {
@@ -274,6 +282,7 @@ export abstract class LeaderFeed<StartOptions = unknown> {
     this.generation++;
     this.currentState = 'leader';
     this.ownToken = token;
+    this.lastOwnToken = token;
     this.leaseEnd = leaseEnd;
     this.electionTimer.clear();
     this.leaseTimer.armAt(leaseEnd);
