@@ -1,3 +1,8 @@
+export {
+  BroadcastChannelLeaderFeed,
+  type BroadcastChannelLeaderFeedOptions,
+  type BroadcastChannelStartOptions,
+} from './broadcast-channel/broadcast-channel-leader-feed.js';
 export { DeadlineTimer } from './deadline-timer.js';
 export { FeedStateError, LeadershipLostError } from './errors.js';
 export { LeaderFeed, type LeaderFeedOptions } from './leader-feed.js';

@@ -73,12 +73,12 @@ export abstract class LeaderFeed<StartOptions = unknown> {
    * live one is this feed's own: a hand-over). Resolves the record now current: `id`'s new one when
    * granted, else the holder's (or null when none is known).
    */
-  protected abstract _elect(id: string): Promise<LeaderRecord | null>;
+  protected abstract _elect(id: string): Promise<LeaderRecord | null> | LeaderRecord | null;
   /**
    * Renews the lease of this feed's leadership `token` for `electionTimeoutMinMs` of the backend's
    * time. Resolves false when the backend's record is no longer (this feed, `token`).
    */
-  protected abstract _heartbeat(token: number): Promise<boolean>;
+  protected abstract _heartbeat(token: number): Promise<boolean> | boolean;
   /** Gives up leadership `token` on a graceful stop, so another feed need not wait out the lease. */
   protected _resign(_token: number): Promise<void> | void {}
 
