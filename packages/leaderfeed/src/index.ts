@@ -18,4 +18,10 @@ export {
   type LeaderFeedTimingOptions,
   resolveTiming,
 } from './options.js';
+export {
+  RedisLeaderFeed,
+  type RedisLike,
+  type RedisStartOptions,
+  type RedisSubscriberLike,
+} from './redis/redis-leader-feed.js';
 export type { Callback, LeaderFeedEvents, LeaderFeedState, LeaderFeedStatus, LeaderRecord } from './types.js';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BroadcastChannelLeaderFeed, type LeaderFeed } from '../src/index.js';
+import { nextLeader, recordLeaderships } from './feed-events.js';
 
 let channelSeq = 0;
 const running: LeaderFeed[] = [];
@@ -13,28 +14,10 @@ afterEach(async () => {
 async function startFeeds(n: number) {
   const channel = `leaderfeed-test-${process.pid}-${++channelSeq}`;
   const feeds = Array.from({ length: n }, (_, i) => new BroadcastChannelLeaderFeed({ id: `tab${i + 1}` }));
-  const leaderships: { id: string; token: number }[] = [];
-  for (const f of feeds) {
-    f.on('new state', (state, token) => {
-      if (state === 'leader') leaderships.push({ id: f.id, token: token! });
-    });
-  }
+  const leaderships = recordLeaderships(feeds);
   running.push(...feeds);
   await Promise.all(feeds.map((f) => f.start({ channel })));
   return { channel, feeds, leaderships };
-}
-
-/** Resolves with the next feed of `feeds` to become leader, and its token. */
-function nextLeader(feeds: LeaderFeed[]): Promise<{ feed: LeaderFeed; token: number }> {
-  return new Promise((resolve) => {
-    const offs = feeds.map((feed) =>
-      feed.on('new state', (state, token) => {
-        if (state !== 'leader') return;
-        for (const off of offs) off();
-        resolve({ feed, token: token! });
-      }),
-    );
-  });
 }
 
 /** Resolves once `count` heartbeats have crossed `channel` (an outside listener counts them). */

@@ -1,0 +1,25 @@
+import type { LeaderFeed } from '../src/index.js';
+
+/** Resolves with the next feed of `feeds` to become leader, and its token. */
+export function nextLeader<F extends LeaderFeed>(feeds: readonly F[]): Promise<{ feed: F; token: number }> {
+  return new Promise((resolve) => {
+    const offs = feeds.map((feed) =>
+      feed.on('new state', (state, token) => {
+        if (state !== 'leader') return;
+        for (const off of offs) off();
+        resolve({ feed, token: token! });
+      }),
+    );
+  });
+}
+
+/** Records every leadership that any of `feeds` takes, in order. */
+export function recordLeaderships(feeds: readonly LeaderFeed[]): { id: string; token: number }[] {
+  const leaderships: { id: string; token: number }[] = [];
+  for (const f of feeds) {
+    f.on('new state', (state, token) => {
+      if (state === 'leader') leaderships.push({ id: f.id, token: token! });
+    });
+  }
+  return leaderships;
+}

@@ -1,0 +1,116 @@
+import { type RedisProcess, startRedis } from '@webraft/server/testing';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LeadershipLostError, RedisLeaderFeed } from '../src/index.js';
+import { nextLeader, recordLeaderships } from './feed-events.js';
+
+// A real redis-server (Debian's), started on a free loopback port for this file.
+let redis: RedisProcess;
+let admin: Redis;
+let feedSeq = 0;
+const clients: Redis[] = [];
+const running: RedisLeaderFeed[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  admin = new Redis(redis.url);
+}, 30_000);
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((f) => f.stop().catch(() => {})));
+  for (const c of clients.splice(0)) c.disconnect();
+});
+afterAll(async () => {
+  admin?.disconnect();
+  await redis?.stop();
+});
+
+async function startFeeds(n: number) {
+  const channel = `feed-${++feedSeq}`;
+  const feeds = Array.from({ length: n }, (_, i) => {
+    const client = new Redis(redis.url);
+    clients.push(client);
+    return new RedisLeaderFeed(client, { id: `worker${i + 1}` });
+  });
+  const leaderships = recordLeaderships(feeds);
+  running.push(...feeds);
+  await Promise.all(feeds.map((f) => f.start({ channel })));
+  return { channel, feeds, leaderships };
+}
+
+/** Resolves once `count` leader messages have crossed `channel` (an outside subscriber counts them). */
+async function published(channel: string, count: number): Promise<void> {
+  const watcher = new Redis(redis.url);
+  clients.push(watcher);
+  let seen = 0;
+  const done = new Promise<void>((resolve) =>
+    watcher.on('message', () => {
+      if (++seen === count) resolve();
+    }),
+  );
+  await watcher.subscribe(channel);
+  return done;
+}
+
+/** Resolves with the next `heartbeat error` of `feed`. */
+function heartbeatError(feed: RedisLeaderFeed): Promise<unknown> {
+  return new Promise((resolve) => {
+    const off = feed.on('heartbeat error', (error) => {
+      off();
+      resolve(error);
+    });
+  });
+}
+
+describe('RedisLeaderFeed on a real redis-server', () => {
+  it('three feeds elect exactly one leader and keep it; the record and the token are in Redis', async () => {
+    const { channel, feeds, leaderships } = await startFeeds(3);
+    const { feed, token } = await nextLeader(feeds);
+    await published(channel, 10); // ten heartbeats: a second, over three election timeouts
+    expect(leaderships).toEqual([{ id: feed.id, token }]);
+    expect(await admin.get(`${channel}:leader`)).toBe(`${token}:${feed.id}`);
+    expect(Number(await admin.get(`${channel}:token`))).toBe(token);
+    const ttl = await admin.pttl(`${channel}:leader`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(feed.leaseMs);
+  });
+
+  it('the leader stopped: it resigns, and a new leader has a larger token', async () => {
+    const { feeds } = await startFeeds(3);
+    const first = await nextLeader(feeds);
+    const rest = feeds.filter((f) => f !== first.feed);
+    const next = nextLeader(rest);
+    const stoppedAt = performance.now();
+    await first.feed.stop();
+    const second = await next;
+    expect(second.token).toBeGreaterThan(first.token);
+    expect(performance.now() - stoppedAt).toBeLessThan(300); // no waiting out the lease
+  });
+
+  it('the leader crashed (its connection gone): it steps down, the key expires, a larger token leads', async () => {
+    const { channel, feeds } = await startFeeds(3);
+    const first = await nextLeader(feeds);
+    const rest = feeds.filter((f) => f !== first.feed);
+    const next = nextLeader(rest);
+    const stepped = heartbeatError(first.feed);
+    (first.feed.pub as Redis).disconnect();
+    await stepped;
+    expect(first.feed.isLeader).toBe(false);
+    // It stepped down by itself while Redis still held its lease: nobody else could lead yet.
+    expect(await admin.get(`${channel}:leader`)).toBe(`${first.token}:${first.feed.id}`);
+    const second = await next;
+    expect(second.token).toBeGreaterThan(first.token);
+  });
+
+  it('Redis paused past the lease (CLIENT PAUSE): the leader steps down on its own clock, then a larger token', async () => {
+    const { feeds } = await startFeeds(3);
+    const first = await nextLeader(feeds);
+    const stepped = heartbeatError(first.feed);
+    const next = nextLeader(feeds);
+    await admin.client('PAUSE', 1000, 'ALL');
+    const error = await stepped;
+    expect(error).toBeInstanceOf(LeadershipLostError);
+    expect((error as LeadershipLostError).code).toBe('LEASE_EXPIRED');
+    const second = await next;
+    expect(second.token).toBeGreaterThan(first.token);
+  });
+});
