@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BroadcastChannelLeaderFeed, type LeaderFeed } from '../src/index.js';
-import { nextLeader, recordLeaderships } from './feed-events.js';
+import { gracefulFailover, nextLeader, recordLeaderships } from './feed-events.js';
 
 let channelSeq = 0;
 const running: LeaderFeed[] = [];
@@ -45,13 +45,7 @@ describe('BroadcastChannelLeaderFeed (Node 20, real time)', () => {
 
   it('the leader stopped: a new leader with a larger token', async () => {
     const { feeds } = await startFeeds(3);
-    const first = await nextLeader(feeds);
-    const rest = feeds.filter((f) => f !== first.feed);
-    const next = nextLeader(rest);
-    const stoppedAt = performance.now();
-    await first.feed.stop();
-    const second = await next;
-    const failoverMs = performance.now() - stoppedAt;
+    const { first, second, rest, failoverMs } = await gracefulFailover(feeds);
     expect(second.token).toBeGreaterThan(first.token);
     expect(rest.filter((f) => f.isLeader)).toEqual([second.feed]);
     // A resignation lets the others campaign at once, well before an election timeout.

@@ -23,3 +23,17 @@ export function recordLeaderships(feeds: readonly LeaderFeed[]): { id: string; t
   }
   return leaderships;
 }
+
+/**
+ * Waits for a leader among `feeds`, stops it gracefully and waits for the next one among the rest:
+ * both leaderships, and the failover time from the stop to the new leader.
+ */
+export async function gracefulFailover<F extends LeaderFeed>(feeds: readonly F[]) {
+  const first = await nextLeader(feeds);
+  const rest = feeds.filter((f) => f !== first.feed);
+  const next = nextLeader(rest);
+  const stoppedAt = performance.now();
+  await first.feed.stop();
+  const second = await next;
+  return { first, second, rest, failoverMs: performance.now() - stoppedAt };
+}
