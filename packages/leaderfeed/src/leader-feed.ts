@@ -321,7 +321,7 @@ export abstract class LeaderFeed<StartOptions = unknown> {
     this.checkLease();
   }
 
-  /** A lease counted on this feed's clock, shortened by the drift bound (the package README, Leases). */
+  /** A lease counted on this feed's clock, shortened by the drift bound (the package README, Tokens and leases). */
   private leaseFrom(sentAt: number): number {
     return sentAt + this.leaseMs * (1 - this.timing.maxClockDrift);
   }

@@ -145,3 +145,29 @@ describe('LeaderFeed on the memory backend', () => {
     expect(feed.state).toBe('follower');
   });
 });
+
+describe('seed-style extension points', () => {
+  /** A backend written the seed's way: `_create(done)` instead of returning a promise. */
+  class CallbackFeed extends MemoryLeaderFeed {
+    createError: Error | undefined;
+    created = false;
+    protected override _create(done?: (error?: unknown) => void): void {
+      queueMicrotask(() => {
+        this.created = this.createError === undefined;
+        done!(this.createError);
+      });
+    }
+  }
+
+  it('waits for done() and takes its error', async () => {
+    const clock = new VirtualClock();
+    const ok = new CallbackFeed(new MemoryFeedStore(clock), { clock });
+    await ok.start();
+    expect(ok.created).toBe(true);
+    expect(ok.status).toBe('started');
+    const failing = new CallbackFeed(new MemoryFeedStore(clock), { clock });
+    failing.createError = new Error('no table');
+    await expect(failing.start()).rejects.toThrow('no table');
+    expect(failing.status).toBe('stopped');
+  });
+});
