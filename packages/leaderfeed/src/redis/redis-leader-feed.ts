@@ -65,6 +65,8 @@ export class RedisLeaderFeed extends LeaderFeed<RedisStartOptions> {
   }
 
   protected async _elect(id: string): Promise<LeaderRecord | null> {
+    // The floor: the largest token this feed has seen, in case Redis restarted without its counter.
+    const floor = this.leader?.token ?? 0;
     const reply = await this.pub.eval(
       ELECT_SCRIPT,
       2,
@@ -73,6 +75,7 @@ export class RedisLeaderFeed extends LeaderFeed<RedisStartOptions> {
       id,
       this.leaseMs,
       this.channel,
+      floor,
     );
     return decodeRecord(reply);
   }
