@@ -14,6 +14,7 @@ const running: RedisLeaderFeed[] = [];
 beforeAll(async () => {
   redis = await startRedis();
   admin = new Redis(redis.url);
+  admin.on('error', () => {});
 }, 30_000);
 afterEach(async () => {
   await Promise.all(running.splice(0).map((f) => f.stop().catch(() => {})));
@@ -24,12 +25,18 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/** A client for the tests: its connection errors (Redis stopped on purpose) are expected, not unhandled. */
+function client(): Redis {
+  const c = new Redis(redis.url);
+  c.on('error', () => {});
+  clients.push(c);
+  return c;
+}
+
 async function startFeeds(n: number) {
   const channel = `feed-${++feedSeq}`;
   const feeds = Array.from({ length: n }, (_, i) => {
-    const client = new Redis(redis.url);
-    clients.push(client);
-    return new RedisLeaderFeed(client, { id: `worker${i + 1}` });
+    return new RedisLeaderFeed(client(), { id: `worker${i + 1}` });
   });
   const leaderships = recordLeaderships(feeds);
   running.push(...feeds);
@@ -39,8 +46,7 @@ async function startFeeds(n: number) {
 
 /** Resolves once `count` leader messages have crossed `channel` (an outside subscriber counts them). */
 async function published(channel: string, count: number): Promise<void> {
-  const watcher = new Redis(redis.url);
-  clients.push(watcher);
+  const watcher = client();
   let seen = 0;
   const done = new Promise<void>((resolve) =>
     watcher.on('message', () => {
@@ -106,6 +112,24 @@ describe('RedisLeaderFeed on a real redis-server', () => {
     expect(error).toBeInstanceOf(LeadershipLostError);
     expect((error as LeadershipLostError).code).toBe('LEASE_EXPIRED');
     const second = await next;
+    expect(second.token).toBeGreaterThan(first.token);
+  });
+
+  it('Redis restarted without its data: the leader steps down, and the next token is still larger', async () => {
+    const { channel, feeds } = await startFeeds(3);
+    const first = await nextLeader(feeds);
+    const stepped = new Promise<void>((resolve) =>
+      first.feed.on('new state', (state) => state === 'follower' && resolve()),
+    );
+    await redis.stop();
+    await stepped; // on the subscriber's error, or its heartbeats failing: it stopped leading
+    expect(feeds.filter((f) => f.isLeader)).toEqual([]);
+    const next = nextLeader(feeds);
+    redis = await startRedis(10_000, redis.port);
+    admin.disconnect();
+    admin = client();
+    const second = await next;
+    expect(await admin.get(`${channel}:leader`)).toBe(`${second.token}:${second.feed.id}`);
     expect(second.token).toBeGreaterThan(first.token);
   });
 });
