@@ -13,6 +13,11 @@ export function nextLeader<F extends LeaderFeed>(feeds: readonly F[]): Promise<{
   });
 }
 
+/** The feed of `feeds` that leads now, or the next one to. */
+export async function currentLeader<F extends LeaderFeed>(feeds: readonly F[]): Promise<F> {
+  return feeds.find((f) => f.isLeader) ?? (await nextLeader(feeds)).feed;
+}
+
 /** Records every leadership that any of `feeds` takes, in order. */
 export function recordLeaderships(feeds: readonly LeaderFeed[]): { id: string; token: number }[] {
   const leaderships: { id: string; token: number }[] = [];

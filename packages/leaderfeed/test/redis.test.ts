@@ -2,7 +2,7 @@ import { type RedisProcess, startRedis } from '@webraft/server/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LeadershipLostError, RedisLeaderFeed } from '../src/index.js';
-import { gracefulFailover, nextLeader, recordLeaderships } from './feed-events.js';
+import { currentLeader, gracefulFailover, nextLeader, recordLeaderships } from './feed-events.js';
 
 // A real redis-server (Debian's), started on a free loopback port for this file.
 let redis: RedisProcess;
@@ -113,6 +113,30 @@ describe('RedisLeaderFeed on a real redis-server', () => {
     expect((error as LeadershipLostError).code).toBe('LEASE_EXPIRED');
     const second = await next;
     expect(second.token).toBeGreaterThan(first.token);
+  });
+
+  it('eight feeds contending, leaders stopped and restarted: one at a time, tokens increasing', async () => {
+    const { channel, feeds, leaderships } = await startFeeds(8);
+    const overlaps: string[] = [];
+    for (const f of feeds) {
+      f.on('new state', (state) => {
+        const others = feeds.filter((o) => o !== f && o.isLeader);
+        if (state === 'leader' && others.length > 0) overlaps.push(`${f.id} with ${others.map((o) => o.id)}`);
+      });
+    }
+    for (let round = 0; round < 6; round++) {
+      const feed = await currentLeader(feeds);
+      // Stop the leader (and, every other round, one more) and start them again: fresh contention.
+      const victims = [feed, ...(round % 2 ? [feeds.find((f) => f !== feed)!] : [])];
+      await Promise.all(victims.map((v) => v.stop()));
+      await Promise.all(victims.map((v) => v.start({ channel })));
+    }
+    await currentLeader(feeds);
+    expect(overlaps).toEqual([]);
+    const tokens = leaderships.map((l) => l.token);
+    expect(tokens).toEqual([...tokens].sort((a, b) => a - b));
+    expect(new Set(tokens).size).toBe(tokens.length);
+    expect(leaderships.length).toBeGreaterThanOrEqual(7);
   });
 
   it('Redis restarted without its data: the leader steps down, and the next token is still larger', async () => {
