@@ -183,15 +183,17 @@ export abstract class LeaderFeed<StartOptions = unknown> {
   private async doStart(opts: StartOptions | undefined): Promise<this> {
     if (this.currentStatus !== 'stopped') throw new FeedStateError(`start() while ${this.currentStatus}`);
     this.currentStatus = 'starting';
-    this.generation++;
+    const generation = ++this.generation;
     try {
       await callExtension(this._start, this, [opts]);
       await callExtension(this._create, this, []);
       await callExtension(this._subscribe, this, []);
     } catch (error) {
-      this.currentStatus = 'stopped';
+      if (generation === this.generation) this.currentStatus = 'stopped';
       throw error;
     }
+    // stop() while starting: it has unsubscribed already, so this start must not go on.
+    if (generation !== this.generation) throw new FeedStateError('stopped while starting');
     this.currentStatus = 'started';
     this.events.emit('subscribe started');
     this.armElection();

@@ -146,6 +146,19 @@ describe('LeaderFeed on the memory backend', () => {
   });
 });
 
+describe('stop() while starting', () => {
+  it('the start is refused and the feed ends stopped, never started', async () => {
+    const clock = new VirtualClock();
+    const feed = new MemoryLeaderFeed(new MemoryFeedStore(clock), { clock });
+    const starting = feed.start();
+    expect(feed.status).toBe('starting');
+    const stopping = feed.stop();
+    await expect(starting).rejects.toBeInstanceOf(FeedStateError);
+    await stopping;
+    expect(feed.status).toBe('stopped');
+  });
+});
+
 describe('seed-style extension points', () => {
   /** A backend written the seed's way: `_create(done)` instead of returning a promise. */
   class CallbackFeed extends MemoryLeaderFeed {
