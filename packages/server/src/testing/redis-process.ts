@@ -20,9 +20,12 @@ export interface RedisProcess {
   stop(): Promise<void>;
 }
 
-/** Starts Debian's `redis-server` on a free loopback port, without persistence; resolves once it is ready. */
-export async function startRedis(timeoutMs = 10_000): Promise<RedisProcess> {
-  const port = await freePort();
+/**
+ * Starts Debian's `redis-server` on a free loopback port (or `port`: a restart where clients expect it),
+ * without persistence; resolves once it is ready.
+ */
+export async function startRedis(timeoutMs = 10_000, port?: number): Promise<RedisProcess> {
+  port ??= await freePort();
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],

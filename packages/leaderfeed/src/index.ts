@@ -1,0 +1,27 @@
+export {
+  BroadcastChannelLeaderFeed,
+  type BroadcastChannelLeaderFeedOptions,
+  type BroadcastChannelStartOptions,
+} from './broadcast-channel/broadcast-channel-leader-feed.js';
+export { DeadlineTimer } from './deadline-timer.js';
+export { FeedStateError, LeadershipLostError } from './errors.js';
+export { LeaderFeed, type LeaderFeedOptions } from './leader-feed.js';
+export { MemoryFeedStore } from './memory/memory-feed-store.js';
+export {
+  type MemoryFeedLink,
+  MemoryLeaderFeed,
+  type MemoryLeaderFeedOptions,
+} from './memory/memory-leader-feed.js';
+export {
+  DEFAULT_ELECTION_TIMEOUT_MIN_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  type LeaderFeedTimingOptions,
+  resolveTiming,
+} from './options.js';
+export {
+  RedisLeaderFeed,
+  type RedisLike,
+  type RedisStartOptions,
+  type RedisSubscriberLike,
+} from './redis/redis-leader-feed.js';
+export type { Callback, LeaderFeedEvents, LeaderFeedState, LeaderFeedStatus, LeaderRecord } from './types.js';
