@@ -1,0 +1,172 @@
+import { type BrowserContext, expect, type Page, test } from '@playwright/test';
+
+/**
+ * apps/collab in Chromium, driven through its UI like a user, on the real BroadcastChannel, IndexedDB,
+ * localStorage and Web Locks (no mocks): tabs of one browser form one cluster and converge on the
+ * same board; a reload keeps the board; the tabs left after the leader's tab closes still edit; the
+ * board's edits (rename, move, delete) reach every tab. Served by the app's own Vite server
+ * (playwright.config.ts, COLLAB_PORT).
+ */
+
+const COLLAB_URL = `http://127.0.0.1:${Number(process.env.COLLAB_PORT ?? 5189)}/`;
+
+/** A board (and so a cluster and IndexedDB namespace) of its own per test. */
+const uniqueBoard = (label: string) =>
+  `${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+
+async function open(context: BrowserContext, board: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${COLLAB_URL}?board=${board}`);
+  await ready(page);
+  return page;
+}
+const ready = (page: Page) => page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+const nodeId = (page: Page) => page.locator('body').getAttribute('data-node-id');
+
+/** The board as a tab shows it: each list's title and its cards' texts, in order. */
+const boardOf = (page: Page) =>
+  page.locator('.list').evaluateAll((lists) =>
+    lists.map((list) => ({
+      title: (list.querySelector('.list-title') as HTMLInputElement).value,
+      cards: [...list.querySelectorAll<HTMLInputElement>('.card-text')].map((card) => card.value),
+    })),
+  );
+
+/** What every tab's inspector says of its own node: the leader it follows and how many voters. */
+const clusterView = (pages: Page[]) =>
+  Promise.all(
+    pages.map(async (page) => {
+      const own = page.locator('#inspector-body tr').first();
+      return {
+        leader: await own.locator('[data-column="leader"]').textContent(),
+        voters: (await own.locator('[data-column="voters"]').textContent())?.split(', ').length,
+      };
+    }),
+  );
+
+/** Waits until the tabs show one cluster of `voters` voters with one leader they all follow. */
+async function expectOneCluster(pages: Page[], voters: number) {
+  await expect
+    .poll(
+      async () => {
+        const views = await clusterView(pages);
+        return { leaders: new Set(views.map((v) => v.leader)).size, voters: views.map((v) => v.voters) };
+      },
+      { timeout: 20_000 },
+    )
+    .toEqual({ leaders: 1, voters: pages.map(() => voters) });
+  const leader = (await clusterView(pages))[0]!.leader;
+  expect(leader).not.toBe('—');
+}
+
+/** Every tab shows `expected` (lists and cards, in order). */
+async function expectBoards(pages: Page[], expected: { title: string; cards: string[] }[]) {
+  for (const page of pages) await expect.poll(() => boardOf(page), { timeout: 15_000 }).toEqual(expected);
+}
+
+async function addCard(page: Page, list: string, text: string) {
+  await page.getByRole('textbox', { name: `New card in ${list}` }).fill(text);
+  await page.getByRole('button', { name: `Add the card to ${list}` }).click();
+}
+
+/** No edit failed in any tab. */
+async function expectNoFailure(pages: Page[]) {
+  for (const page of pages) await expect(page.getByRole('alert')).toBeHidden();
+}
+
+test('3 tabs form one cluster, add a card each at once and converge; a reload keeps the board', async ({
+  context,
+}) => {
+  const board = uniqueBoard('converge');
+  const pages = await Promise.all([1, 2, 3].map(() => open(context, board)));
+  await expectOneCluster(pages, 3);
+
+  await Promise.all(pages.map((page, i) => addCard(page, 'To do', `card ${i + 1}`)));
+  // Every tab shows the same board, in the same order: the order the log gave the three patches.
+  await expect.poll(async () => (await boardOf(pages[0]!))[0]?.cards.length, { timeout: 15_000 }).toBe(3);
+  const converged = await boardOf(pages[0]!);
+  expect([...converged[0]!.cards].sort()).toEqual(['card 1', 'card 2', 'card 3']);
+  await expectBoards(pages, converged);
+  await expectNoFailure(pages);
+  await expect(pages[0]!.getByRole('status')).toContainText(/Leader|Follower/);
+
+  const id = await nodeId(pages[1]!);
+  await pages[1]!.reload();
+  await ready(pages[1]!);
+  expect(await nodeId(pages[1]!)).toBe(id); // the same node, resumed from IndexedDB
+  await expectBoards([pages[1]!], converged);
+  await addCard(pages[1]!, 'To do', 'after the reload');
+  await expectBoards(pages, [{ title: 'To do', cards: [...converged[0]!.cards, 'after the reload'] }]);
+});
+
+test('the leader tab closes gracefully: the other tabs still edit', async ({ context }) => {
+  const board = uniqueBoard('leader-closed');
+  const pages = await Promise.all([1, 2, 3].map(() => open(context, board)));
+  await expectOneCluster(pages, 3);
+  await addCard(pages[0]!, 'To do', 'before');
+  await expectBoards(pages, [{ title: 'To do', cards: ['before'] }]);
+
+  const roles = await Promise.all(
+    pages.map((page) => page.locator('#inspector-body tr').first().getAttribute('data-role')),
+  );
+  const leader = pages[roles.indexOf('leader')]!;
+  const others = pages.filter((page) => page !== leader);
+  await leader.close({ runBeforeUnload: true });
+
+  await addCard(others[0]!, 'To do', 'after');
+  await addCard(others[1]!, 'To do', 'and after');
+  await expect.poll(async () => (await boardOf(others[0]!))[0]?.cards.length, { timeout: 15_000 }).toBe(3);
+  const after = await boardOf(others[0]!);
+  expect(after[0]!.cards[0]).toBe('before');
+  await expectBoards(others, after);
+  await expectNoFailure(others);
+  // A new leader, among the tabs left, that both follow (the inspector shows ids' first 8 characters).
+  const shortIds = (await Promise.all(others.map(nodeId))).map((id) => id!.slice(4, 12));
+  await expect
+    .poll(async () => {
+      const leaders = new Set((await clusterView(others)).map((v) => v.leader));
+      return leaders.size === 1 && shortIds.includes([...leaders][0]!);
+    })
+    .toBe(true);
+});
+
+test('rename, move and delete reach every tab', async ({ context }) => {
+  const board = uniqueBoard('edits');
+  const pages = await Promise.all([1, 2].map(() => open(context, board)));
+  await expectOneCluster(pages, 2);
+  const [a, b] = pages as [Page, Page];
+
+  await a.getByRole('textbox', { name: 'New list' }).fill('Doing');
+  await a.getByRole('button', { name: 'Add the list' }).click();
+  await addCard(a, 'To do', 'one');
+  await addCard(a, 'To do', 'two');
+  await expectBoards(pages, [
+    { title: 'To do', cards: ['one', 'two'] },
+    { title: 'Doing', cards: [] },
+  ]);
+
+  await b.getByRole('button', { name: 'Move "two" up' }).click();
+  await expectBoards(pages, [
+    { title: 'To do', cards: ['two', 'one'] },
+    { title: 'Doing', cards: [] },
+  ]);
+  await a.getByRole('button', { name: 'Move "one" to the next list' }).click();
+  await expectBoards(pages, [
+    { title: 'To do', cards: ['two'] },
+    { title: 'Doing', cards: ['one'] },
+  ]);
+  const title = b.getByRole('textbox', { name: 'Title of list Doing' });
+  await title.fill('Done');
+  await title.press('Enter');
+  const text = a.getByRole('textbox', { name: 'Card text' }).first();
+  await text.fill('two, edited');
+  await text.press('Enter');
+  await expectBoards(pages, [
+    { title: 'To do', cards: ['two, edited'] },
+    { title: 'Done', cards: ['one'] },
+  ]);
+  await b.getByRole('button', { name: 'Delete "one"' }).click();
+  await a.getByRole('button', { name: 'Delete list To do' }).click();
+  await expectBoards(pages, [{ title: 'Done', cards: [] }]);
+  await expectNoFailure(pages);
+});
