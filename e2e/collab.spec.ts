@@ -14,8 +14,21 @@ const COLLAB_URL = `http://127.0.0.1:${Number(process.env.COLLAB_PORT ?? 5189)}/
 const uniqueBoard = (label: string) =>
   `${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
+/** Console errors and warnings, and uncaught errors, of every page of the test: there must be none. */
+let problems: string[] = [];
+test.beforeEach(() => {
+  problems = [];
+});
+test.afterEach(() => {
+  expect(problems).toEqual([]);
+});
+
 async function open(context: BrowserContext, board: string): Promise<Page> {
   const page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(String(error)));
   await page.goto(`${COLLAB_URL}?board=${board}`);
   await ready(page);
   return page;
@@ -169,4 +182,41 @@ test('rename, move and delete reach every tab', async ({ context }) => {
   await a.getByRole('button', { name: 'Delete list To do' }).click();
   await expectBoards(pages, [{ title: 'Done', cards: [] }]);
   await expectNoFailure(pages);
+});
+
+test('an edit racing another tab’s edit of the same card fails visibly and changes nothing', async ({
+  context,
+}) => {
+  const board = uniqueBoard('conflict');
+  const pages = await Promise.all([1, 2].map(() => open(context, board)));
+  await expectOneCluster(pages, 2);
+  const [a, b] = pages as [Page, Page];
+  await addCard(a, 'To do', 'draft');
+  await expectBoards(pages, [{ title: 'To do', cards: ['draft'] }]);
+
+  // A starts typing; meanwhile B changes the card and commits.
+  const inA = a.getByRole('textbox', { name: 'Card text' });
+  await inA.fill('A’s version');
+  console.log(
+    'A active after fill',
+    await a.evaluate(() => [document.activeElement?.className, document.hasFocus()]),
+  );
+  const inB = b.getByRole('textbox', { name: 'Card text' });
+  await inB.fill('B’s version');
+  await inB.press('Enter');
+  await expect.poll(() => a.locator('.card-text').getAttribute('data-text')).toBe('B’s version');
+  console.log(
+    'A active after B',
+    await a.evaluate(() => [document.activeElement?.className, document.hasFocus()]),
+  );
+  await expect(inA).toHaveValue('A’s version'); // the redraw kept what A was typing
+  await expect(a.getByRole('alert')).toBeHidden();
+
+  // A's edit was built on the text it started from: its test op fails, PatchConflictError, shown.
+  await inA.press('Enter');
+  await expect(a.getByRole('alert')).toContainText('another tab changed this first');
+  await expect(inA).toHaveValue('B’s version');
+  await expectBoards(pages, [{ title: 'To do', cards: ['B’s version'] }]);
+  await a.getByRole('button', { name: 'Dismiss the error' }).click();
+  await expect(a.getByRole('alert')).toBeHidden();
 });

@@ -50,11 +50,19 @@ export function addCard(board: BoardView, listId: string, card: Card): JsonPatch
   return [testList(i, listId), { op: 'add', path: `/lists/${i}/cards/-`, value: card }];
 }
 
-/** Guards the old text too: of two tabs editing one card at once, the second is told, not overwritten. */
-export function editCard(board: BoardView, listId: string, cardId: string, text: string): JsonPatch {
+/**
+ * Guards the text the user started from (`old`) too: when another tab changed the card while this one
+ * was typing, the edit fails (PatchConflictError) instead of overwriting that change unseen.
+ */
+export function editCard(
+  board: BoardView,
+  listId: string,
+  cardId: string,
+  edit: { old: string; text: string },
+): JsonPatch {
   const i = listAt(board, listId);
   const j = cardAt(board, i, cardId);
-  const old = board.lists[i]!.cards[j]!.text;
+  const { old, text } = edit;
   return [
     testList(i, listId),
     testCard(i, j, cardId),

@@ -1,7 +1,7 @@
 import type { BoardView } from './board.js';
 import { newId } from './board.js';
 import * as patches from './board-patches.js';
-import { button, el, redrawKeepingFocus } from './dom.js';
+import { button, editableText, el, redrawKeepingFocus } from './dom.js';
 import type { Edits } from './edits.js';
 
 type Card = BoardView['lists'][number]['cards'][number];
@@ -19,18 +19,15 @@ export function drawBoard(root: HTMLElement, board: BoardView, edits: Edits): vo
 }
 
 function drawList(list: List, index: number, count: number, edits: Edits): HTMLElement {
-  const title = el('input', {
-    'aria-label': `Title of list ${list.title}`,
-    'data-key': `list:${list.id}:title`,
-    class: 'list-title',
-  });
-  title.value = list.title;
-  title.addEventListener('change', () => {
-    const text = title.value.trim();
-    if (text && text !== list.title) {
-      void edits.run('Renaming the list', (b) => patches.renameList(b, list.id, text));
-    }
-  });
+  const title = editableText(
+    el('input', {
+      'aria-label': `Title of list ${list.title}`,
+      'data-key': `list:${list.id}:title`,
+      class: 'list-title',
+    }),
+    list.title,
+    (_old, text) => edits.run('Renaming the list', (b) => patches.renameList(b, list.id, text)),
+  );
   const header = el(
     'header',
     {},
@@ -63,19 +60,12 @@ interface Place {
 }
 
 function drawCard(list: List, card: Card, at: Place, edits: Edits): HTMLElement {
-  const text = el('input', {
-    'aria-label': `Card text`,
-    'data-key': `card:${card.id}:text`,
-    'data-card': card.id,
-    class: 'card-text',
-  });
-  text.value = card.text;
-  text.addEventListener('change', () => {
-    const value = text.value.trim();
-    if (value && value !== card.text) {
-      void edits.run('Editing the card', (b) => patches.editCard(b, list.id, card.id, value));
-    }
-  });
+  const text = editableText(
+    el('input', { 'aria-label': 'Card text', 'data-key': `card:${card.id}:text`, class: 'card-text' }),
+    card.text,
+    (old, value) =>
+      edits.run('Editing the card', (b) => patches.editCard(b, list.id, card.id, { old, text: value })),
+  );
   const move = (what: string, how: Parameters<typeof patches.moveCard>[3]) => () => {
     void edits.run(what, (b) => patches.moveCard(b, list.id, card.id, how));
   };

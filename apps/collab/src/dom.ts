@@ -35,13 +35,65 @@ export function redrawKeepingFocus(root: HTMLElement, draw: () => Node[]): void 
   const active = document.activeElement;
   const key = active instanceof HTMLElement && root.contains(active) ? active.dataset.key : undefined;
   const typing = active instanceof HTMLInputElement ? active : null;
-  root.replaceChildren(...draw());
+  redrawing = true;
+  try {
+    root.replaceChildren(...draw());
+  } finally {
+    redrawing = false;
+  }
   if (!key) return;
   const again = root.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`);
   if (!again) return;
   if (typing && again instanceof HTMLInputElement) {
     again.value = typing.value;
+    if (typing.dataset.base !== undefined) again.dataset.base = typing.dataset.base;
     again.setSelectionRange(typing.selectionStart, typing.selectionEnd);
   }
   again.focus();
+}
+
+/** True while a redraw removes the old controls: a blur then is not the user leaving a field. */
+let redrawing = false;
+
+/**
+ * An input showing `shown` (a title, a card's text) that proposes the user's edit on Enter or when
+ * the user leaves it; not on the `change` event, which Chromium also fires when a redraw removes the
+ * focused input. `commit(old, text)` gets the text the user started from (kept across redraws in
+ * `data-base`): another tab's change in the meantime makes a guarded edit fail instead of being
+ * overwritten. After a failed commit the input shows the board's text again, not the draft.
+ */
+export function editableText(
+  input: HTMLInputElement,
+  shown: string,
+  commit: (old: string, text: string) => Promise<boolean>,
+): HTMLInputElement {
+  input.value = shown;
+  input.dataset.text = shown;
+  const submit = async () => {
+    const text = input.value.trim();
+    const old = input.dataset.base ?? shown;
+    if (!text || text === old) return;
+    input.dataset.base = text;
+    if (!(await commit(old, text))) showBoardText(input.dataset.key!);
+  };
+  input.addEventListener('focus', () => {
+    input.dataset.base ??= shown;
+  });
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') void submit();
+  });
+  input.addEventListener('blur', () => {
+    if (redrawing) return;
+    void submit();
+    delete input.dataset.base;
+  });
+  return input;
+}
+
+/** The input of `key` (redrawn since, maybe) shows the board's text again. */
+function showBoardText(key: string): void {
+  const input = document.querySelector<HTMLInputElement>(`[data-key="${CSS.escape(key)}"]`);
+  if (!input) return;
+  input.value = input.dataset.text ?? input.value;
+  if (document.activeElement === input) input.dataset.base = input.value;
 }

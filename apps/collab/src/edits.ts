@@ -28,13 +28,18 @@ export class Edits {
     private readonly listener: EditsListener,
   ) {}
 
-  /** `build` makes the patch from the board as this tab shows it; null: nothing to do. */
-  async run(what: string, build: (board: BoardView) => JsonPatch | null): Promise<void> {
+  /**
+   * `build` makes the patch from the board as this tab shows it (null: nothing to do). Resolves false
+   * when the edit failed (the user was told), true otherwise.
+   */
+  async run(what: string, build: (board: BoardView) => JsonPatch | null): Promise<boolean> {
     this.listener.pending(++this.inFlight);
     try {
       await this.proposeUntilDeadline(build);
+      return true;
     } catch (error) {
       this.listener.failed(`${what} failed: ${describe(error)}`);
+      return false;
     } finally {
       this.listener.pending(--this.inFlight);
     }
