@@ -82,6 +82,15 @@ async function addCard(page: Page, list: string, text: string) {
   await page.getByRole('button', { name: `Add the card to ${list}` }).click();
 }
 
+/** The role of the tab's own node, from its inspector's first row. */
+const ownRole = (page: Page) => page.locator('#inspector-body tr').first().getAttribute('data-role');
+
+/** A measured duration, in the report and on the console. */
+function report(what: string, ms: number): void {
+  test.info().annotations.push({ type: what, description: `${ms} ms` });
+  console.log(`${what}: ${ms} ms`);
+}
+
 /** No edit failed in any tab. */
 async function expectNoFailure(pages: Page[]) {
   for (const page of pages) await expect(page.getByRole('alert')).toBeHidden();
@@ -101,7 +110,13 @@ test('3 tabs form one cluster, add a card each at once and converge; a reload ke
   expect([...converged[0]!.cards].sort()).toEqual(['card 1', 'card 2', 'card 3']);
   await expectBoards(pages, converged);
   await expectNoFailure(pages);
-  await expect(pages[0]!.getByRole('status')).toContainText(/Leader|Follower/);
+  // The status line: the leader's tab says so, the others follow.
+  const roles = await Promise.all(pages.map(ownRole));
+  for (const [i, page] of pages.entries()) {
+    await expect(page.getByRole('status')).toContainText(
+      roles[i] === 'leader' ? 'Leader (this tab)' : 'Follower',
+    );
+  }
 
   const id = await nodeId(pages[1]!);
   await pages[1]!.reload();
@@ -119,14 +134,15 @@ test('the leader tab closes gracefully: the other tabs still edit', async ({ con
   await addCard(pages[0]!, 'To do', 'before');
   await expectBoards(pages, [{ title: 'To do', cards: ['before'] }]);
 
-  const roles = await Promise.all(
-    pages.map((page) => page.locator('#inspector-body tr').first().getAttribute('data-role')),
-  );
+  const roles = await Promise.all(pages.map(ownRole));
   const leader = pages[roles.indexOf('leader')]!;
   const others = pages.filter((page) => page !== leader);
+  const started = Date.now();
   await leader.close({ runBeforeUnload: true });
 
   await addCard(others[0]!, 'To do', 'after');
+  await expectBoards(others, [{ title: 'To do', cards: ['before', 'after'] }]);
+  report('leader tab closed to the next edit shown in both tabs', Date.now() - started);
   await addCard(others[1]!, 'To do', 'and after');
   await expect.poll(async () => (await boardOf(others[0]!))[0]?.cards.length, { timeout: 15_000 }).toBe(3);
   const after = await boardOf(others[0]!);
@@ -219,4 +235,28 @@ test('an edit racing another tab’s edit of the same card fails visibly and cha
   await expectBoards(pages, [{ title: 'To do', cards: ['B’s version'] }]);
   await a.getByRole('button', { name: 'Dismiss the error' }).click();
   await expect(a.getByRole('alert')).toBeHidden();
+});
+
+test('the board works from the keyboard alone, and every control has a name', async ({ context }) => {
+  const page = await open(context, uniqueBoard('keyboard'));
+  await expect(page.getByRole('status')).toContainText('Leader (this tab)');
+  /** Presses Tab until the focus is on the control named `name` (at most 30 times). */
+  const tabTo = async (name: string) => {
+    for (let presses = 0; presses < 30; presses++) {
+      await page.keyboard.press('Tab');
+      if ((await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))) === name) return;
+    }
+    throw new Error(`Tab never reached ${name}`);
+  };
+  await tabTo('New card in To do');
+  await page.keyboard.type('typed');
+  await page.keyboard.press('Enter');
+  await expectBoards([page], [{ title: 'To do', cards: ['typed'] }]);
+  await tabTo('Delete "typed"');
+  await page.keyboard.press('Enter');
+  await expectBoards([page], [{ title: 'To do', cards: [] }]);
+  const unnamed = await page
+    .locator('button, input')
+    .evaluateAll((controls) => controls.filter((c) => !c.getAttribute('aria-label')).map((c) => c.outerHTML));
+  expect(unnamed).toEqual([]);
 });
