@@ -260,3 +260,27 @@ test('the board works from the keyboard alone, and every control has a name', as
     .evaluateAll((controls) => controls.filter((c) => !c.getAttribute('aria-label')).map((c) => c.outerHTML));
   expect(unnamed).toEqual([]);
 });
+
+test('two of three tabs closed at the same instant: the last tab’s edit waits, then commits', async ({
+  context,
+}) => {
+  const board = uniqueBoard('two-closed');
+  const pages = await Promise.all([1, 2, 3].map(() => open(context, board)));
+  await expectOneCluster(pages, 3);
+  await addCard(pages[0]!, 'To do', 'before');
+  await expectBoards(pages, [{ title: 'To do', cards: ['before'] }]);
+
+  const [last, ...closing] = pages as [Page, Page, Page];
+  const started = Date.now();
+  await Promise.all(closing.map((page) => page.close()));
+  // No majority until the tab adopts a closed tab's node (packages/tab/README.md, Adoption).
+  await addCard(last, 'To do', 'after');
+  await expect
+    .poll(async () => (await boardOf(last))[0]?.cards, { timeout: 15_000 })
+    .toEqual(['before', 'after']);
+  // Committed, not only shown: nothing in flight any more, and the tab runs an adopted node.
+  await expect(last.getByRole('status')).not.toContainText('in flight');
+  await expect.poll(() => last.locator('#inspector-body tr').count()).toBeGreaterThanOrEqual(2);
+  report('two of three closed to the next edit committed', Date.now() - started);
+  await expectNoFailure([last]);
+});
