@@ -284,3 +284,22 @@ test('two of three tabs closed at the same instant: the last tab’s edit waits,
   report('two of three closed to the next edit committed', Date.now() - started);
   await expectNoFailure([last]);
 });
+
+test('every tab closed, one reopened: the board is still there and editable', async ({ context }) => {
+  const board = uniqueBoard('reopen');
+  const pages = await Promise.all([1, 2, 3].map(() => open(context, board)));
+  await expectOneCluster(pages, 3);
+  await Promise.all(pages.map((page, i) => addCard(page, 'To do', `card ${i + 1}`)));
+  await expect.poll(async () => (await boardOf(pages[0]!))[0]?.cards.length, { timeout: 15_000 }).toBe(3);
+  const before = await boardOf(pages[0]!);
+  await expectBoards(pages, before);
+  await Promise.all(pages.map((page) => page.close()));
+
+  // A fresh tab (a new identity) adopts the closed tabs' nodes and carries on from their logs.
+  const fresh = await open(context, board);
+  await expectBoards([fresh], before);
+  await addCard(fresh, 'To do', 'reopened');
+  await expectBoards([fresh], [{ title: 'To do', cards: [...before[0]!.cards, 'reopened'] }]);
+  await expect(fresh.getByRole('status')).not.toContainText('in flight');
+  await expectNoFailure([fresh]);
+});
