@@ -96,19 +96,27 @@ async function expectNoFailure(pages: Page[]) {
   for (const page of pages) await expect(page.getByRole('alert')).toBeHidden();
 }
 
-test('3 tabs form one cluster, add a card each at once and converge; a reload keeps the board', async ({
-  context,
-}) => {
-  const board = uniqueBoard('converge');
+/**
+ * Three tabs of a new board form one cluster, then each adds a card at the same time. Resolves once
+ * every tab shows the same board with the three cards, in the same order: the order the log gave the
+ * three patches.
+ */
+async function threeTabsAddingAtOnce(context: BrowserContext, label: string) {
+  const board = uniqueBoard(label);
   const pages = await Promise.all([1, 2, 3].map(() => open(context, board)));
   await expectOneCluster(pages, 3);
-
   await Promise.all(pages.map((page, i) => addCard(page, 'To do', `card ${i + 1}`)));
-  // Every tab shows the same board, in the same order: the order the log gave the three patches.
   await expect.poll(async () => (await boardOf(pages[0]!))[0]?.cards.length, { timeout: 15_000 }).toBe(3);
   const converged = await boardOf(pages[0]!);
   expect([...converged[0]!.cards].sort()).toEqual(['card 1', 'card 2', 'card 3']);
   await expectBoards(pages, converged);
+  return { board, pages, converged };
+}
+
+test('3 tabs form one cluster, add a card each at once and converge; a reload keeps the board', async ({
+  context,
+}) => {
+  const { pages, converged } = await threeTabsAddingAtOnce(context, 'converge');
   await expectNoFailure(pages);
   // The status line: the leader's tab says so, the others follow.
   const roles = await Promise.all(pages.map(ownRole));
@@ -286,13 +294,7 @@ test('two of three tabs closed at the same instant: the last tab’s edit waits,
 });
 
 test('every tab closed, one reopened: the board is still there and editable', async ({ context }) => {
-  const board = uniqueBoard('reopen');
-  const pages = await Promise.all([1, 2, 3].map(() => open(context, board)));
-  await expectOneCluster(pages, 3);
-  await Promise.all(pages.map((page, i) => addCard(page, 'To do', `card ${i + 1}`)));
-  await expect.poll(async () => (await boardOf(pages[0]!))[0]?.cards.length, { timeout: 15_000 }).toBe(3);
-  const before = await boardOf(pages[0]!);
-  await expectBoards(pages, before);
+  const { board, pages, converged: before } = await threeTabsAddingAtOnce(context, 'reopen');
   await Promise.all(pages.map((page) => page.close()));
 
   // A fresh tab (a new identity) adopts the closed tabs' nodes and carries on from their logs.
