@@ -11,8 +11,11 @@ import type { PlaywrightTestConfig } from '@playwright/test';
 
 /** Where the test pages are served (e2e/vite.config.ts). */
 const E2E_PORT = Number(process.env.E2E_PORT ?? 5179);
-/** Where apps/collab is served for e2e/collab.spec.ts (its own Vite server and config). */
-const COLLAB_PORT = Number(process.env.COLLAB_PORT ?? 5189);
+/**
+ * Where apps/collab is served for e2e/collab.spec.ts (its own Vite server and config): by default 10
+ * above E2E_PORT, so runs given different E2E_PORTs do not share it.
+ */
+const COLLAB_PORT = Number(process.env.COLLAB_PORT ?? E2E_PORT + 10);
 
 /** Flags that work headless and offline on Debian 12 with Chromium 156. */
 const CHROMIUM_ARGS = [

@@ -8,7 +8,9 @@ import { type BrowserContext, expect, type Page, test } from '@playwright/test';
  * (playwright.config.ts, COLLAB_PORT).
  */
 
-const COLLAB_URL = `http://127.0.0.1:${Number(process.env.COLLAB_PORT ?? 5189)}/`;
+/** As playwright.config.ts computes it. */
+const COLLAB_PORT = Number(process.env.COLLAB_PORT ?? Number(process.env.E2E_PORT ?? 5179) + 10);
+const COLLAB_URL = `http://127.0.0.1:${COLLAB_PORT}/`;
 
 /** A board (and so a cluster and IndexedDB namespace) of its own per test. */
 const uniqueBoard = (label: string) =>
