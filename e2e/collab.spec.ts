@@ -169,6 +169,25 @@ test('the leader tab closes gracefully: the other tabs still edit', async ({ con
     .toBe(true);
 });
 
+test('the leader tab hidden (visibilitychange) hands off: another tab leads, every tab still edits', async ({
+  context,
+}) => {
+  const { pages } = await threeTabsAddingAtOnce(context, 'hidden');
+  const roles = await Promise.all(pages.map(ownRole));
+  const hidden = pages[roles.indexOf('leader')]!;
+  // Headless Chromium never hides a page: the page is told it is hidden, as a real one would be.
+  await hidden.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await expect.poll(() => ownRole(hidden)).toBe('follower');
+  await expect(hidden.getByRole('status')).toContainText('Follower');
+  for (const [i, page] of pages.entries()) await addCard(page, 'To do', `after ${i + 1}`);
+  await expect.poll(async () => (await boardOf(pages[0]!))[0]?.cards.length, { timeout: 15_000 }).toBe(6);
+  await expectBoards(pages, await boardOf(pages[0]!));
+  await expectNoFailure(pages);
+});
+
 test('rename, move and delete reach every tab', async ({ context }) => {
   const board = uniqueBoard('edits');
   const pages = await Promise.all([1, 2].map(() => open(context, board)));
