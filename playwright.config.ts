@@ -11,6 +11,11 @@ import type { PlaywrightTestConfig } from '@playwright/test';
 
 /** Where the test pages are served (e2e/vite.config.ts). */
 const E2E_PORT = Number(process.env.E2E_PORT ?? 5179);
+/**
+ * Where apps/collab is served for e2e/collab.spec.ts (its own Vite server and config): by default 10
+ * above E2E_PORT, so runs given different E2E_PORTs do not share it.
+ */
+const COLLAB_PORT = Number(process.env.COLLAB_PORT ?? E2E_PORT + 10);
 
 /** Flags that work headless and offline on Debian 12 with Chromium 156. */
 const CHROMIUM_ARGS = [
@@ -48,13 +53,22 @@ const config: PlaywrightTestConfig = {
     permissions: ['camera', 'microphone'],
   },
   projects: [{ name: 'chromium' }],
-  // The test pages (e2e/pages), served by Vite with workspace packages resolved to their sources.
-  webServer: {
-    command: 'pnpm --filter @webraft/e2e serve',
-    url: `http://127.0.0.1:${E2E_PORT}/index.html`,
-    reuseExistingServer: !process.env.CI,
-    timeout: 60_000,
-  },
+  webServer: [
+    // The test pages (e2e/pages), served by Vite with workspace packages resolved to their sources.
+    {
+      command: 'pnpm --filter @webraft/e2e serve',
+      url: `http://127.0.0.1:${E2E_PORT}/index.html`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+    // The collab board app (apps/collab), as `pnpm collab` serves it.
+    {
+      command: `pnpm --filter @webraft/collab dev --port ${COLLAB_PORT} --strictPort`,
+      url: `http://127.0.0.1:${COLLAB_PORT}/index.html`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+  ],
 };
 
 export default config;

@@ -1,0 +1,99 @@
+/** A small element builder: the board is drawn with the DOM API, no framework. */
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<Record<string, string>> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (value === undefined) continue;
+    if (name === 'text') element.textContent = value;
+    else element.setAttribute(name, value);
+  }
+  element.append(...children);
+  return element;
+}
+
+/** A button with a visible symbol and a spoken, unique name (`label`). */
+export function button(symbol: string, label: string, key: string, onClick: () => void): HTMLButtonElement {
+  const b = el('button', {
+    type: 'button',
+    'aria-label': label,
+    title: label,
+    'data-key': key,
+    text: symbol,
+  });
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+/**
+ * Redraws `root` with `draw()` and gives the focus back to the control that had it (same `data-key`),
+ * keeping what the user was typing in it: a change from another tab must not steal the caret.
+ */
+export function redrawKeepingFocus(root: HTMLElement, draw: () => Node[]): void {
+  const active = document.activeElement;
+  const key = active instanceof HTMLElement && root.contains(active) ? active.dataset.key : undefined;
+  const typing = active instanceof HTMLInputElement ? active : null;
+  redrawing = true;
+  try {
+    root.replaceChildren(...draw());
+  } finally {
+    redrawing = false;
+  }
+  if (!key) return;
+  const again = root.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`);
+  if (!again) return;
+  if (typing && again instanceof HTMLInputElement) {
+    again.value = typing.value;
+    if (typing.dataset.base !== undefined) again.dataset.base = typing.dataset.base;
+    again.setSelectionRange(typing.selectionStart, typing.selectionEnd);
+  }
+  again.focus();
+}
+
+/** True while a redraw removes the old controls: a blur then is not the user leaving a field. */
+let redrawing = false;
+
+/**
+ * An input showing `shown` (a title, a card's text) that proposes the user's edit on Enter or when
+ * the user leaves it; not on the `change` event, which Chromium also fires when a redraw removes the
+ * focused input. `commit(old, text)` gets the text the user started from (kept across redraws in
+ * `data-base`): another tab's change in the meantime makes a guarded edit fail instead of being
+ * overwritten. After a failed commit the input shows the board's text again, not the draft.
+ */
+export function editableText(
+  input: HTMLInputElement,
+  shown: string,
+  commit: (old: string, text: string) => Promise<boolean>,
+): HTMLInputElement {
+  input.value = shown;
+  input.dataset.text = shown;
+  const submit = async () => {
+    const text = input.value.trim();
+    const old = input.dataset.base ?? shown;
+    if (!text || text === old) return;
+    input.dataset.base = text;
+    if (!(await commit(old, text))) showBoardText(input.dataset.key!);
+  };
+  input.addEventListener('focus', () => {
+    input.dataset.base ??= shown;
+  });
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') void submit();
+  });
+  input.addEventListener('blur', () => {
+    if (redrawing) return;
+    void submit();
+    delete input.dataset.base;
+  });
+  return input;
+}
+
+/** The input of `key` (redrawn since, maybe) shows the board's text again. */
+function showBoardText(key: string): void {
+  const input = document.querySelector<HTMLInputElement>(`[data-key="${CSS.escape(key)}"]`);
+  if (!input) return;
+  input.value = input.dataset.text ?? input.value;
+  if (document.activeElement === input) input.dataset.base = input.value;
+}
