@@ -61,7 +61,7 @@ const config: PlaywrightTestConfig = {
       reuseExistingServer: !process.env.CI,
       timeout: 60_000,
     },
-    // The collab board app (apps/collab), as `pnpm collab` serves it.
+    // The collab board app (apps/collab), as `pnpm demo` serves it.
     {
       command: `pnpm --filter @webraft/collab dev --port ${COLLAB_PORT} --strictPort`,
       url: `http://127.0.0.1:${COLLAB_PORT}/index.html`,

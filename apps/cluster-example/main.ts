@@ -3,7 +3,7 @@
  * key-value store. It elects a leader, proposes commands on the leader and on a follower (which
  * forwards them), stops the leader, waits for a new one and commits again, then stops everything.
  *
- * Run it with `pnpm demo` from the repository root. Everything waits on events (`leader`, `updated`),
+ * Run it with `pnpm demo:cluster` from the repository root. Everything waits on events (`leader`, `updated`),
  * never on sleeps.
  */
 import { realpathSync } from 'node:fs';
