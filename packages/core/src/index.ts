@@ -40,4 +40,5 @@ export { StoredLog } from './storage/stored-log.js';
 export type { PersistBatch, PersistedState, RaftStorage } from './storage/types.js';
 export { refuseLostStorage, type UsageMarker } from './storage/usage-marker.js';
 export { type MemoryDelivery, MemoryNetwork, type MemoryNetworkOptions } from './transport/memory.js';
+export { PeerListeners } from './transport/peer-listeners.js';
 export { type MessageSink, NodeInstance, type Transport } from './transport/types.js';

@@ -2,6 +2,7 @@ import {
   ConfigurationError,
   type MessageSink,
   NodeInstance,
+  PeerListeners,
   type Transport,
   TransportError,
   type TransportErrorCode,
@@ -89,8 +90,7 @@ export class WebRtcTransport implements Transport {
   /** Room members, in the order they were heard of; those within `maxPeers` have a link. */
   readonly #members = new Set<string>();
   readonly #links = new Map<string, Link>();
-  readonly #peerListeners = new Set<(address: string) => void>();
-  readonly #goneListeners = new Set<(address: string) => void>();
+  readonly #peerListeners = new PeerListeners();
   readonly #directListeners = new Set<(address: string, direct: boolean) => void>();
 
   constructor(options: WebRtcTransportOptions) {
@@ -166,17 +166,11 @@ export class WebRtcTransport implements Transport {
   }
 
   onPeer(listener: (address: string) => void): () => void {
-    this.#peerListeners.add(listener);
-    for (const peer of this.#members)
-      queueMicrotask(() => {
-        if (this.#peerListeners.has(listener) && this.#members.has(peer)) listener(peer);
-      });
-    return () => void this.#peerListeners.delete(listener);
+    return this.#peerListeners.onPeer(listener, this.#members);
   }
 
   onPeerGone(listener: (address: string) => void): () => void {
-    this.#goneListeners.add(listener);
-    return () => void this.#goneListeners.delete(listener);
+    return this.#peerListeners.onPeerGone(listener);
   }
 
   /** Subscribes to direct channels opening (`true`) and closing (`false`); returns an unsubscribe function. */
@@ -218,7 +212,6 @@ export class WebRtcTransport implements Transport {
     this.#members.clear();
     this.#signaling.close();
     this.#peerListeners.clear();
-    this.#goneListeners.clear();
     this.#directListeners.clear();
   }
 
@@ -227,7 +220,7 @@ export class WebRtcTransport implements Transport {
     if (this.#closed || id === self || this.#members.has(id)) return;
     this.#members.add(id);
     this.#fillLinks();
-    for (const listener of [...this.#peerListeners]) listener(id);
+    this.#peerListeners.joined(id);
   }
 
   /**
@@ -238,7 +231,7 @@ export class WebRtcTransport implements Transport {
   #left(id: string): void {
     if (!this.#members.delete(id)) return;
     if (!this.#links.get(id)?.direct) this.#dropLink(id);
-    for (const listener of [...this.#goneListeners]) listener(id);
+    this.#peerListeners.left(id);
   }
 
   #dropLink(id: string): void {

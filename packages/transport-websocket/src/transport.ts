@@ -2,6 +2,7 @@ import {
   ConfigurationError,
   type MessageSink,
   NodeInstance,
+  PeerListeners,
   type Transport,
   TransportError,
   type TransportErrorCode,
@@ -149,8 +150,7 @@ export class WebSocketTransport implements Transport {
   /** Frames dropped from the queue in this outage; reported once per outage. */
   #overflowed = 0;
   readonly #peers = new Set<string>();
-  readonly #peerListeners = new Set<(address: string) => void>();
-  readonly #goneListeners = new Set<(address: string) => void>();
+  readonly #peerListeners = new PeerListeners((task) => host.queueMicrotask(task));
   readonly #stateListeners = new Set<(state: ConnectionState['name']) => void>();
   readonly #signalListeners = new Set<(from: string, signal: Signal) => void>();
 
@@ -217,17 +217,11 @@ export class WebSocketTransport implements Transport {
   }
 
   onPeer(listener: (address: string) => void): () => void {
-    this.#peerListeners.add(listener);
-    for (const peer of this.#peers)
-      host.queueMicrotask(() => {
-        if (this.#peerListeners.has(listener) && this.#peers.has(peer)) listener(peer);
-      });
-    return () => void this.#peerListeners.delete(listener);
+    return this.#peerListeners.onPeer(listener, this.#peers);
   }
 
   onPeerGone(listener: (address: string) => void): () => void {
-    this.#goneListeners.add(listener);
-    return () => void this.#goneListeners.delete(listener);
+    return this.#peerListeners.onPeerGone(listener);
   }
 
   /**
@@ -254,7 +248,6 @@ export class WebSocketTransport implements Transport {
     this.#queue.clear();
     this.#peers.clear();
     this.#peerListeners.clear();
-    this.#goneListeners.clear();
   }
 
   /** Sends `payload` to `to` now, or queues it until connected. Throws TypeError for non-JSON. */
@@ -479,12 +472,12 @@ export class WebSocketTransport implements Transport {
   #peerJoined(peer: string): void {
     if (this.#peers.has(peer)) return;
     this.#peers.add(peer);
-    for (const listener of [...this.#peerListeners]) listener(peer);
+    this.#peerListeners.joined(peer);
   }
 
   #peerLeft(peer: string): void {
     if (!this.#peers.delete(peer)) return;
-    for (const listener of [...this.#goneListeners]) listener(peer);
+    this.#peerListeners.left(peer);
   }
 
   #tooLarge(chars: number): void {
