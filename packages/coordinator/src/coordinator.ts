@@ -1,3 +1,5 @@
+import type { JsonDocRaft, JsonDocument } from '@webraft/json-doc';
+import { ClusterPeerDirectory, type PeerMapValue, peerMapDocument } from './cluster-peer-directory.js';
 import { type CommitLevel, isCommitLevel } from './commit-level.js';
 import { Emitter } from './emitter.js';
 import { InvalidArgumentError, NoPeerClientError, NotEnoughPeersError } from './errors.js';
@@ -38,6 +40,20 @@ export class Coordinator extends Emitter<CoordinatorEvents> implements PutHost {
   static readonly ONE: CommitLevel = 'ONE';
   static readonly QUORUM: CommitLevel = 'QUORUM';
   static readonly ALL: CommitLevel = 'ALL';
+
+  /**
+   * The peer map kept in the webraft cluster of `raft`, whose `stateMachine` is `document` (made by
+   * `Coordinator.peerMapDocument()`): pass it as the `peers` option, and every coordinator of the
+   * cluster places against the same peers in the same order.
+   */
+  static cluster(raft: JsonDocRaft, document: JsonDocument<PeerMapValue>): ClusterPeerDirectory {
+    return new ClusterPeerDirectory(raft, document);
+  }
+
+  /** The replicated peer map's initial document, the same on every node. */
+  static peerMapDocument(): JsonDocument<PeerMapValue> {
+    return peerMapDocument();
+  }
 
   readonly localStorage: AllDataStorage;
   readonly #options: CheckedOptions;

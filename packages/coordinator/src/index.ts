@@ -1,3 +1,4 @@
+export { ClusterPeerDirectory, type PeerMapValue, peerMapDocument } from './cluster-peer-directory.js';
 export {
   ALL,
   COMMIT_LEVELS,
