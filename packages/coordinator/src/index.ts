@@ -16,8 +16,23 @@ export {
   NotEnoughPeersError,
   ReplicationFailedError,
 } from './errors.js';
+export { generateKey } from './keygen.js';
 export type { AllDataStorage } from './local-storage.js';
 export type { CoordinatorOptions, Location, ReplicationStrategy } from './options.js';
+export {
+  AllDataPeer,
+  type AllDataPeerEvents,
+  type AllDataPeerOptions,
+  addressOf,
+} from './peer/alldata-peer.js';
+export { PeerClosedError, PeerGoneError, PeerTimeoutError, RemotePutError } from './peer/errors.js';
+export {
+  type AckMessage,
+  checkPeerMessage,
+  MAX_KEY_CHARS,
+  type PeerMessage,
+  type PutMessage,
+} from './peer/messages.js';
 export {
   classify,
   LocalPeerDirectory,
@@ -36,3 +51,6 @@ export {
   type ReplicaRole,
 } from './placement.js';
 export { LOCAL_REPLICA, type PutAck, type PutReport, type ReplicaReport } from './put-report.js';
+export { IndexedDbAllDataStorage, type IndexedDbAllDataStorageOptions } from './storage/indexeddb-storage.js';
+export { MemoryAllDataStorage } from './storage/memory-storage.js';
+export { encodeEvent, KeyExistsError } from './storage/write-once.js';

@@ -5,7 +5,7 @@ import { CoordinatorOptionsError } from './errors.js';
  * durable, `callback(error)` if it is not. A `put` that returns a promise instead is accepted too.
  */
 export interface AllDataStorage {
-  put(key: string, event: unknown, callback: (error?: unknown) => void): undefined | PromiseLike<unknown>;
+  put(key: string, event: unknown, callback: (error?: unknown) => void): unknown;
 }
 
 export function checkStorage(storage: unknown): AllDataStorage {
@@ -28,14 +28,18 @@ export function writeTo(
   event: unknown,
   done: (error?: unknown) => void,
 ): void {
-  let result: undefined | PromiseLike<unknown>;
+  let result: unknown;
   try {
     result = storage.put(key, event, done);
   } catch (error) {
     done(error);
     return;
   }
-  if (result !== undefined && typeof (result as PromiseLike<unknown>).then === 'function')
+  if (
+    typeof result === 'object' &&
+    result !== null &&
+    typeof (result as PromiseLike<unknown>).then === 'function'
+  )
     (result as PromiseLike<unknown>).then(
       () => done(),
       (error: unknown) => done(error ?? new Error('the storage rejected without a reason')),
