@@ -172,7 +172,6 @@ class RunningTabCluster implements TabCluster {
    * the recorded one (adopting its closed tabs' nodes), or bootstrap when there is neither.
    */
   async #form(): Promise<void> {
-    const { identity } = this.#options;
     const live = await liveClusterIds(this.#locks, this.#names);
     const record = readClusterRecord(this.#records, this.#names.clusterKey);
     const clusterId =
