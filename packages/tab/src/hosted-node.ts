@@ -22,10 +22,10 @@ export interface NodeFactories {
   raftOptions: RaftOptions;
 }
 
-/** How a node starts: bootstrap alone, join a known cluster, or restart from storage. */
+/** How a node starts: bootstrap alone, join a known cluster (or, without an id, the first to add it), or restart from storage. */
 export type StartPlan =
   | { kind: 'bootstrap'; clusterToken: string }
-  | { kind: 'join'; clusterId: string }
+  | { kind: 'join'; clusterId: string | undefined }
   | { kind: 'restart' };
 
 /**
@@ -36,7 +36,7 @@ export type StartPlan =
  */
 export function planOptions(id: string, plan: StartPlan, record: ClusterRecord | null): RaftOptions {
   if (plan.kind === 'bootstrap') return { peers: [id], clusterToken: plan.clusterToken };
-  if (plan.kind === 'join') return { clusterId: plan.clusterId };
+  if (plan.kind === 'join') return plan.clusterId === undefined ? {} : { clusterId: plan.clusterId };
   if (record?.founder === id) return { peers: [id], clusterId: record.clusterId };
   return {};
 }

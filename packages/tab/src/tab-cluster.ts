@@ -47,6 +47,14 @@ export interface TabClusterOptions {
     RaftOptions,
     'peers' | 'storage' | 'stateMachine' | 'transport' | 'clusterId' | 'clusterToken'
   >;
+  /**
+   * Whether a fresh tab that finds no cluster in this browser (no live member, no record) may bootstrap
+   * one (default true). False when the cluster lives beyond this browser (its transport reaches other
+   * devices, whose tabs this browser's locks cannot see): such a tab then joins without a cluster id
+   * and takes the id of the first leader that adds it (the core's rule for a node without `peers`).
+   * The app must then make sure one tab somewhere bootstraps, once (README, Tab clusters).
+   */
+  bootstrap?: boolean;
   /** How long a fresh tab waits to be added before it tries adoption and lets the formation lock go (default 10 s). */
   joinTimeoutMs?: number;
   /** How often a leader looks for present tabs that are not members (default 1 s). */
@@ -164,7 +172,6 @@ class RunningTabCluster implements TabCluster {
    * the recorded one (adopting its closed tabs' nodes), or bootstrap when there is neither.
    */
   async #form(): Promise<void> {
-    const { identity } = this.#options;
     const live = await liveClusterIds(this.#locks, this.#names);
     const record = readClusterRecord(this.#records, this.#names.clusterKey);
     const clusterId =
@@ -173,15 +180,24 @@ class RunningTabCluster implements TabCluster {
         : record && live.includes(record.clusterId)
           ? record.clusterId
           : live[0];
-    if (clusterId === undefined) return this.#bootstrap();
+    const mayBootstrap = this.#options.bootstrap ?? true;
+    if (clusterId === undefined) return mayBootstrap ? this.#bootstrap() : this.#join(undefined);
     if (live.length === 0) {
       // Its tabs have all closed: run a majority of their nodes here first. None with data left: the
       // cluster is gone, start anew (before this tab's node stores the old cluster's id).
       await this.#recover(clusterId);
-      if (this.#hosted.length === 0) return this.#bootstrap();
+      if (this.#hosted.length === 0) return mayBootstrap ? this.#bootstrap() : this.#join(undefined);
     }
+    return this.#join(clusterId);
+  }
+
+  /** Starts this tab's node as a joiner (of `clusterId`, or of the first leader to add it) and waits to be added. */
+  async #join(clusterId: string | undefined): Promise<void> {
+    const { identity } = this.#options;
     const joiner = await this.#host(identity, false, { kind: 'join', clusterId });
     if (!(await this.#untilMember(joiner, this.#options.joinTimeoutMs ?? 10_000))) await this.#recover();
+    // A joiner without an id learned it from the leader that added it: now tabs forming here see it.
+    else await joiner.holdMemberLock(this.#locks, this.#names);
   }
 
   async #bootstrap(): Promise<void> {

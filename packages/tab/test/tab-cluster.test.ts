@@ -206,3 +206,26 @@ describe('startTabCluster: handoff to a visible tab', () => {
     await Promise.all(tabs.map(close));
   });
 });
+
+describe('startTabCluster: bootstrap false (a cluster beyond this browser)', () => {
+  it('a fresh tab of another origin never bootstraps: it waits, and joins the cluster that adds it', async () => {
+    const deviceA = new ClusterOrigin();
+    const deviceB = new ClusterOrigin();
+    // Both "devices" on one network (the relay); their localStorage and locks are their own.
+    const shared = { transport: (id: string) => deviceA.network.transport(id), joinTimeoutMs: 200 };
+    const early = await deviceB.open(undefined, { ...shared, bootstrap: false });
+    expect(early.cluster.node.clusterId).toBeNull(); // alone, it did not bootstrap
+    expect(early.cluster.node.members.voters).toEqual([]);
+    const founder = await deviceA.open(undefined, shared);
+    await early.cluster.whenMember();
+    const later = await deviceB.open(undefined, { ...shared, bootstrap: false });
+    await later.cluster.whenMember();
+    const nodes = allNodes([founder, early, later]);
+    expect(new Set(nodes.map((n) => n.clusterId)).size).toBe(1);
+    expect(deviceB.records.getItem(CLUSTER_KEY)).toBeNull(); // no founder on device B
+    const { result } = await later.cluster.node.propose(command());
+    expect(result).toBe(1);
+    await until(() => nodes.every((n) => n.members.voters.length === 3), 'three voters on every node');
+    await Promise.all([founder, early, later].map(close));
+  });
+});
