@@ -100,6 +100,7 @@ describe("the seed's usage example", () => {
     expect(error).toBeInstanceOf(ReplicationFailedError);
     // Bring n3 back on a new transport: puts go there, whichever of n2 and n3 is chosen first.
     const back = await node(network, 'n3', root, options);
+    await network.flushed(); // n1's transport reports n3 present again (onPeer)
     const key = generateKey();
     const ack = await n1!.coordinator.put(key, { ok: true });
     expect(ack.durable.sort()).toEqual(['local', 'n3']);

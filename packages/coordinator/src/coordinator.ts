@@ -26,6 +26,8 @@ export interface CoordinatorEvents {
    * once it is durable there or `callback(error)` if not. Called once per remote replica.
    */
   _put: (peer: Peer, key: string, event: unknown, callback: (error?: unknown) => void) => void;
+  /** A put's replicas are placed and their writes begin; `report` is kept up to date from then on. */
+  placed: (report: PutReport) => void;
   /** A replica ended (stored or failed); `report` is the put's, as it stands. */
   replica: (report: PutReport, replica: ReplicaReport) => void;
   /** Every replica of a put ended, after its acknowledgement or its rejection: the work is over. */
@@ -177,6 +179,10 @@ export class Coordinator extends Emitter<CoordinatorEvents> implements PutHost {
 
   writeRemote(entry: PeerEntry, key: string, event: unknown, done: (error?: unknown) => void): void {
     if (!this.emit('_put', entry.peer, key, event, done)) done(new NoPeerClientError());
+  }
+
+  placed(report: PutReport): void {
+    this.emit('placed', report);
   }
 
   replicaSettled(report: PutReport, replica: ReplicaReport): void {

@@ -15,6 +15,8 @@ export interface PutHost {
   view(): PlacementView;
   writeLocal(key: string, event: unknown, done: (error?: unknown) => void): void;
   writeRemote(entry: PeerEntry, key: string, event: unknown, done: (error?: unknown) => void): void;
+  /** The replicas are placed (recorded in the report); their writes begin right after. */
+  placed(report: PutReport): void;
   replicaSettled(report: PutReport, replica: ReplicaReport): void;
   settled(report: PutReport): void;
 }
@@ -82,6 +84,7 @@ export class PutRun {
     for (const { entry } of placed) this.#taken.add(entry.id);
     const local = this.#record(null, 'local');
     const remote = placed.map(({ entry, role }) => ({ entry, replica: this.#record(entry, role) }));
+    this.#host.placed(this.report);
     this.#host.writeLocal(
       this.report.key,
       this.#event,

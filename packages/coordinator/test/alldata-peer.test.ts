@@ -82,6 +82,15 @@ describe('AllDataPeer', () => {
     const inFlight = a!.peer.put({ id: 'c' }, 'k', {});
     await c!.peer.close();
     await expect(inFlight).rejects.toBeInstanceOf(PeerGoneError);
+    // Known gone: the next put fails at once instead of waiting for the timeout; back again, it goes through.
+    await expect(a!.peer.put({ id: 'c' }, 'k2', {})).rejects.toBeInstanceOf(PeerGoneError);
+    expect(a!.peer.stats.timedOut).toBe(1);
+    const again = new AllDataPeer({ address: 'c', transport: network.transport('c'), storage: c!.storage });
+    open.push(again);
+    await again.start();
+    await network.flushed();
+    await a!.peer.put({ id: 'c' }, 'k3', {});
+    expect(c!.storage.keys()).toEqual(['k3']);
     expect(a!.peer.stats.timedOut).toBe(1);
     expect(b!.storage.size).toBe(0);
   });

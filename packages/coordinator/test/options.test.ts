@@ -190,3 +190,18 @@ describe('put arguments and failures', () => {
     expect(ack.report.replicas.filter((r) => r.status === 'stored')).toHaveLength(2);
   });
 });
+
+describe('events', () => {
+  it('placed comes before any replica ends, even when storages call back synchronously', async () => {
+    const seen: string[] = [];
+    const storage = { put: (_k: string, _e: unknown, callback: () => void) => callback() };
+    const coordinator = new Coordinator(storage, { replicationFactor: 2, commitLevel: 'ALL' });
+    await coordinator.addPeer({ id: 'a' });
+    coordinator.on('_put', (_p, _k, _e, callback) => callback());
+    coordinator.on('placed', (report) => seen.push(`placed ${report.replicas.length}`));
+    coordinator.on('replica', (_report, replica) => seen.push(`replica ${replica.id}`));
+    coordinator.on('settled', (report) => seen.push(`settled ${report.durable}`));
+    await coordinator.put('k', {});
+    expect(seen).toEqual(['placed 2', 'replica local', 'replica a', 'settled 2']);
+  });
+});

@@ -71,7 +71,10 @@ export class AllDataPeer extends Emitter<AllDataPeerEvents> implements MessageSi
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #state: 'new' | 'running' | 'closed' = 'new';
-  #unsubscribe: (() => void) | undefined;
+  #unsubscribe: (() => void)[] = [];
+  /** Addresses the transport reported gone and not heard from since: a put to one fails at once. */
+  readonly #gone = new Set<string>();
+  #remembersGone = false;
 
   constructor(options: AllDataPeerOptions) {
     super();
@@ -91,12 +94,20 @@ export class AllDataPeer extends Emitter<AllDataPeerEvents> implements MessageSi
     this.#clock = options.clock ?? systemClock;
   }
 
-  /** Opens the transport. A put to a peer the transport reports gone fails at once with `PeerGoneError`. */
+  /**
+   * Opens the transport. A put in flight to a peer the transport reports gone fails at once with
+   * `PeerGoneError`. On a transport that also reports peers arriving (`onPeer`), so does a later put to
+   * it until the transport reports it again or it sends something; without `onPeer` nothing would tell
+   * us it came back, so such puts are sent and wait for the timeout.
+   */
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new PeerClosedError();
     this.#state = 'running';
     await this.#transport.open(this);
-    this.#unsubscribe = this.#transport.onPeerGone?.((address) => this.#gone(address));
+    this.#remembersGone = this.#transport.onPeer !== undefined;
+    const gone = this.#transport.onPeerGone?.((address) => this.#peerGone(address));
+    const back = this.#transport.onPeer?.((address) => this.#gone.delete(address));
+    for (const unsubscribe of [gone, back]) if (unsubscribe) this.#unsubscribe.push(unsubscribe);
   }
 
   /** The seed's peer client call. `callback()` once the peer stored the event, `callback(error)` if not. */
@@ -110,6 +121,10 @@ export class AllDataPeer extends Emitter<AllDataPeerEvents> implements MessageSi
       to = addressOf(peer);
     } catch (error) {
       callback(error);
+      return;
+    }
+    if (this.#gone.has(to)) {
+      callback(new PeerGoneError(to));
       return;
     }
     const id = this.#nextId++;
@@ -138,6 +153,7 @@ export class AllDataPeer extends Emitter<AllDataPeerEvents> implements MessageSi
 
   gotData(from: string, payload: unknown): void {
     if (this.#state !== 'running') return;
+    this.#gone.delete(from);
     const message = checkPeerMessage(payload);
     if (typeof message === 'string') {
       this.stats.invalid++;
@@ -167,7 +183,7 @@ export class AllDataPeer extends Emitter<AllDataPeerEvents> implements MessageSi
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    this.#unsubscribe?.();
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     for (const id of [...this.#pending.keys()]) this.#settle(id, new PeerClosedError());
     for (const instance of this.#instances.values()) instance.close();
     this.#instances.clear();
@@ -214,7 +230,8 @@ export class AllDataPeer extends Emitter<AllDataPeerEvents> implements MessageSi
     return instance;
   }
 
-  #gone(address: string): void {
+  #peerGone(address: string): void {
+    if (this.#remembersGone) this.#gone.add(address);
     for (const [id, pending] of this.#pending)
       if (pending.to === address) this.#settle(id, new PeerGoneError(address));
     this.#instances.get(address)?.close();
