@@ -69,10 +69,6 @@ export async function startPeer(demo: string, zone: string): Promise<DemoPeer> {
   await cluster.whenMember();
   await coordinator.addPeer({ id }, { zone });
 
-  transport.onPeerGone((gone) => {
-    if (directory.entries().some((entry) => entry.id === gone))
-      void coordinator.dropPeer({ id: gone }).catch(() => {});
-  });
   directory.doc.subscribe(() => {
     if (!directory.entries().some((entry) => entry.id === id))
       void coordinator.addPeer({ id }, { zone }).catch(() => {});
