@@ -52,6 +52,17 @@ async function tabs(context: BrowserContext, demo: string, zones: string[]) {
   return opened;
 }
 
+/** Closes `tab` and waits until `watcher` shows it closed (its transport reported the tab gone); returns its id. */
+async function closeTab(tab: { page: Page; id: string }, watcher: Page): Promise<string> {
+  await tab.page.close();
+  await expect(watcher.locator(`[data-peer-id="${tab.id}"]`)).toHaveAttribute(
+    'data-present',
+    'false',
+    EVENTS,
+  );
+  return tab.id;
+}
+
 /** Puts through the form at `level`; resolves with the put's list item once it has ended (every replica done). */
 async function put(page: Page, level: string, text: string) {
   await page.getByLabel('Event', { exact: true }).fill(text);
@@ -98,13 +109,7 @@ test('with a peer tab closed, ONE, QUORUM and ALL are acknowledged; its replicas
 }) => {
   const demo = uniqueDemo('four');
   const [a, , b2, c] = await tabs(context, demo, ['zone-a', 'zone-a', 'zone-b', 'zone-c']);
-  const closed = b2!.id;
-  await b2!.page.close();
-  await expect(a!.page.locator(`[data-peer-id="${closed}"]`)).toHaveAttribute(
-    'data-present',
-    'false',
-    EVENTS,
-  );
+  const closed = await closeTab(b2!, a!.page);
   const required = { ONE: 1, QUORUM: 2, ALL: 3 } as const;
   for (const level of ['ONE', 'QUORUM', 'ALL'] as const) {
     for (let i = 0; i < 2; i++) {
@@ -138,13 +143,7 @@ test('with too few peer tabs open, ONE and QUORUM are acknowledged and ALL fails
 }) => {
   const demo = uniqueDemo('three');
   const [a, b1, b2] = await tabs(context, demo, ['zone-a', 'zone-b', 'zone-b']);
-  const closed = b2!.id;
-  await b2!.page.close();
-  await expect(a!.page.locator(`[data-peer-id="${closed}"]`)).toHaveAttribute(
-    'data-present',
-    'false',
-    EVENTS,
-  );
+  const closed = await closeTab(b2!, a!.page);
   // Three replicas need all three tabs: each put places one on the closed tab, which fails at once.
   for (const level of ['ONE', 'QUORUM'] as const) {
     const item = await put(a!.page, level, level);
