@@ -95,6 +95,24 @@ describe('AllDataPeer', () => {
     expect(b!.storage.size).toBe(0);
   });
 
+  it('on a transport that cannot report a peer back (no onPeer), a gone peer is not remembered as gone', async () => {
+    const network = new MemoryNetwork();
+    const { onPeer: _left, ...withoutOnPeer } = network.transport('a');
+    const a = new AllDataPeer({ address: 'a', transport: withoutOnPeer, timeoutMs: 200 });
+    open.push(a);
+    await a.start();
+    const [c] = await peers(network, 'c');
+    const inFlight = a.put({ id: 'c' }, 'k', {});
+    await c!.peer.close();
+    await expect(inFlight).rejects.toBeInstanceOf(PeerGoneError);
+    // Back on a new transport without a word to `a`: the next put is sent (not refused) and goes through.
+    const again = new AllDataPeer({ address: 'c', transport: network.transport('c'), storage: c!.storage });
+    open.push(again);
+    await again.start();
+    await a.put({ id: 'c' }, 'k2', {});
+    expect(c!.storage.keys()).toEqual(['k2']);
+  });
+
   it('hostile frames are reported as InvalidMessageError and the peer goes on serving', async () => {
     const network = new MemoryNetwork();
     const [a, b] = await peers(network, 'a', 'b');
