@@ -108,7 +108,7 @@ test('with a peer tab closed, ONE, QUORUM and ALL are acknowledged; its replicas
   context,
 }) => {
   const demo = uniqueDemo('four');
-  const [a, , b2, c] = await tabs(context, demo, ['zone-a', 'zone-a', 'zone-b', 'zone-c']);
+  const [a, a2, b2, c] = await tabs(context, demo, ['zone-a', 'zone-a', 'zone-b', 'zone-c']);
   const closed = await closeTab(b2!, a!.page);
   const required = { ONE: 1, QUORUM: 2, ALL: 3 } as const;
   for (const level of ['ONE', 'QUORUM', 'ALL'] as const) {
@@ -121,8 +121,10 @@ test('with a peer tab closed, ONE, QUORUM and ALL are acknowledged; its replicas
       const key = (await item.getAttribute('data-key'))!;
       const rows = await replicas(item);
       const stored = rows.filter((r) => r.status === 'stored');
-      expect(stored.length).toBe(3);
       expect(stored.length).toBeGreaterThanOrEqual(required[level]);
+      // The other zone's replica lands in zone-c, the one other zone left open (first choice or the
+      // replacement of the closed zone-b tab), the third in this tab's zone: three stored in the end.
+      expect(stored.map((r) => r.id).sort()).toEqual(['local', a2!.id, c!.id].sort());
       expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
       // A replica placed on the closed tab failed and was placed again; none is stored there.
       for (const row of rows.filter((r) => r.id === closed)) expect(row.status).toBe('failed');
@@ -134,8 +136,6 @@ test('with a peer tab closed, ONE, QUORUM and ALL are acknowledged; its replicas
       expect(await storedIn(a!.page, demo, closed, key)).toBe(false);
     }
   }
-  // The other zone's replica went to the one zone left open.
-  expect(await c!.page.locator('body').getAttribute('data-zone')).toBe('zone-c');
 });
 
 test('with too few peer tabs open, ONE and QUORUM are acknowledged and ALL fails with the reason', async ({
