@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Entry, HardState, PersistedState } from '@webraft/core';
+import type { HardState, PersistedState } from '@webraft/core';
 import { afterAll } from 'vitest';
 import { FileStorage } from '../src/index.js';
 
@@ -13,14 +13,8 @@ export function tempRoot(label: string): () => string {
   return () => join(root, `store-${n++}`);
 }
 
-export const entry = (index: number, term: number, data: unknown = { set: `k${index}` }): Entry => ({
-  index,
-  term,
-  kind: 'command',
-  data,
-});
-export const range = (from: number, to: number, term: number): Entry[] =>
-  Array.from({ length: to - from + 1 }, (_, k) => entry(from + k, term));
+export { testEntries as range } from '@webraft/core/testing';
+
 export const hard = (term: number, vote: string | null, commit: number): HardState => ({
   term,
   vote,
