@@ -7,7 +7,16 @@ export type Delivery = 'batched' | 'per-message';
 export interface CaseSpec {
   /** Unique case name, e.g. `commits-3n-1`; what `--only` matches. */
   name: string;
-  kind: 'commits' | 'floor' | 'election' | 'memory' | 'reads' | 'learner' | 'transfer' | 'browser';
+  kind:
+    | 'commits'
+    | 'floor'
+    | 'election'
+    | 'memory'
+    | 'reads'
+    | 'learner'
+    | 'transfer'
+    | 'browser'
+    | 'storage-file';
   nodes: number;
   /** For `commits`, `reads` and `floor`: the MemoryNetwork delivery mode (default `batched`). */
   delivery?: Delivery;
@@ -169,12 +178,12 @@ export interface TableRow {
 }
 
 /**
- * A case run in Chromium (bench/browser/): it formats its own rows and detail lines, and keeps its
- * figures for the JSON report.
+ * A case run in Chromium (bench/browser/), or a storage adapter's on disk (bench/benchmarks/storage-file.ts):
+ * it formats its own rows and detail lines, and keeps its figures for the JSON report.
  */
 export interface BrowserResult {
   name: string;
-  kind: 'browser';
+  kind: 'browser' | 'storage-file';
   nodes: number;
   rows: TableRow[];
   details: string[];
