@@ -11,6 +11,7 @@
  * In Chromium (bench/browser/): a BroadcastChannel cluster of 3 tabs, a WebSocket cluster of 3 contexts
  * through the relay (and the relay's added latency over a raw `ws` echo, in Node), and the storage adapters
  * (`browser-storage-<adapter>`: batch appends, load of 100,000 entries or what fits, a 3-node cluster on the adapter).
+ * `storage-file`: @webraft/storage-file on disk, the same figures beside raw appends and fdatasync (bench/benchmarks/storage-file.ts).
  * `coordinator`: @webraft/coordinator's puts at ONE, QUORUM and ALL with replicationFactor 3 beside the raw
  * round trips they wait for, and placement decisions among 1,000 peers (bench/benchmarks/coordinator.ts).
  *
@@ -42,6 +43,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { coordinatorCases } from './benchmarks/coordinator.js';
+import { storageFileCases } from './benchmarks/storage-file.js';
 import { browserBroadcastChannelCases } from './browser/broadcastchannel.js';
 import { browserStorageCases } from './browser/storage.js';
 import { browserWebRtcCases } from './browser/webrtc.js';
@@ -166,6 +168,7 @@ function plan(): CaseSpec[] {
   cases.push(...browserWebSocketCases(quick));
   cases.push(...browserWebRtcCases(quick));
   cases.push(...browserStorageCases(quick));
+  cases.push(...storageFileCases(quick));
   cases.push(...coordinatorCases(quick));
   return cases;
 }
@@ -293,7 +296,10 @@ function runCase(spec: CaseSpec, timeoutMs: number): Promise<CaseResult> {
     }
     // The browser cases start the relay server in Node: its source, like the pages (which Vite serves
     // from source), so that no stale dist/ is measured. @webraft/core still resolves as chosen above.
-    if ((spec.kind === 'browser' || spec.kind === 'coordinator') && values.core === 'build')
+    if (
+      (spec.kind === 'browser' || spec.kind === 'storage-file' || spec.kind === 'coordinator') &&
+      values.core === 'build'
+    )
       execArgv.push('--conditions=source');
     const child = fork(workerPath, [JSON.stringify(spec)], {
       execArgv,
@@ -355,7 +361,7 @@ function floorFigure(r: ThroughputResult, floor: ThroughputResult | undefined): 
 function rows(results: Map<string, CaseResult>): Row[] {
   const out: Row[] = [];
   for (const r of results.values()) {
-    if (r.kind === 'browser' || r.kind === 'coordinator') out.push(...r.rows);
+    if (r.kind === 'browser' || r.kind === 'storage-file' || r.kind === 'coordinator') out.push(...r.rows);
     else if (r.kind === 'commits') {
       const floor = results.get(floorName(r)) as ThroughputResult | undefined;
       let target = '';
@@ -460,7 +466,8 @@ function printTable(table: Row[]): string {
 function details(results: Map<string, CaseResult>): string {
   const lines: string[] = [];
   for (const r of results.values()) {
-    if (r.kind === 'browser' || r.kind === 'coordinator') lines.push(...r.details);
+    if (r.kind === 'browser' || r.kind === 'storage-file' || r.kind === 'coordinator')
+      lines.push(...r.details);
     else if (r.kind === 'commits' || r.kind === 'floor' || r.kind === 'reads') {
       const l = r.latency;
       const persists = r.persistsPerOp !== undefined ? `, ${r.persistsPerOp} leader writes/op` : '';

@@ -16,6 +16,7 @@ export interface CaseSpec {
     | 'learner'
     | 'transfer'
     | 'browser'
+    | 'storage-file'
     | 'coordinator';
   nodes: number;
   /** For `commits`, `reads` and `floor`: the MemoryNetwork delivery mode (default `batched`). */
@@ -178,12 +179,13 @@ export interface TableRow {
 }
 
 /**
- * A case run in Chromium (bench/browser/), or the coordinator's (bench/benchmarks/coordinator.ts): it
- * formats its own rows and detail lines, and keeps its figures for the JSON report.
+ * A case run in Chromium (bench/browser/), a storage adapter's on disk (bench/benchmarks/storage-file.ts)
+ * or the coordinator's (bench/benchmarks/coordinator.ts): it formats its own rows and detail lines, and
+ * keeps its figures for the JSON report.
  */
 export interface BrowserResult {
   name: string;
-  kind: 'browser' | 'coordinator';
+  kind: 'browser' | 'storage-file' | 'coordinator';
   nodes: number;
   rows: TableRow[];
   details: string[];

@@ -32,6 +32,8 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       return runLearner(spec);
     case 'transfer':
       return runTransfer(spec);
+    case 'storage-file':
+      return (await import('../benchmarks/storage-file.js')).runStorageFile(spec);
     case 'coordinator':
       return (await import('../benchmarks/coordinator.js')).runCoordinator(spec);
     case 'browser':

@@ -27,6 +27,7 @@ export type { RaftTiming, RaftTuning, StateMachine } from './runtime/options.js'
 export { DEFAULT_TIMING, DEFAULT_TUNING } from './runtime/options.js';
 export type { AbortSignalLike, ProposeResult } from './runtime/pending.js';
 export { RaftNode, type RaftNodeOptions } from './runtime/raft-node.js';
+export { applyPlan, type StoredImage } from './storage/apply-plan.js';
 export { checkStorageNames } from './storage/check-node-key.js';
 export { MemoryStorage } from './storage/memory.js';
 export { type PersistPlan, planPersist } from './storage/plan-persist.js';

@@ -1,7 +1,8 @@
 import { StorageError } from '../errors.js';
 import { cloneJson } from '../protocol/clone-json.js';
 import { makeEntry } from '../protocol/make-entry.js';
-import type { ClusterConfig, Entry, HardState, Snapshot } from '../protocol/types.js';
+import type { ClusterConfig, Entry, HardState } from '../protocol/types.js';
+import { applyPlan, type StoredImage } from './apply-plan.js';
 import { type PersistPlan, planPersist } from './plan-persist.js';
 import { StoredLog } from './stored-log.js';
 import { EMPTY_HARD_STATE, type PersistBatch, type PersistedState, type RaftStorage } from './types.js';
@@ -11,12 +12,9 @@ declare function structuredClone<T>(value: T): T;
 /** What every successful `persist` returns. */
 const WRITTEN: Promise<void> = Promise.resolve();
 
-/** The "disk" behind one or more `MemoryStorage` handles. Invariant: `entries[i].index === base + 1 + i`. */
-interface Disk {
-  hardState: HardState;
-  snapshot: Snapshot | null;
-  entries: Entry[];
-  /** The shape of the above, which batches are planned against. */
+/** The "disk" behind one or more `MemoryStorage` handles. */
+interface Disk extends StoredImage {
+  /** The shape of the image, which batches are planned against. */
   log: StoredLog;
 }
 
@@ -146,14 +144,7 @@ export class MemoryStorage implements RaftStorage {
 
 /** Writes a planned batch onto the disk, in the order `planPersist` documents. */
 function apply(disk: Disk, plan: PersistPlan): void {
-  const base = disk.snapshot?.meta.index ?? 0;
-  if (plan.deleteFrom !== null) disk.entries.length = Math.max(0, plan.deleteFrom - base - 1);
-  if (plan.snapshot) {
-    disk.entries = disk.entries.slice(plan.snapshot.meta.index - base);
-    disk.snapshot = plan.snapshot;
-  }
-  for (const e of plan.append) disk.entries.push(e);
-  if (plan.hardState) disk.hardState = plan.hardState;
+  applyPlan(disk, plan);
   disk.log.apply(plan);
 }
 
