@@ -16,6 +16,8 @@ const E2E_PORT = Number(process.env.E2E_PORT ?? 5179);
  * above E2E_PORT, so runs given different E2E_PORTs do not share it.
  */
 const COLLAB_PORT = Number(process.env.COLLAB_PORT ?? E2E_PORT + 10);
+/** Where apps/coordinator-demo is served for e2e/coordinator.spec.ts: by default 20 above E2E_PORT. */
+const COORDINATOR_PORT = Number(process.env.COORDINATOR_PORT ?? E2E_PORT + 20);
 
 /** Flags that work headless and offline on Debian 12 with Chromium 156. */
 const CHROMIUM_ARGS = [
@@ -65,6 +67,13 @@ const config: PlaywrightTestConfig = {
     {
       command: `pnpm --filter @webraft/collab dev --port ${COLLAB_PORT} --strictPort`,
       url: `http://127.0.0.1:${COLLAB_PORT}/index.html`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+    // The coordinator demo (apps/coordinator-demo).
+    {
+      command: `pnpm --filter @webraft/coordinator-demo dev --port ${COORDINATOR_PORT} --strictPort`,
+      url: `http://127.0.0.1:${COORDINATOR_PORT}/index.html`,
       reuseExistingServer: !process.env.CI,
       timeout: 60_000,
     },

@@ -12,6 +12,8 @@
  * through the relay (and the relay's added latency over a raw `ws` echo, in Node), and the storage adapters
  * (`browser-storage-<adapter>`: batch appends, load of 100,000 entries or what fits, a 3-node cluster on the adapter).
  * `storage-file`: @webraft/storage-file on disk, the same figures beside raw appends and fdatasync (bench/benchmarks/storage-file.ts).
+ * `coordinator`: @webraft/coordinator's puts at ONE, QUORUM and ALL with replicationFactor 3 beside the raw
+ * round trips they wait for, and placement decisions among 1,000 peers (bench/benchmarks/coordinator.ts).
  *
  * - `--quick`: fewer commits and trials, a smoke run (results go to <date>-quick.json).
  * - `--only`: case names or prefixes (`--list` shows them), e.g. `--only commits-3n-1` or `--only floor`.
@@ -40,6 +42,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { coordinatorCases } from './benchmarks/coordinator.js';
 import { storageFileCases } from './benchmarks/storage-file.js';
 import { browserBroadcastChannelCases } from './browser/broadcastchannel.js';
 import { browserStorageCases } from './browser/storage.js';
@@ -166,6 +169,7 @@ function plan(): CaseSpec[] {
   cases.push(...browserWebRtcCases(quick));
   cases.push(...browserStorageCases(quick));
   cases.push(...storageFileCases(quick));
+  cases.push(...coordinatorCases(quick));
   return cases;
 }
 
@@ -292,7 +296,10 @@ function runCase(spec: CaseSpec, timeoutMs: number): Promise<CaseResult> {
     }
     // The browser cases start the relay server in Node: its source, like the pages (which Vite serves
     // from source), so that no stale dist/ is measured. @webraft/core still resolves as chosen above.
-    if ((spec.kind === 'browser' || spec.kind === 'storage-file') && values.core === 'build')
+    if (
+      (spec.kind === 'browser' || spec.kind === 'storage-file' || spec.kind === 'coordinator') &&
+      values.core === 'build'
+    )
       execArgv.push('--conditions=source');
     const child = fork(workerPath, [JSON.stringify(spec)], {
       execArgv,
@@ -354,7 +361,7 @@ function floorFigure(r: ThroughputResult, floor: ThroughputResult | undefined): 
 function rows(results: Map<string, CaseResult>): Row[] {
   const out: Row[] = [];
   for (const r of results.values()) {
-    if (r.kind === 'browser' || r.kind === 'storage-file') out.push(...r.rows);
+    if (r.kind === 'browser' || r.kind === 'storage-file' || r.kind === 'coordinator') out.push(...r.rows);
     else if (r.kind === 'commits') {
       const floor = results.get(floorName(r)) as ThroughputResult | undefined;
       let target = '';
@@ -459,7 +466,8 @@ function printTable(table: Row[]): string {
 function details(results: Map<string, CaseResult>): string {
   const lines: string[] = [];
   for (const r of results.values()) {
-    if (r.kind === 'browser' || r.kind === 'storage-file') lines.push(...r.details);
+    if (r.kind === 'browser' || r.kind === 'storage-file' || r.kind === 'coordinator')
+      lines.push(...r.details);
     else if (r.kind === 'commits' || r.kind === 'floor' || r.kind === 'reads') {
       const l = r.latency;
       const persists = r.persistsPerOp !== undefined ? `, ${r.persistsPerOp} leader writes/op` : '';

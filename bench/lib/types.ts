@@ -16,7 +16,8 @@ export interface CaseSpec {
     | 'learner'
     | 'transfer'
     | 'browser'
-    | 'storage-file';
+    | 'storage-file'
+    | 'coordinator';
   nodes: number;
   /** For `commits`, `reads` and `floor`: the MemoryNetwork delivery mode (default `batched`). */
   delivery?: Delivery;
@@ -178,12 +179,13 @@ export interface TableRow {
 }
 
 /**
- * A case run in Chromium (bench/browser/), or a storage adapter's on disk (bench/benchmarks/storage-file.ts):
- * it formats its own rows and detail lines, and keeps its figures for the JSON report.
+ * A case run in Chromium (bench/browser/), a storage adapter's on disk (bench/benchmarks/storage-file.ts)
+ * or the coordinator's (bench/benchmarks/coordinator.ts): it formats its own rows and detail lines, and
+ * keeps its figures for the JSON report.
  */
 export interface BrowserResult {
   name: string;
-  kind: 'browser' | 'storage-file';
+  kind: 'browser' | 'storage-file' | 'coordinator';
   nodes: number;
   rows: TableRow[];
   details: string[];

@@ -34,6 +34,8 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       return runTransfer(spec);
     case 'storage-file':
       return (await import('../benchmarks/storage-file.js')).runStorageFile(spec);
+    case 'coordinator':
+      return (await import('../benchmarks/coordinator.js')).runCoordinator(spec);
     case 'browser':
       if (spec.name.startsWith('browser-storage-')) {
         return (await import('../browser/storage.js')).runBrowserStorage(spec);

@@ -1,0 +1,1 @@
+export { FileAllDataStorage } from './file-storage.js';
