@@ -18,7 +18,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { startRelayProcess } from '@webraft/server/testing';
-import type { Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import { fmtInt, fmtUs, type LatencySummary, summarizeMs } from '../lib/stats.js';
 import type { BrowserResult, CaseSpec, TableRow } from '../lib/types.js';
 import type { PageRun } from './chromium.js';
@@ -43,6 +43,8 @@ interface PageApi {
     state?: string;
     directPeers: string[];
     openChannels: number;
+    framesSent: number;
+    framesReceived: number;
     firstDirectMessageMs: number | null;
   };
   benchCommits(ops: number, warmup: number, inflight: number): Promise<PageRun>;
@@ -81,6 +83,31 @@ const summarize = (...runs: PageRun[]): Summary => ({
 });
 const fig = (s: Summary, unit: string) =>
   `${fmtInt(s.perSec)} ${unit}/s  p50 ${fmtUs(s.p50Us)}  p99 ${fmtUs(s.p99Us)}`;
+
+/**
+ * Main-thread busy time of each page so far (CDP `Performance.getMetrics` TaskDuration, seconds): the
+ * CPU a page spent on tasks (script, the channel's native work on that thread, GC), which the load of
+ * a shared machine does not inflate the way it does wall-clock latency.
+ */
+async function busySeconds(sessions: CDPSession[]): Promise<number[]> {
+  return Promise.all(
+    sessions.map(async (cdp) => {
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      return metrics.find((m) => m.name === 'TaskDuration')?.value ?? Number.NaN;
+    }),
+  );
+}
+
+/** CPU seconds so far of Chromium's processes by type (renderer, browser, utility, gpu), from CDP SystemInfo. */
+async function chromiumCpu(cdp: CDPSession): Promise<Record<string, number>> {
+  const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
+  const byType: Record<string, number> = {};
+  for (const p of processInfo) byType[p.type] = (byType[p.type] ?? 0) + p.cpuTime;
+  return byType;
+}
+
+/** Microseconds per operation of each page's busy `seconds`. */
+const perOpUs = (seconds: number[], ops: number) => seconds.map((t) => Math.round((t * 1e6) / ops));
 
 /** Both peer-connection factories, each a 3-context cluster, as rows of the bench table. */
 export async function runBrowserWebRtc(spec: CaseSpec): Promise<BrowserResult> {
@@ -123,7 +150,9 @@ export async function runBrowserWebRtc(spec: CaseSpec): Promise<BrowserResult> {
     );
     details.push(
       `browser-webrtc ${factory}  floor at 1 in flight, last of the 2 answers: ${fig(r.floor1All, 'rt')}; one peer only (one message there and back): ${fig(r.floorOnePeer, 'rt')}`,
-      `  commits 1 in flight p90 ${fmtUs(r.commits1.p90Us)}, p99.9 ${fmtUs(r.commits1.p999Us)}; rounds (floor p50 / commit p50): ${r.rounds.join(', ')}`,
+      `  main-thread busy per operation at 1 in flight (leader, followers): floor ${r.busyUs.floor.join(', ')} us; commit ${r.busyUs.commits.join(', ')} us`,
+      `  Chromium CPU per operation at 1 in flight: floor ${JSON.stringify(r.cpuPerOpUs.floor)} us; commit ${JSON.stringify(r.cpuPerOpUs.commits)} us`,
+      `  commits 1 in flight p90 ${fmtUs(r.commits1.p90Us)}, p99.9 ${fmtUs(r.commits1.p999Us)}; the leader's frames per commit: ${r.leaderFrames.sent} sent, ${r.leaderFrames.received} received; rounds (floor p50 / commit p50): ${r.rounds.join(', ')}`,
     );
   }
   return { name: spec.name, kind: 'browser', nodes: 3, rows, details, figures };
@@ -172,15 +201,47 @@ async function benchCluster(factory: Factory, ops: number, profile: string | und
     const floorAllRuns: PageRun[] = [];
     const commitRuns: PageRun[] = [];
     const rounds: string[] = [];
+    // The leader's page first, then the followers'.
+    const ordered = [leader, ...pages.filter((page) => page !== leader)];
+    const sessions = await Promise.all(ordered.map((page) => page.context().newCDPSession(page)));
+    for (const cdp of sessions) await cdp.send('Performance.enable');
+    const browserCdp = await bench.browser.newBrowserCDPSession();
+    const busy = { floor: [0, 0, 0], commits: [0, 0, 0] };
+    const cpu: Record<'floor' | 'commits', Record<string, number>> = { floor: {}, commits: {} };
+    const timed = async <T>(what: 'floor' | 'commits', run: () => Promise<T>): Promise<T> => {
+      const t0 = await busySeconds(sessions);
+      const c0 = await chromiumCpu(browserCdp);
+      const result = await run();
+      const c1 = await chromiumCpu(browserCdp);
+      const t1 = await busySeconds(sessions);
+      for (const [i, t] of t1.entries()) busy[what][i]! += t - t0[i]!;
+      for (const [type, t] of Object.entries(c1))
+        cpu[what][type] = (cpu[what][type] ?? 0) + t - (c0[type] ?? 0);
+      return result;
+    };
+    const before = await call(leader, 'status');
     for (let round = 0; round < ROUNDS; round++) {
-      const f = await call(leader, 'benchFloor', perRound, warmup / 5, 1);
+      const f = await timed('floor', () => call(leader, 'benchFloor', perRound, warmup / 5, 1));
       if (f.peers !== 2) throw new Error(`the leader's page has ${f.peers} open channels, not 2`);
-      const c = await call(leader, 'benchCommits', perRound, warmup / 5, 1);
+      const c = await timed('commits', () => call(leader, 'benchCommits', perRound, warmup / 5, 1));
       floorRuns.push(f.first);
       floorAllRuns.push(f.all);
       commitRuns.push(c);
       rounds.push(`${fmtUs(summarize(f.first).p50Us)} / ${fmtUs(summarize(c).p50Us)}`);
     }
+    const after = await call(leader, 'status');
+    const committed = ROUNDS * (perRound + warmup / 5);
+    const perCommit = (n: number) => Math.round((n / committed) * 100) / 100;
+    const busyUs = { floor: perOpUs(busy.floor, committed), commits: perOpUs(busy.commits, committed) };
+    const cpuUs = (what: 'floor' | 'commits') =>
+      Object.fromEntries(
+        Object.entries(cpu[what]).map(([type, t]) => [type, Math.round((t * 1e6) / committed)]),
+      );
+    const cpuPerOpUs = { floor: cpuUs('floor'), commits: cpuUs('commits') };
+    const leaderFrames = {
+      sent: perCommit(after.framesSent - before.framesSent),
+      received: perCommit(after.framesReceived - before.framesReceived),
+    };
     const commits100 = await call(leader, 'benchCommits', 10 * ops, warmup, 100);
     const floorOnePeer = (await call(leader, 'benchFloor', perRound, warmup / 5, 1, 1)).first;
     if (profile) await profileCommits(leader, pages.find((page) => page !== leader)!, perRound, profile);
@@ -191,6 +252,9 @@ async function benchCluster(factory: Factory, ops: number, profile: string | und
       commits100: summarize(commits100),
       floorOnePeer: summarize(floorOnePeer),
       rounds,
+      leaderFrames,
+      busyUs,
+      cpuPerOpUs,
       firstDirectMs,
     };
   } finally {

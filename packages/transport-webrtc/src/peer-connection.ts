@@ -50,29 +50,34 @@ export interface PeerConnectionOptions {
 
 export type PeerConnectionFactory = (options: PeerConnectionOptions) => PeerConnection;
 
-/** The buffer above which simple-peer waits for `bufferedamountlow` before taking the next write. */
-const SIMPLE_PEER_WRITE_HIGH_WATER_FRAMES = 8;
+/** simple-peer's `MAX_BUFFERED_AMOUNT`: above it, a write through its stream waits for `bufferedamountlow`. */
+export const SIMPLE_PEER_MAX_BUFFERED_BYTES = 64 * 1024;
 
 /** simple-peer's signal objects as they come; ours (protocol `Signal`) or its private renegotiation. */
 type SimplePeerSignal = Signal | { renegotiate?: true; transceiverRequest?: unknown };
 
 /**
  * The default factory: simple-peer in object mode (strings stay strings) over one data channel,
- * `ordered: true`. Backpressure uses simple-peer's stream: a write returns false once its buffer is
- * full, and it holds writes while the channel's `bufferedAmount` is above 64 KiB (simple-peer's
- * `bufferedAmountLowThreshold`); `drain` means writable again.
+ * `ordered: true`.
+ *
+ * Sending: while the channel's `bufferedAmount` is at most 64 KiB, a frame goes straight onto the
+ * channel (simple-peer's `send`), not through its Writable stream: in a browser bundle the stream's
+ * `process.nextTick` is the polyfill's, a `setTimeout` task per write, which the commit path paid on
+ * every message. Above 64 KiB the frame goes through the stream instead, which sends it and calls back
+ * once the channel fired `bufferedamountlow` (simple-peer's `bufferedAmountLowThreshold`, 64 KiB);
+ * until then the connection is not writable. So at most 64 KiB and two frames wait in the channel.
  */
 export const createSimplePeerConnection: PeerConnectionFactory = (options) => {
   const { events } = options;
   let open = false;
-  let writable = true;
+  /** A frame went through simple-peer's stream and waits for the channel's buffer to drain. */
+  let stalled = false;
   let done = false;
   const peer = new SimplePeer({
     initiator: options.initiator,
     config: { iceServers: options.iceServers as RTCIceServer[] },
     channelConfig: { ordered: true },
     objectMode: true,
-    highWaterMark: SIMPLE_PEER_WRITE_HIGH_WATER_FRAMES,
     trickle: true,
     ...(options.wrtc ? { wrtc: options.wrtc as SimplePeer.Options['wrtc'] } : {}),
   } as SimplePeer.Options);
@@ -94,10 +99,6 @@ export const createSimplePeerConnection: PeerConnectionFactory = (options) => {
   peer.on('data', (frame: unknown) => {
     if (!done) events.data(frame);
   });
-  peer.on('drain', () => {
-    writable = true;
-    if (!done) events.writable();
-  });
   peer.on('close', () => finish('closed'));
   peer.on('error', (error: Error & { code?: string }) => finish(error.code ?? error.message));
   return {
@@ -105,7 +106,7 @@ export const createSimplePeerConnection: PeerConnectionFactory = (options) => {
       return open && !done;
     },
     get writable() {
-      return open && !done && writable;
+      return open && !done && !stalled;
     },
     signal(signal) {
       if (done) return;
@@ -119,7 +120,21 @@ export const createSimplePeerConnection: PeerConnectionFactory = (options) => {
     },
     send(frame) {
       if (done) return;
-      if (!peer.write(frame)) writable = false;
+      if (!stalled && peer.bufferSize <= SIMPLE_PEER_MAX_BUFFERED_BYTES) {
+        try {
+          peer.send(frame);
+        } catch (error) {
+          // The channel closed under us (InvalidStateError); simple-peer's own write would destroy too.
+          finish(`send failed: ${String(error)}`);
+          peer.destroy();
+        }
+        return;
+      }
+      stalled = true;
+      peer.write(frame, () => {
+        stalled = false;
+        if (!done) events.writable();
+      });
     },
     destroy() {
       done = true;
