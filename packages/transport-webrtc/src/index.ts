@@ -12,6 +12,7 @@ export {
   type PeerConnectionEvents,
   type PeerConnectionFactory,
   type PeerConnectionOptions,
+  SIMPLE_PEER_MAX_BUFFERED_BYTES,
   type WebRtcImplementation,
 } from './peer-connection.js';
 export { RelaySignaling, type RelaySignalingOptions } from './relay-signaling.js';

@@ -9,9 +9,9 @@ import {
   NATIVE_HIGH_WATER_BYTES,
   type PeerConnectionFactory,
   RelaySignaling,
+  SIMPLE_PEER_MAX_BUFFERED_BYTES,
   WebRtcTransport,
 } from '../src/index.js';
-import { SIMPLE_PEER_MAX_BUFFERED_BYTES } from '../src/peer-connection.js';
 import { bufferedAmountWrtc, Recorder } from './helpers.js';
 
 let relay: RelayServer;
