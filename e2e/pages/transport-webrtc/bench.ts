@@ -65,6 +65,8 @@ function status() {
     state: node?.state,
     directPeers: transport?.directPeers ?? [],
     openChannels: floor.openChannels().length,
+    framesSent: transport?.stats.framesSent ?? 0,
+    framesReceived: transport?.stats.framesReceived ?? 0,
     firstDirectMessageMs,
   };
 }
