@@ -13,7 +13,9 @@
  * direct channel.
  *
  * With --profile, the leader's page is CPU-profiled over one more run of commits at 1 in flight
- * (`spec.profile`), and a follower's page over the same run (`-follower` before the extension).
+ * (`spec.profile`), and a follower's page over the same run (`-follower` before the extension); then
+ * both over as many round trips of the floor (`-floor`, `-floor-follower`). Summarize any of them with
+ * `pnpm exec tsx bench/profile.ts FILE`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -263,19 +265,32 @@ async function benchCluster(factory: Factory, ops: number, profile: string | und
   }
 }
 
-/** CPU profiles of the leader's and a follower's page over `ops` commits at 1 in flight. */
+/**
+ * CPU profiles of the leader's and a follower's page over `ops` commits at 1 in flight, and over as
+ * many round trips of the floor (`-floor` before the extension): the same sends and receives without
+ * Raft and the transport, so the two show what a commit adds per message.
+ */
 async function profileCommits(leader: Page, follower: Page, ops: number, path: string): Promise<void> {
-  const sessions = await Promise.all([leader, follower].map((page) => page.context().newCDPSession(page)));
+  await profilePages([leader, follower], path, () => call(leader, 'benchCommits', ops, 100, 1));
+  await profilePages([leader, follower], path.replace(/\.cpuprofile$/, '-floor.cpuprofile'), () =>
+    call(leader, 'benchFloor', ops, 100, 1),
+  );
+}
+
+/** Profiles `pages` over `run`: the first page's profile to `path`, the second's to `-follower` before the extension. */
+async function profilePages(pages: Page[], path: string, run: () => Promise<unknown>): Promise<void> {
+  const sessions = await Promise.all(pages.map((page) => page.context().newCDPSession(page)));
   for (const cdp of sessions) {
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
     await cdp.send('Profiler.start');
   }
-  await call(leader, 'benchCommits', ops, 100, 1);
+  await run();
   mkdirSync(dirname(path), { recursive: true });
   const paths = [path, path.replace(/\.cpuprofile$/, '-follower.cpuprofile')];
   for (const [i, cdp] of sessions.entries()) {
     const { profile } = await cdp.send('Profiler.stop');
     writeFileSync(paths[i]!, JSON.stringify(profile));
+    await cdp.detach();
   }
 }

@@ -53,12 +53,17 @@ export type PeerConnectionFactory = (options: PeerConnectionOptions) => PeerConn
 /** simple-peer's `MAX_BUFFERED_AMOUNT`: above it, a write through its stream waits for `bufferedamountlow`. */
 export const SIMPLE_PEER_MAX_BUFFERED_BYTES = 64 * 1024;
 
+/** The one internal of simple-peer 9.11.1 this factory replaces: the handler of the channel's `message` events. */
+interface SimplePeerInternals {
+  _onChannelMessage(event: MessageEvent): void;
+}
+
 /** simple-peer's signal objects as they come; ours (protocol `Signal`) or its private renegotiation. */
 type SimplePeerSignal = Signal | { renegotiate?: true; transceiverRequest?: unknown };
 
 /**
  * The default factory: simple-peer in object mode (strings stay strings) over one data channel,
- * `ordered: true`.
+ * `ordered: true`. Frames received go straight to `events.data` (see `_onChannelMessage` below).
  *
  * Sending: while the channel's `bufferedAmount` is at most 64 KiB, a frame goes straight onto the
  * channel (simple-peer's `send`), not through its Writable stream: in a browser bundle the stream's
@@ -96,9 +101,14 @@ export const createSimplePeerConnection: PeerConnectionFactory = (options) => {
     open = true;
     events.open();
   });
-  peer.on('data', (frame: unknown) => {
-    if (!done) events.data(frame);
-  });
+  // Receiving: a frame goes from the channel's message event straight to the transport, not through
+  // simple-peer's Readable stream, whose `push` schedules a `process.nextTick` per frame (in a browser
+  // bundle the polyfill's `setTimeout`: a task and a timer per message on the commit path). simple-peer
+  // calls `this._onChannelMessage(event)` from the channel's `onmessage` (9.11.1, pinned): overriding it
+  // on this instance is the one place its internals are used; its `data` event is not.
+  (peer as unknown as SimplePeerInternals)._onChannelMessage = (event) => {
+    if (!done) events.data(event.data);
+  };
   peer.on('close', () => finish('closed'));
   peer.on('error', (error: Error & { code?: string }) => finish(error.code ?? error.message));
   return {
