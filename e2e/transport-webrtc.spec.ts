@@ -1,4 +1,4 @@
-import { type Browser, expect, type Page, test } from '@playwright/test';
+import { type Browser, type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { type RelayProcess, startRelayProcess } from '@webraft/server/testing';
 import { commit, expectAgreement } from './page-cluster.js';
 
@@ -33,6 +33,9 @@ type Api = {
   };
 };
 
+/** The devices of a cluster test, closed after it: left open, their nodes would go on in later tests. */
+const contexts: BrowserContext[] = [];
+
 async function cluster(
   browser: Browser,
   url: string,
@@ -44,6 +47,7 @@ async function cluster(
   return Promise.all(
     ids.map(async (id) => {
       const context = await browser.newContext();
+      contexts.push(context);
       const page = await context.newPage();
       await page.goto('/transport-webrtc/cluster.html');
       await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
@@ -80,6 +84,7 @@ async function commitRange(members: Member[], from: number, to: number, acknowle
 
 let relay: RelayProcess | null = null;
 test.afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
   await relay?.stop();
   relay = null;
 });
@@ -112,6 +117,43 @@ for (const { native, signaling } of CONFORMANCE)
     );
     expect(results.length).toBeGreaterThanOrEqual(14);
     expect(results.filter((r) => !r.ok)).toEqual([]);
+  });
+
+/** One frame of ASCII JSON on the channel: a chunk's characters and one of framing, a byte each. */
+const FRAME_BYTES = 16 * 1024 + 1;
+const BUFFER_BOUNDS = [
+  // simple-peer: straight onto the channel up to 64 KiB buffered, then one frame through its stream.
+  { native: false, bound: 64 * 1024 + 2 * FRAME_BYTES },
+  // RTCPeerConnection directly: NATIVE_HIGH_WATER_BYTES (1 MiB) and the frame that crossed it.
+  { native: true, bound: 1024 * 1024 + FRAME_BYTES },
+] as const;
+
+for (const { native, bound } of BUFFER_BOUNDS)
+  test(`4 MiB written at once: the data channel buffer stays within ${bound} bytes, all arrives in order (${native ? 'RTCPeerConnection' : 'simple-peer'})`, async ({
+    page,
+  }) => {
+    test.setTimeout(60_000);
+    await page.goto('/transport-webrtc/backpressure.html');
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+    const result = await page.evaluate(
+      (o) =>
+        (
+          window as unknown as {
+            bulk(o: unknown): Promise<{
+              maxBuffered: number;
+              inOrder: boolean;
+              whole: boolean;
+              relayed: number;
+              channels: number;
+            }>;
+          }
+        ).bulk(o),
+      { native, count: 16, chars: 256 * 1024 },
+    );
+    expect(result).toMatchObject({ inOrder: true, whole: true, relayed: 0, channels: 1 });
+    expect(result.maxBuffered).toBeLessThanOrEqual(bound);
+    // The sender did fill the buffer to its limit: the bound was tested, not just never reached.
+    expect(result.maxBuffered).toBeGreaterThan(bound / 2);
   });
 
 test('3 contexts over WebRTC: elect and commit; closed peer connections heal; the relay stops and commits go on', async ({

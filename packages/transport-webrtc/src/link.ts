@@ -2,7 +2,7 @@ import type { TransportErrorCode } from '@webraft/core';
 import { backoffDelay } from '@webraft/transport-websocket';
 import type { Signal } from '@webraft/transport-websocket/protocol';
 import { HELLO_FRAME, Reassembler } from './framing.js';
-import { Outbox } from './outbox.js';
+import { type FrameSink, Outbox } from './outbox.js';
 import type { PeerConnection, PeerConnectionEvents } from './peer-connection.js';
 import type { WebRtcStats } from './stats.js';
 
@@ -23,6 +23,19 @@ export interface LinkContext {
   readonly random: () => number;
 }
 
+/** The outbox's writer: a link's current connection, counting frames. One per link, not one per flush. */
+class ConnectionSink implements FrameSink {
+  pc: PeerConnection | null = null;
+  constructor(private readonly stats: WebRtcStats) {}
+  get writable(): boolean {
+    return this.pc?.writable === true;
+  }
+  send(frame: string): void {
+    this.stats.framesSent++;
+    this.pc?.send(frame);
+  }
+}
+
 /**
  * The pair (this node, `peer`): one data channel, replaced when it closes or fails.
  *
@@ -41,6 +54,7 @@ export interface LinkContext {
 export class Link {
   readonly initiator: boolean;
   readonly #outbox = new Outbox();
+  readonly #sink: ConnectionSink;
   #pc: PeerConnection | null = null;
   #reassembler: Reassembler;
   #fallback = false;
@@ -61,6 +75,7 @@ export class Link {
     private readonly ctx: LinkContext,
   ) {
     this.initiator = self < peer;
+    this.#sink = new ConnectionSink(ctx.stats);
     this.#reassembler = new Reassembler(ctx.maxMessageChars);
   }
 
@@ -251,15 +266,8 @@ export class Link {
   #flush(): void {
     const pc = this.#pc;
     if (!pc || !this.direct) return;
-    this.#outbox.flush({
-      get writable() {
-        return pc.writable;
-      },
-      send: (frame) => {
-        this.ctx.stats.framesSent++;
-        pc.send(frame);
-      },
-    });
+    this.#sink.pc = pc;
+    this.#outbox.flush(this.#sink);
     if (this.#outbox.length === 0) this.#overflowReported = false;
   }
 

@@ -3,13 +3,19 @@ import type { PeerConnectionFactory } from './peer-connection.js';
 
 /** Above this many buffered bytes the channel is not writable until `bufferedamountlow` (at half of it). */
 export const NATIVE_HIGH_WATER_BYTES = 1024 * 1024;
+/**
+ * How often a channel without the `bufferedamountlow` event (@roamhq/wrtc 0.10 has none) is looked at
+ * while it is above the high-water mark; never while it is below, so the commit path does not poll.
+ */
+export const NATIVE_DRAIN_CHECK_MS = 20;
 
 /**
  * A `PeerConnectionFactory` on `RTCPeerConnection` itself (the browser's, or `wrtc`'s), without
  * simple-peer: no Node polyfills and no stream layer between the channel and the transport. The same
  * signals (offer, answer, trickled candidates) and the same one ordered, reliable data channel, so
  * either side may use either factory. Backpressure: `bufferedAmount` above `NATIVE_HIGH_WATER_BYTES`
- * makes it unwritable until `bufferedamountlow`.
+ * makes it unwritable until `bufferedamountlow` (or, where the channel has no such event, until a check
+ * every `NATIVE_DRAIN_CHECK_MS` finds it at half the mark: without one, the channel stalled for good).
  */
 export const createNativePeerConnection: PeerConnectionFactory = ({
   initiator,
@@ -20,6 +26,9 @@ export const createNativePeerConnection: PeerConnectionFactory = ({
   const PC = (wrtc?.RTCPeerConnection ?? globalThis.RTCPeerConnection) as typeof RTCPeerConnection;
   const pc = new PC({ iceServers: iceServers as RTCIceServer[] });
   let channel: RTCDataChannel | null = null;
+  /** The channel fires `bufferedamountlow` (browsers do; @roamhq/wrtc 0.10 does not). */
+  let lowEvent = true;
+  let drainCheck: ReturnType<typeof setTimeout> | null = null;
   let done = false;
   let remoteSet = false;
   const early: RTCIceCandidateInit[] = [];
@@ -27,6 +36,8 @@ export const createNativePeerConnection: PeerConnectionFactory = ({
   let queue: Promise<void> = Promise.resolve();
 
   const release = () => {
+    if (drainCheck !== null) clearTimeout(drainCheck);
+    drainCheck = null;
     if (channel) channel.onopen = channel.onmessage = channel.onclose = channel.onbufferedamountlow = null;
     pc.onicecandidate = pc.onconnectionstatechange = pc.ondatachannel = null;
     try {
@@ -41,8 +52,17 @@ export const createNativePeerConnection: PeerConnectionFactory = ({
     release();
     events.closed(reason);
   };
+  const checkDrained = () => {
+    drainCheck = setTimeout(() => {
+      drainCheck = null;
+      if (done || !channel) return;
+      if (channel.bufferedAmount <= NATIVE_HIGH_WATER_BYTES / 2) events.writable();
+      else checkDrained();
+    }, NATIVE_DRAIN_CHECK_MS);
+  };
   const attach = (ch: RTCDataChannel) => {
     channel = ch;
+    lowEvent = 'onbufferedamountlow' in ch; // before this side sets it
     ch.bufferedAmountLowThreshold = NATIVE_HIGH_WATER_BYTES / 2;
     ch.onopen = () => {
       if (!done) events.open();
@@ -116,7 +136,10 @@ export const createNativePeerConnection: PeerConnectionFactory = ({
         channel.send(frame);
       } catch (error) {
         finish(`send failed: ${String(error)}`);
+        return;
       }
+      if (!lowEvent && drainCheck === null && channel.bufferedAmount > NATIVE_HIGH_WATER_BYTES)
+        checkDrained();
     },
     destroy() {
       done = true;

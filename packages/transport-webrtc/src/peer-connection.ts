@@ -50,29 +50,39 @@ export interface PeerConnectionOptions {
 
 export type PeerConnectionFactory = (options: PeerConnectionOptions) => PeerConnection;
 
-/** The buffer above which simple-peer waits for `bufferedamountlow` before taking the next write. */
-const SIMPLE_PEER_WRITE_HIGH_WATER_FRAMES = 8;
+/** simple-peer's `MAX_BUFFERED_AMOUNT`: above it, a write through its stream waits for `bufferedamountlow`. */
+export const SIMPLE_PEER_MAX_BUFFERED_BYTES = 64 * 1024;
+
+/** The one internal of simple-peer 9.11.1 this factory replaces: the handler of the channel's `message` events. */
+interface SimplePeerInternals {
+  _onChannelMessage(event: MessageEvent): void;
+}
 
 /** simple-peer's signal objects as they come; ours (protocol `Signal`) or its private renegotiation. */
 type SimplePeerSignal = Signal | { renegotiate?: true; transceiverRequest?: unknown };
 
 /**
  * The default factory: simple-peer in object mode (strings stay strings) over one data channel,
- * `ordered: true`. Backpressure uses simple-peer's stream: a write returns false once its buffer is
- * full, and it holds writes while the channel's `bufferedAmount` is above 64 KiB (simple-peer's
- * `bufferedAmountLowThreshold`); `drain` means writable again.
+ * `ordered: true`. Frames received go straight to `events.data` (see `_onChannelMessage` below).
+ *
+ * Sending: while the channel's `bufferedAmount` is at most 64 KiB, a frame goes straight onto the
+ * channel (simple-peer's `send`), not through its Writable stream: in a browser bundle the stream's
+ * `process.nextTick` is the polyfill's, a `setTimeout` task per write, which the commit path paid on
+ * every message. Above 64 KiB the frame goes through the stream instead, which sends it and calls back
+ * once the channel fired `bufferedamountlow` (simple-peer's `bufferedAmountLowThreshold`, 64 KiB);
+ * until then the connection is not writable. So at most 64 KiB and two frames wait in the channel.
  */
 export const createSimplePeerConnection: PeerConnectionFactory = (options) => {
   const { events } = options;
   let open = false;
-  let writable = true;
+  /** A frame went through simple-peer's stream and waits for the channel's buffer to drain. */
+  let stalled = false;
   let done = false;
   const peer = new SimplePeer({
     initiator: options.initiator,
     config: { iceServers: options.iceServers as RTCIceServer[] },
     channelConfig: { ordered: true },
     objectMode: true,
-    highWaterMark: SIMPLE_PEER_WRITE_HIGH_WATER_FRAMES,
     trickle: true,
     ...(options.wrtc ? { wrtc: options.wrtc as SimplePeer.Options['wrtc'] } : {}),
   } as SimplePeer.Options);
@@ -91,13 +101,14 @@ export const createSimplePeerConnection: PeerConnectionFactory = (options) => {
     open = true;
     events.open();
   });
-  peer.on('data', (frame: unknown) => {
-    if (!done) events.data(frame);
-  });
-  peer.on('drain', () => {
-    writable = true;
-    if (!done) events.writable();
-  });
+  // Receiving: a frame goes from the channel's message event straight to the transport, not through
+  // simple-peer's Readable stream, whose `push` schedules a `process.nextTick` per frame (in a browser
+  // bundle the polyfill's `setTimeout`: a task and a timer per message on the commit path). simple-peer
+  // calls `this._onChannelMessage(event)` from the channel's `onmessage` (9.11.1, pinned): overriding it
+  // on this instance is the one place its internals are used; its `data` event is not.
+  (peer as unknown as SimplePeerInternals)._onChannelMessage = (event) => {
+    if (!done) events.data(event.data);
+  };
   peer.on('close', () => finish('closed'));
   peer.on('error', (error: Error & { code?: string }) => finish(error.code ?? error.message));
   return {
@@ -105,7 +116,7 @@ export const createSimplePeerConnection: PeerConnectionFactory = (options) => {
       return open && !done;
     },
     get writable() {
-      return open && !done && writable;
+      return open && !done && !stalled;
     },
     signal(signal) {
       if (done) return;
@@ -119,7 +130,21 @@ export const createSimplePeerConnection: PeerConnectionFactory = (options) => {
     },
     send(frame) {
       if (done) return;
-      if (!peer.write(frame)) writable = false;
+      if (!stalled && peer.bufferSize <= SIMPLE_PEER_MAX_BUFFERED_BYTES) {
+        try {
+          peer.send(frame);
+        } catch (error) {
+          // The channel closed under us (InvalidStateError); simple-peer's own write would destroy too.
+          finish(`send failed: ${String(error)}`);
+          peer.destroy();
+        }
+        return;
+      }
+      stalled = true;
+      peer.write(frame, () => {
+        stalled = false;
+        if (!done) events.writable();
+      });
     },
     destroy() {
       done = true;

@@ -1,18 +1,19 @@
 import wrtc from '@roamhq/wrtc';
 import { runTransportTests } from '@webraft/core/testing';
-import { type RelayServer, startRelayServer } from '@webraft/server';
+import { type RelayProcess, startRelayProcess } from '@webraft/server/testing';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { BroadcastChannelSignaling, createNativePeerConnection, RelaySignaling } from '../src/index.js';
 import { webRtcPair } from '../src/testing.js';
 
-// simple-peer over @roamhq/wrtc in Node, signaled through a real relay (and, below, BroadcastChannel).
-let relay: RelayServer;
+// simple-peer over @roamhq/wrtc in Node, signaled through a real relay process (the CLI, as deployed),
+// and below through BroadcastChannel.
+let relay: RelayProcess;
 beforeAll(async () => {
-  relay = await startRelayServer({ port: 0 });
-});
+  relay = await startRelayProcess(['--port', '0']);
+}, 30_000);
 afterAll(async () => {
-  await relay?.close();
+  await relay?.stop();
 });
 
 let rooms = 0;
@@ -25,7 +26,7 @@ runTransportTests(
       garbage: [new Uint8Array([1, 2, 3])],
     }),
   { describe, it },
-  { title: 'WebRtcTransport conformance (Node, @roamhq/wrtc, relay signaling)', timeoutMs: 10_000 },
+  { title: 'WebRtcTransport conformance (Node, @roamhq/wrtc, relay process signaling)', timeoutMs: 10_000 },
 );
 
 runTransportTests(

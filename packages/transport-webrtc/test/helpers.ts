@@ -54,3 +54,27 @@ export function blockableIce(blocked: () => boolean): PeerConnectionFactory {
       },
     });
 }
+
+/**
+ * @roamhq/wrtc whose data channels report their `bufferedAmount` right after every `send`, the most
+ * each held: what a sender left waiting in the channel's buffer, the quantity backpressure bounds.
+ */
+export function bufferedAmountWrtc(): { wrtc: WebRtcImplementation; maxBuffered: () => number } {
+  let max = 0;
+  const watch = (channel: RTCDataChannel) => {
+    const send = channel.send.bind(channel) as (data: string) => void;
+    channel.send = (data: string) => {
+      send(data);
+      max = Math.max(max, channel.bufferedAmount);
+    };
+  };
+  const Base = wrtc.RTCPeerConnection as unknown as typeof RTCPeerConnection;
+  class WatchedPeerConnection extends Base {
+    override createDataChannel(label: string, init?: RTCDataChannelInit): RTCDataChannel {
+      const channel = super.createDataChannel(label, init);
+      watch(channel);
+      return channel;
+    }
+  }
+  return { wrtc: { ...wrtc, RTCPeerConnection: WatchedPeerConnection }, maxBuffered: () => max };
+}
