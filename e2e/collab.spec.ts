@@ -1,4 +1,19 @@
 import { type BrowserContext, expect, type Page, test } from '@playwright/test';
+import {
+  addCard,
+  boardOf,
+  clusterView,
+  expectBoards,
+  expectNoConsoleProblems,
+  expectNoFailure,
+  expectOneCluster,
+  nodeId,
+  open,
+  ownRole,
+  ready,
+  report,
+  uniqueBoard,
+} from './collab-helpers.js';
 
 /**
  * apps/collab in Chromium, driven through its UI like a user, on the real BroadcastChannel, IndexedDB,
@@ -8,95 +23,7 @@ import { type BrowserContext, expect, type Page, test } from '@playwright/test';
  * (playwright.config.ts, COLLAB_PORT).
  */
 
-/** As playwright.config.ts computes it. */
-const COLLAB_PORT = Number(process.env.COLLAB_PORT ?? Number(process.env.E2E_PORT ?? 5179) + 10);
-const COLLAB_URL = `http://127.0.0.1:${COLLAB_PORT}/`;
-
-/** A board (and so a cluster and IndexedDB namespace) of its own per test. */
-const uniqueBoard = (label: string) =>
-  `${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-
-/** Console errors and warnings, and uncaught errors, of every page of the test: there must be none. */
-let problems: string[] = [];
-test.beforeEach(() => {
-  problems = [];
-});
-test.afterEach(() => {
-  expect(problems).toEqual([]);
-});
-
-async function open(context: BrowserContext, board: string): Promise<Page> {
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
-  });
-  page.on('pageerror', (error) => problems.push(String(error)));
-  await page.goto(`${COLLAB_URL}?board=${board}`);
-  await ready(page);
-  return page;
-}
-const ready = (page: Page) => page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
-const nodeId = (page: Page) => page.locator('body').getAttribute('data-node-id');
-
-/** The board as a tab shows it: each list's title and its cards' texts, in order. */
-const boardOf = (page: Page) =>
-  page.locator('.list').evaluateAll((lists) =>
-    lists.map((list) => ({
-      title: (list.querySelector('.list-title') as HTMLInputElement).value,
-      cards: [...list.querySelectorAll<HTMLInputElement>('.card-text')].map((card) => card.value),
-    })),
-  );
-
-/** What every tab's inspector says of its own node: the leader it follows and how many voters. */
-const clusterView = (pages: Page[]) =>
-  Promise.all(
-    pages.map(async (page) => {
-      const own = page.locator('#inspector-body tr').first();
-      return {
-        leader: await own.locator('[data-column="leader"]').textContent(),
-        voters: (await own.locator('[data-column="voters"]').textContent())?.split(', ').length,
-      };
-    }),
-  );
-
-/** Waits until the tabs show one cluster of `voters` voters with one leader they all follow. */
-async function expectOneCluster(pages: Page[], voters: number) {
-  await expect
-    .poll(
-      async () => {
-        const views = await clusterView(pages);
-        return { leaders: new Set(views.map((v) => v.leader)).size, voters: views.map((v) => v.voters) };
-      },
-      { timeout: 20_000 },
-    )
-    .toEqual({ leaders: 1, voters: pages.map(() => voters) });
-  const leader = (await clusterView(pages))[0]!.leader;
-  expect(leader).not.toBe('—');
-}
-
-/** Every tab shows `expected` (lists and cards, in order). */
-async function expectBoards(pages: Page[], expected: { title: string; cards: string[] }[]) {
-  for (const page of pages) await expect.poll(() => boardOf(page), { timeout: 15_000 }).toEqual(expected);
-}
-
-async function addCard(page: Page, list: string, text: string) {
-  await page.getByRole('textbox', { name: `New card in ${list}` }).fill(text);
-  await page.getByRole('button', { name: `Add the card to ${list}` }).click();
-}
-
-/** The role of the tab's own node, from its inspector's first row. */
-const ownRole = (page: Page) => page.locator('#inspector-body tr').first().getAttribute('data-role');
-
-/** A measured duration, in the report and on the console. */
-function report(what: string, ms: number): void {
-  test.info().annotations.push({ type: what, description: `${ms} ms` });
-  console.log(`${what}: ${ms} ms`);
-}
-
-/** No edit failed in any tab. */
-async function expectNoFailure(pages: Page[]) {
-  for (const page of pages) await expect(page.getByRole('alert')).toBeHidden();
-}
+expectNoConsoleProblems();
 
 /**
  * Three tabs of a new board form one cluster, then each adds a card at the same time. Resolves once
@@ -242,18 +169,10 @@ test('an edit racing another tab’s edit of the same card fails visibly and cha
   // A starts typing; meanwhile B changes the card and commits.
   const inA = a.getByRole('textbox', { name: 'Card text' });
   await inA.fill('A’s version');
-  console.log(
-    'A active after fill',
-    await a.evaluate(() => [document.activeElement?.className, document.hasFocus()]),
-  );
   const inB = b.getByRole('textbox', { name: 'Card text' });
   await inB.fill('B’s version');
   await inB.press('Enter');
   await expect.poll(() => a.locator('.card-text').getAttribute('data-text')).toBe('B’s version');
-  console.log(
-    'A active after B',
-    await a.evaluate(() => [document.activeElement?.className, document.hasFocus()]),
-  );
   await expect(inA).toHaveValue('A’s version'); // the redraw kept what A was typing
   await expect(a.getByRole('alert')).toBeHidden();
 

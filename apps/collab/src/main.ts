@@ -1,12 +1,16 @@
 /**
- * The collaborative board: each tab of this browser showing the board is a Raft node
- * (packages/tab/README.md, Tab clusters); the board is one replicated JSON document
- * (packages/json-doc/README.md). `?board=<name>` picks another board (another cluster).
+ * The collaborative board: each tab showing the board is a Raft node (packages/tab/README.md, Tab
+ * clusters); the board is one replicated JSON document (packages/json-doc/README.md). `?board=<name>`
+ * picks another board of this browser, `?room=<room>` a board shared through the relay
+ * (board-location.ts).
  */
+import { WebSocketTransport } from '@webraft/transport-websocket';
 import type { BoardView } from './board.js';
+import { linkTo, parseLocation } from './board-location.js';
 import { drawBoard } from './board-view.js';
 import { Edits } from './edits.js';
 import { drawInspector } from './inspector.js';
+import { setUpSharing } from './sharing-view.js';
 import { startBoard } from './start-board.js';
 import { statusText } from './status-line.js';
 
@@ -17,8 +21,6 @@ const failureText = byId<HTMLSpanElement>('failure-text');
 const boardRoot = byId<HTMLDivElement>('board');
 const inspectorBody = byId<HTMLTableSectionElement>('inspector-body');
 
-const boardName = new URLSearchParams(location.search).get('board') ?? 'main';
-
 function showFailure(message: string): void {
   failureText.textContent = message;
   failure.hidden = false;
@@ -28,8 +30,31 @@ byId<HTMLButtonElement>('failure-dismiss').addEventListener('click', () => {
 });
 
 try {
-  status.textContent = 'Starting this tab’s node…';
-  const tab = await startBoard(boardName);
+  const page = new URL(window.location.href);
+  const where = parseLocation(page);
+  const showRelayState = setUpSharing(
+    {
+      text: byId('sharing-text'),
+      form: byId('room-form'),
+      roomInput: byId('room-name'),
+      newRoom: byId('room-new'),
+    },
+    where,
+    page,
+    showFailure,
+  );
+  status.textContent =
+    where.kind === 'room' && !where.found
+      ? `Joining room ${where.room}: waiting for a tab of the room to add this one…`
+      : 'Starting this tab’s node…';
+  const tab = await startBoard(where);
+  // The room exists now: a reload or a copied link of this page joins it, never founds it again.
+  if (where.kind === 'room' && where.found) history.replaceState(null, '', linkTo(where, page));
+  const ownTransport = tab.transports.get(tab.id);
+  if (ownTransport instanceof WebSocketTransport) {
+    showRelayState(ownTransport.state);
+    ownTransport.onStateChange(showRelayState);
+  }
   let pending = 0;
   const edits = new Edits(tab.doc, {
     pending: (count) => {

@@ -1,33 +1,59 @@
+import type { Transport } from '@webraft/core';
 import { createJsonDoc, type JsonDoc, JsonDocument } from '@webraft/json-doc';
 import { IndexedDbStorage } from '@webraft/storage-indexeddb';
 import { claimTabIdentity, startTabCluster, type TabCluster } from '@webraft/tab';
 import { BroadcastChannelTransport } from '@webraft/transport-broadcastchannel';
+import { WebSocketTransport } from '@webraft/transport-websocket';
 import { type Board, INITIAL_BOARD } from './board.js';
+import type { BoardLocation } from './board-location.js';
 
 /** This tab's part of the board's cluster: its nodes, and the board document on its own node. */
 export interface BoardTab {
   readonly id: string;
   readonly cluster: TabCluster;
   readonly doc: JsonDoc<Board>;
+  /** The transport of each node this tab runs, by node id (the inspector shows their state). */
+  readonly transports: ReadonlyMap<string, Transport>;
+}
+
+/** IndexedDB, identities and locks of one board, apart from every other board's. */
+export function namespaceOf(location: BoardLocation): string {
+  return location.kind === 'local'
+    ? `webraft-collab-${location.board}`
+    : `webraft-collab-room-${location.room}`;
 }
 
 /**
- * Claims this tab's identity and runs its node of the cluster of every tab of this browser showing
- * `board` (packages/tab/README.md, Tab clusters): BroadcastChannel between the tabs, IndexedDB for each
- * node's log. Each node (the tab's own, and any it adopted from closed tabs) has its own document.
+ * Claims this tab's identity and runs its node of the board's cluster (packages/tab/README.md, Tab
+ * clusters), each node's log in IndexedDB:
+ * - a board of this browser: BroadcastChannel between its tabs;
+ * - a room: the relay (WebSocket), which reaches the room's tabs in every browser and device. Only the
+ *   browser that created the room may bootstrap its cluster (`found`); every other one joins
+ *   (`bootstrap: false`) and is added by the room's leader once the relay tells it the tab is there.
+ *   A browser's own tabs still find each other's cluster through their Web Locks.
+ * Each node (the tab's own, and any it adopted from closed tabs) has its own document.
  */
-export async function startBoard(board: string): Promise<BoardTab> {
-  const namespace = `webraft-collab-${board}`;
+export async function startBoard(location: BoardLocation): Promise<BoardTab> {
+  const namespace = namespaceOf(location);
   const cluster = 'board';
   const hasData = (id: string) => IndexedDbStorage.hasData(id, { namespace });
   const identity = await claimTabIdentity({ cluster, namespace, hasData });
   const documents = new Map<string, JsonDocument<Board>>();
+  const transports = new Map<string, Transport>();
   const tab = await startTabCluster({
     cluster,
     namespace,
     identity,
     hasData,
-    transport: () => new BroadcastChannelTransport({ cluster: `${namespace}/${cluster}` }),
+    bootstrap: location.kind === 'local' || location.found,
+    transport: (id) => {
+      const transport =
+        location.kind === 'local'
+          ? new BroadcastChannelTransport({ cluster: `${namespace}/${cluster}` })
+          : new WebSocketTransport({ url: location.relay, room: location.room });
+      transports.set(id, transport);
+      return transport;
+    },
     storage: (held) => new IndexedDbStorage(held.id, { namespace, usage: held.usage }),
     stateMachine: (id) => {
       const document = new JsonDocument<Board>(INITIAL_BOARD);
@@ -36,5 +62,5 @@ export async function startBoard(board: string): Promise<BoardTab> {
     },
   });
   const document = documents.get(identity.id)!;
-  return { id: identity.id, cluster: tab, doc: createJsonDoc(tab.node, document) };
+  return { id: identity.id, cluster: tab, doc: createJsonDoc(tab.node, document), transports };
 }
