@@ -73,13 +73,12 @@ export async function expectOneCluster(pages: Page[], voters: number) {
     .poll(
       async () => {
         const views = await clusterView(pages);
-        return { leaders: new Set(views.map((v) => v.leader)).size, voters: views.map((v) => v.voters) };
+        const leaders = new Set(views.map((v) => v.leader));
+        return { leaders: leaders.has('—') ? 0 : leaders.size, voters: views.map((v) => v.voters) };
       },
       { timeout: 20_000 },
     )
     .toEqual({ leaders: 1, voters: pages.map(() => voters) });
-  const leader = (await clusterView(pages))[0]!.leader;
-  expect(leader).not.toBe('—');
 }
 
 /** Every tab shows `expected` (lists and cards, in order). */
@@ -104,4 +103,27 @@ export function report(what: string, ms: number): void {
 /** No edit failed in any tab. */
 export async function expectNoFailure(pages: Page[]) {
   for (const page of pages) await expect(page.getByRole('alert')).toBeHidden();
+}
+
+/** Presses Tab until the focus is on the control named `name` (at most 80 times). */
+export async function tabToControl(page: Page, name: string): Promise<void> {
+  for (let presses = 0; presses < 80; presses++) {
+    await page.keyboard.press('Tab');
+    if ((await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))) === name) return;
+  }
+  throw new Error(`Tab never reached ${name}`);
+}
+
+/** The id the inspector shows for `page`'s own node: the first 8 characters of its UUID. */
+export const shortIdOf = async (page: Page): Promise<string> => (await nodeId(page))!.slice(4, 12);
+
+/** The row of node `id` (a full id) in `page`'s inspector. */
+export const inspectorRow = (page: Page, id: string) => page.locator(`#inspector-body tr[data-node="${id}"]`);
+
+/** Which of `pages` runs the leader its own node follows, once they all follow one. */
+export async function leaderPage(pages: Page[]): Promise<Page> {
+  const roles = await Promise.all(pages.map(ownRole));
+  const leader = pages[roles.indexOf('leader')];
+  if (!leader) throw new Error(`no tab leads: ${roles.join(', ')}`);
+  return leader;
 }

@@ -9,7 +9,7 @@ import type { BoardView } from './board.js';
 import { linkTo, parseLocation } from './board-location.js';
 import { drawBoard } from './board-view.js';
 import { Edits } from './edits.js';
-import { drawInspector } from './inspector.js';
+import { startInspector } from './inspector-panel.js';
 import { setUpSharing } from './sharing-view.js';
 import { startBoard } from './start-board.js';
 import { statusText } from './status-line.js';
@@ -19,7 +19,6 @@ const status = byId<HTMLParagraphElement>('status');
 const failure = byId<HTMLDivElement>('failure');
 const failureText = byId<HTMLSpanElement>('failure-text');
 const boardRoot = byId<HTMLDivElement>('board');
-const inspectorBody = byId<HTMLTableSectionElement>('inspector-body');
 
 function showFailure(message: string): void {
   failureText.textContent = message;
@@ -50,10 +49,10 @@ try {
   const tab = await startBoard(where);
   // The room exists now: a reload or a copied link of this page joins it, never founds it again.
   if (where.kind === 'room' && where.found) history.replaceState(null, '', linkTo(where, page));
-  const ownTransport = tab.transports.get(tab.id);
-  if (ownTransport instanceof WebSocketTransport) {
-    showRelayState(ownTransport.state);
-    ownTransport.onStateChange(showRelayState);
+  const relay = tab.transports.get(tab.id)?.inner;
+  if (relay instanceof WebSocketTransport) {
+    showRelayState(relay.state);
+    relay.onStateChange(showRelayState);
   }
   let pending = 0;
   const edits = new Edits(tab.doc, {
@@ -63,20 +62,38 @@ try {
     },
     failed: showFailure,
   });
-  const refreshStatus = () => {
-    status.textContent = statusText(tab.cluster.node, pending);
-    status.dataset.leader = tab.cluster.node.leader ?? '';
-    drawInspector(inspectorBody, tab.cluster.nodes);
+  /** The inspector's "Close": this tab's nodes stop as if the tab closed (leaders hand off first). */
+  const closeTab = async () => {
+    clearInterval(timer);
+    inspector.close();
+    boardRoot.inert = true;
+    await tab.cluster.stop();
+    await tab.identity.release(); // as a closed tab's: another tab may adopt it
+    refreshStatus();
+    status.textContent += ' It was closed from the inspector: reload the page to start it again.';
+    document.body.dataset.closed = 'true';
+  };
+  const inspector = startInspector(
+    tab,
+    { body: byId('inspector-body'), tail: byId('log-tail') },
+    closeTab,
+    showFailure,
+  );
+  const refreshStatus = (publish = false) => {
+    status.textContent = statusText(tab.node, pending);
+    status.dataset.leader = tab.node.leader ?? '';
+    inspector.refresh(publish);
   };
   const redraw = () => drawBoard(boardRoot, tab.doc.optimisticValue as BoardView, edits);
   tab.doc.subscribeOptimistic(redraw);
-  tab.doc.subscribe(refreshStatus);
-  for (const event of ['state changed', 'leader', 'updated'] as const)
-    tab.cluster.node.listen(event, refreshStatus);
-  // Adopted nodes come and go, and commit indexes move on nodes without events here: a timer too.
-  setInterval(refreshStatus, 250);
+  tab.doc.subscribe(() => refreshStatus());
+  tab.node.listen('updated', () => refreshStatus());
+  for (const event of ['state changed', 'leader'] as const) tab.node.listen(event, () => refreshStatus(true));
+  // Adopted nodes come and go, and commit indexes move on nodes without events here: a timer too,
+  // which also keeps the other tabs' inspectors up to date.
+  const timer = setInterval(() => refreshStatus(true), 250);
   redraw();
-  refreshStatus();
+  refreshStatus(true);
   document.body.dataset.nodeId = tab.id;
   document.body.dataset.ready = 'true';
 } catch (error) {

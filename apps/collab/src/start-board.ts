@@ -1,19 +1,30 @@
-import type { Transport } from '@webraft/core';
+import type { RaftInterface } from '@webraft/core';
 import { createJsonDoc, type JsonDoc, JsonDocument } from '@webraft/json-doc';
 import { IndexedDbStorage } from '@webraft/storage-indexeddb';
-import { claimTabIdentity, startTabCluster, type TabCluster } from '@webraft/tab';
+import { claimTabIdentity, startTabCluster, type TabCluster, type TabIdentity } from '@webraft/tab';
 import { BroadcastChannelTransport } from '@webraft/transport-broadcastchannel';
 import { WebSocketTransport } from '@webraft/transport-websocket';
 import { type Board, INITIAL_BOARD } from './board.js';
 import type { BoardLocation } from './board-location.js';
+import { LogTail } from './log-tail.js';
+import { PageVisibility } from './page-visibility.js';
+import { PartitionableTransport } from './partition.js';
 
 /** This tab's part of the board's cluster: its nodes, and the board document on its own node. */
 export interface BoardTab {
   readonly id: string;
+  readonly identity: TabIdentity;
+  readonly namespace: string;
   readonly cluster: TabCluster;
+  /** This tab's own node (`cluster.node`, kept: the cluster has none once stopped). */
+  readonly node: RaftInterface;
   readonly doc: JsonDoc<Board>;
-  /** The transport of each node this tab runs, by node id (the inspector shows their state). */
-  readonly transports: ReadonlyMap<string, Transport>;
+  /** The transport of each node this tab runs, by node id: the inspector shows and partitions them. */
+  readonly transports: ReadonlyMap<string, PartitionableTransport>;
+  /** The latest patches each node applied, by node id. */
+  readonly tails: ReadonlyMap<string, LogTail>;
+  /** What the tab cluster hears of the page's visibility (the inspector's "Hide" acts on it). */
+  readonly visibility: PageVisibility;
 }
 
 /** IndexedDB, identities and locks of one board, apart from every other board's. */
@@ -39,28 +50,43 @@ export async function startBoard(location: BoardLocation): Promise<BoardTab> {
   const hasData = (id: string) => IndexedDbStorage.hasData(id, { namespace });
   const identity = await claimTabIdentity({ cluster, namespace, hasData });
   const documents = new Map<string, JsonDocument<Board>>();
-  const transports = new Map<string, Transport>();
+  const transports = new Map<string, PartitionableTransport>();
+  const tails = new Map<string, LogTail>();
+  const visibility = new PageVisibility(document);
   const tab = await startTabCluster({
     cluster,
     namespace,
     identity,
     hasData,
+    visibility,
     bootstrap: location.kind === 'local' || location.found,
     transport: (id) => {
-      const transport =
+      const transport = new PartitionableTransport(
         location.kind === 'local'
           ? new BroadcastChannelTransport({ cluster: `${namespace}/${cluster}` })
-          : new WebSocketTransport({ url: location.relay, room: location.room });
+          : new WebSocketTransport({ url: location.relay, room: location.room }),
+      );
       transports.set(id, transport);
       return transport;
     },
     storage: (held) => new IndexedDbStorage(held.id, { namespace, usage: held.usage }),
     stateMachine: (id) => {
-      const document = new JsonDocument<Board>(INITIAL_BOARD);
-      documents.set(id, document);
-      return document;
+      const board = new JsonDocument<Board>(INITIAL_BOARD);
+      documents.set(id, board);
+      tails.set(id, new LogTail(board));
+      return board;
     },
   });
-  const document = documents.get(identity.id)!;
-  return { id: identity.id, cluster: tab, doc: createJsonDoc(tab.node, document), transports };
+  const doc = createJsonDoc(tab.node, documents.get(identity.id)!);
+  return {
+    id: identity.id,
+    identity,
+    namespace,
+    cluster: tab,
+    node: tab.node,
+    doc,
+    transports,
+    tails,
+    visibility,
+  };
 }
