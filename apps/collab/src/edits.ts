@@ -17,8 +17,9 @@ export interface EditsListener {
 
 /**
  * Proposes the board's edits through this tab's node, shown at once (json-doc's optimistic view) and
- * rolled back if they fail. An edit refused because there is no leader right now is built again on the
- * current board and proposed again until EDIT_DEADLINE_MS; every other failure is told to the user.
+ * rolled back if they fail. An edit refused because there is no leader right now, or whose guards
+ * failed because another edit moved its list or card first, is built again on the current board and
+ * proposed again until EDIT_DEADLINE_MS; every other failure is told to the user.
  */
 export class Edits {
   private inFlight = 0;
@@ -47,15 +48,27 @@ export class Edits {
 
   private async proposeUntilDeadline(build: (board: BoardView) => JsonPatch | null): Promise<void> {
     const deadline = Date.now() + EDIT_DEADLINE_MS;
+    /** The last patch whose guards failed (as JSON), and how: built again the same, the conflict is real. */
+    let conflict = null as { json: string; error: PatchConflictError } | null;
     for (;;) {
       const patch = build(this.doc.optimisticValue as BoardView);
       if (!patch) return;
+      const json = JSON.stringify(patch);
+      if (json === conflict?.json) throw conflict.error;
       try {
         await this.doc.optimistic(patch, { timeoutMs: Math.max(1, deadline - Date.now()) });
         return;
       } catch (error) {
-        const retry = error instanceof ProposalRefusedError && RETRY_CODES.has(error.code);
-        if (!retry || Date.now() >= deadline) throw error;
+        if (Date.now() >= deadline) throw error;
+        if (error instanceof PatchConflictError) {
+          // Another edit moved things first. The failing patch was applied nowhere, and this node
+          // has applied that other edit by now: build the edit again on the board it made. Where
+          // the edit's subject moved, the new patch differs and is proposed; where the conflict is
+          // the user's own (a card's text changed meanwhile), it comes out the same and fails.
+          conflict = { json, error };
+          continue;
+        }
+        if (!(error instanceof ProposalRefusedError && RETRY_CODES.has(error.code))) throw error;
         // A turn for the new leader to be heard before proposing again.
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -1,4 +1,4 @@
-import { drawInspector, drawLogTail } from './inspector.js';
+import { drawInspector, drawLogTail, silentSeconds } from './inspector.js';
 import { type Command, InspectorChannel } from './inspector-channel.js';
 import { reportNode, type TabReport } from './node-report.js';
 import type { BoardTab } from './start-board.js';
@@ -45,14 +45,25 @@ export function startInspector(
         ),
     );
   };
-  const channel = new InspectorChannel(tab.namespace, tab.id, run, () => panel.refresh());
+  // Other tabs' reports are drawn on the next refresh (every 250 ms), not each as it comes: five tabs
+  // would otherwise redraw twenty times a second each, time their Raft timers need.
+  const channel = new InspectorChannel(tab.namespace, tab.id, run, () => undefined);
+  /** What was drawn last: a redraw that would show the same is skipped (most are, when idle). */
+  let drawn = '';
   const panel: InspectorPanel = {
     refresh(publish = false) {
       const self = report();
-      drawInspector(elements.body, { self, others: channel.others(), now: Date.now() }, (command) =>
-        channel.send(command),
-      );
-      drawLogTail(elements.tail, self.nodes[0]);
+      const now = Date.now();
+      const view = { self, others: channel.others(now), now };
+      const shown = JSON.stringify([
+        self,
+        view.others.map(({ report, at }) => [report, silentSeconds(now - at)]),
+      ]);
+      if (shown !== drawn) {
+        drawn = shown;
+        drawInspector(elements.body, view, (command) => channel.send(command));
+        drawLogTail(elements.tail, self.nodes[0]);
+      }
       if (publish) channel.publish(self);
     },
     close() {

@@ -71,6 +71,9 @@ export function drawInspector(
   ]);
 }
 
+/** A tab's silence as the inspector tells it: whole seconds, 0 while it reports as usual (4 times a second). */
+export const silentSeconds = (ms: number): number => (ms > 1500 ? Math.round(ms / 1000) : 0);
+
 function where(row: Row): string {
   if (row.here) return row.node.own ? 'this tab' : 'adopted here';
   return row.node.own ? 'another tab' : `adopted by ${shortId(row.tab.tab)}`;
@@ -81,7 +84,8 @@ function linkText(row: Row): string {
   const facts = [`${node.link}, ${node.present} present`];
   if (node.partitioned) facts.push('partitioned');
   if (tab.hidden) facts.push('hidden');
-  if (silentMs > 1500) facts.push(`tab silent ${Math.round(silentMs / 1000)} s`);
+  const silent = silentSeconds(silentMs);
+  if (silent > 0) facts.push(`tab silent ${silent} s`);
   return facts.join(' · ');
 }
 

@@ -80,8 +80,11 @@ try {
     showFailure,
   );
   const refreshStatus = (publish = false) => {
-    status.textContent = statusText(tab.node, pending);
-    status.dataset.leader = tab.node.leader ?? '';
+    // Set only when it changed: a live region, and a redraw four times a second otherwise.
+    const text = statusText(tab.node, pending);
+    if (status.textContent !== text) status.textContent = text;
+    const leader = tab.node.leader ?? '';
+    if (status.dataset.leader !== leader) status.dataset.leader = leader;
     inspector.refresh(publish);
   };
   const redraw = () => drawBoard(boardRoot, tab.doc.optimisticValue as BoardView, edits);
