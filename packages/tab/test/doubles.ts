@@ -37,7 +37,34 @@ export class FakeLockManager implements LockManager {
 
   request<T>(name: string, callback: Grant): Promise<T>;
   request<T>(name: string, options: LockOptions, callback: Grant): Promise<T>;
-  async request<T>(name: string, a: LockOptions | Grant, b?: Grant): Promise<T> {
+  request<T>(name: string, a: LockOptions | Grant, b?: Grant): Promise<T> {
+    return this.#request(null, name, a, b);
+  }
+
+  /**
+   * This lock manager as one tab uses it: `crash()` frees every lock the tab holds, as the browser does
+   * for a crashed tab, whatever the tab's callbacks were still waiting for.
+   */
+  tabView(): { locks: LockManager; crash(): void } {
+    const holds = new Set<() => void>();
+    const locks = {
+      request: (name: string, a: LockOptions | Grant, b?: Grant) => this.#request(holds, name, a, b),
+      query: () => this.query(),
+    } as LockManager;
+    return {
+      locks,
+      crash: () => {
+        for (const free of [...holds]) free();
+      },
+    };
+  }
+
+  async #request<T>(
+    holds: Set<() => void> | null,
+    name: string,
+    a: LockOptions | Grant,
+    b?: Grant,
+  ): Promise<T> {
     const options = typeof a === 'function' ? {} : a;
     const callback = (typeof a === 'function' ? a : b)!;
     if (options.steal) throw new Error('FakeLockManager: steal is not modelled');
@@ -61,9 +88,15 @@ export class FakeLockManager implements LockManager {
     } else {
       this.#take(name, mode);
     }
+    let free!: () => void;
+    const freed = new Promise<void>((resolve) => {
+      free = resolve;
+    });
+    holds?.add(free);
     try {
-      return (await callback({ name, mode } as Lock)) as T;
+      return (await Promise.race([callback({ name, mode } as Lock), freed])) as T;
     } finally {
+      holds?.delete(free);
       const held = this.#held.get(name)!;
       if (--held.count === 0) this.#held.delete(name);
       this.#pump(name);

@@ -636,9 +636,11 @@ export class RaftCore {
     // We may vote for m.from if we already did, or have not voted and follow no leader in this term,
     // or it is a pre-vote for a later term (thesis 9.6).
     const canVote =
-      this.vote === m.from ||
-      (this.vote === null && this.leader === null) ||
-      (m.preVote && m.term > this.term && (!this.hintedPreVote || this.yieldsPreVoteTo(m)));
+      m.preVote && this.hintedPreVote
+        ? m.term > this.term && this.yieldsPreVoteTo(m)
+        : this.vote === m.from ||
+          (this.vote === null && this.leader === null) ||
+          (m.preVote && m.term > this.term);
     // Paper 5.4.1: grant only if the candidate's log is at least as up to date as ours.
     const grant = canVote && this.log.isUpToDate(m.index, m.logTerm);
     this.send({
