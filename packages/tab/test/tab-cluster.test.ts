@@ -6,6 +6,7 @@ import {
   command,
   FAST,
   leaders,
+  type OpenTab,
   openFormed,
   until,
 } from './cluster-helpers.js';
@@ -222,6 +223,37 @@ describe('startTabCluster: failover on a crash (liveness locks)', () => {
     expect(next.term).toBe(term + 1);
     await next.propose(command());
     await Promise.all(tabs.filter((_, i) => i !== at).map(close));
+  });
+
+  it('a hidden tab that wins the election after a crash hands leadership to the visible tab', async () => {
+    const origin = new ClusterOrigin();
+    const views = [origin.locks.tabView(), origin.locks.tabView(), origin.locks.tabView()];
+    const tabs = await Promise.all(
+      views.map((view) => origin.open(undefined, { locks: view.locks, raftOptions: SLOW_ELECTIONS })),
+    );
+    const nodes = allNodes(tabs);
+    await until(
+      () => nodes.every((n) => n.members.voters.length === 3) && leaders(nodes).length === 1,
+      'a leader of 3',
+    );
+    const at = tabs.findIndex((t) => t.cluster.node.state === 'leader');
+    const old = tabs[at]!.cluster.node;
+    await old.propose(command());
+    await until(() => nodes.every((n) => n.lastApplied === old.lastApplied), 'equal logs');
+    // The follower with the lower id wins the hinted election (equal logs): hide that one.
+    const [hidden, visible] = tabs
+      .filter((_, i) => i !== at)
+      .sort((a, b) => (a.cluster.node.address < b.cluster.node.address ? -1 : 1)) as [OpenTab, OpenTab];
+    const hiddenLed = new Promise<void>((resolve) => hidden.cluster.node.listen('leader', resolve));
+    hidden.visibility.hide();
+    old.raftNode.crash();
+    views[at]!.crash();
+    await hiddenLed;
+    await until(() => visible.cluster.node.state === 'leader', 'the visible tab leads');
+    expect(hidden.cluster.node.state).toBe('follower');
+    expect(visible.cluster.node.term).toBe(hidden.cluster.node.term);
+    await hidden.cluster.node.propose(command());
+    await Promise.all([hidden, visible].map(close));
   });
 
   it('a leader in another browser holds no liveness lock here: its followers are never told it is gone', async () => {
