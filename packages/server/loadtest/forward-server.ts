@@ -4,15 +4,14 @@
  * No rooms, no auth, no validation, no re-encoding: the frame goes on as it arrived. Against the echo it
  * shows what forwarding costs by itself (on loopback, the kernel's work for a write to a socket other
  * than the one just read: the echo's answer carries the ACK of what it read, a forward cannot).
- * Clients name themselves as they do to the relay (`?node=`). Logs `{"event":"listening",...}` as the
- * relay's CLI does.
+ * Clients name themselves as they do to the relay (`?node=`).
  */
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { serveBaseline } from './baseline-server.js';
 
 const TO = '"to":"';
 const byNode = new Map<string, WebSocket>();
-const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-server.on('connection', (ws, req) => {
+serveBaseline((ws, req) => {
   const node = new URL(req.url ?? '/', 'ws://x').searchParams.get('node') ?? '';
   byNode.set(node, ws);
   ws.on('close', () => byNode.delete(node));
@@ -21,12 +20,4 @@ server.on('connection', (ws, req) => {
     const at = text.indexOf(TO) + TO.length;
     byNode.get(text.slice(at, text.indexOf('"', at)))?.send(data, { binary: isBinary });
   });
-});
-server.on('listening', () => {
-  const { port } = server.address() as { port: number };
-  console.log(JSON.stringify({ event: 'listening', url: `ws://127.0.0.1:${port}`, port }));
-});
-process.once('SIGTERM', () => {
-  for (const ws of server.clients) ws.terminate();
-  server.close(() => process.exit(0));
 });
