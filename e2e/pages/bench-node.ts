@@ -76,3 +76,65 @@ export async function proposeAsLeader(
   if (node.state !== 'leader') throw new Error('leadership changed during the run');
   return run;
 }
+
+/** A commit's message pattern without Raft: one frame to each peer, timed at the first answer and the last. */
+export interface FanOutLoop {
+  /** Call on each answer to round trip `n`. */
+  answer(n: number): void;
+  /** Resolves when every round trip has had all its answers. */
+  result: Promise<{ first: Run; all: Run }>;
+}
+
+/**
+ * Closed-loop round trips to `peers` peers: `send(n)` sends round trip `n`'s frame to each of them, and
+ * the next round trip starts at a round trip's first answer, as the next commit does (a majority of 3).
+ * `inflight` are outstanding; the `ops` after `warmup` are measured, at the first answer and at the last.
+ */
+export function fanOutLoop(
+  peers: number,
+  ops: number,
+  warmup: number,
+  inflight: number,
+  send: (n: number) => void,
+): FanOutLoop {
+  const total = ops + warmup;
+  const sentAt = new Float64Array(total);
+  const answers = new Uint8Array(total);
+  const first: number[] = [];
+  const all: number[] = [];
+  let next = 0;
+  let done = 0;
+  let firstStart = 0;
+  let firstEnd = 0;
+  let allStart = 0;
+  let resolve!: (value: { first: Run; all: Run }) => void;
+  const result = new Promise<{ first: Run; all: Run }>((r) => {
+    resolve = r;
+  });
+  const start = () => {
+    const n = next++;
+    sentAt[n] = performance.now();
+    send(n);
+  };
+  const answer = (n: number) => {
+    const t = performance.now();
+    const count = ++answers[n]!;
+    if (count === 1) {
+      if (n >= warmup) first.push(t - sentAt[n]!);
+      else if (n === warmup - 1) firstStart = t;
+      firstEnd = t;
+      if (next < total) start();
+    }
+    if (count === peers) {
+      if (n >= warmup) all.push(t - sentAt[n]!);
+      if (++done === warmup) allStart = t;
+      if (done === total)
+        resolve({
+          first: { latencies: first, seconds: (firstEnd - firstStart) / 1000 },
+          all: { latencies: all, seconds: (t - allStart) / 1000 },
+        });
+    }
+  };
+  for (let i = 0; i < Math.min(inflight, total); i++) start();
+  return { answer, result };
+}

@@ -1,5 +1,5 @@
 import type { WebRtcImplementation } from '@webraft/transport-webrtc';
-import type { Run } from '../bench-node.js';
+import { fanOutLoop, type Run } from '../bench-node.js';
 
 /**
  * The floor of the WebRTC benchmark, on the transport's own data channels: the browser's WebRTC
@@ -81,47 +81,14 @@ export function channelFloor(): ChannelFloor {
 
   function ping(ops: number, warmup: number, inflight: number, peers?: number) {
     const to = openChannels().slice(0, peers);
-    const total = ops + warmup;
-    const sentAt = new Float64Array(total);
-    const answers = new Uint8Array(total);
-    const first: number[] = [];
-    const all: number[] = [];
-    let next = 0;
-    let done = 0;
-    let firstStart = 0;
-    let firstEnd = 0;
-    let allStart = 0;
-    return new Promise<{ first: Run; all: Run; peers: number }>((resolve, reject) => {
-      if (to.length === 0) return reject(new Error('no open data channel'));
-      const send = () => {
-        const n = next++;
-        sentAt[n] = performance.now();
-        for (const channel of to) channel.send(`${PING}${JSON.stringify({ ...APPEND, n })}`);
-      };
-      onAnswer = (n) => {
-        const t = performance.now();
-        const count = ++answers[n]!;
-        if (count === 1) {
-          if (n >= warmup) first.push(t - sentAt[n]!);
-          else if (n === warmup - 1) firstStart = t;
-          firstEnd = t;
-          // The next round trip starts at the first answer, as the next commit does (a majority of 3).
-          if (next < total) send();
-        }
-        if (count === to.length) {
-          if (n >= warmup) all.push(t - sentAt[n]!);
-          if (++done === warmup) allStart = t;
-          if (done === total) {
-            onAnswer = null;
-            resolve({
-              first: { latencies: first, seconds: (firstEnd - firstStart) / 1000 },
-              all: { latencies: all, seconds: (t - allStart) / 1000 },
-              peers: to.length,
-            });
-          }
-        }
-      };
-      for (let i = 0; i < Math.min(inflight, total); i++) send();
+    if (to.length === 0) return Promise.reject(new Error('no open data channel'));
+    const loop = fanOutLoop(to.length, ops, warmup, inflight, (n) => {
+      for (const channel of to) channel.send(`${PING}${JSON.stringify({ ...APPEND, n })}`);
+    });
+    onAnswer = loop.answer;
+    return loop.result.then(({ first, all }) => {
+      onAnswer = null;
+      return { first, all, peers: to.length };
     });
   }
 

@@ -12,7 +12,7 @@
  */
 import type { RaftInterface } from '@webraft/core';
 import { WebSocketTransport } from '@webraft/transport-websocket';
-import { BenchRaft, Counter, proposeAsLeader, type Run } from '../bench-node.js';
+import { BenchRaft, Counter, fanOutLoop, proposeAsLeader, type Run } from '../bench-node.js';
 
 const id = new URLSearchParams(location.search).get('id') ?? 'n1';
 const COMMAND = { op: 'inc' };
@@ -74,50 +74,17 @@ async function ping(
 ): Promise<{ first: Run; all: Run }> {
   const ws = await connect(url, room, node);
   sockets.push(ws);
-  const total = ops + warmup;
-  const sentAt = new Float64Array(total);
-  const answers = new Uint8Array(total);
-  const first: number[] = [];
-  const all: number[] = [];
-  let next = 0;
-  let done = 0;
-  let firstStart = 0;
-  let firstEnd = 0;
-  let allStart = 0;
-  return new Promise((resolve) => {
-    const send = () => {
-      const n = next++;
-      sentAt[n] = performance.now();
-      for (const peer of to)
-        ws.send(`{"k":"send","to":${JSON.stringify(peer)},"d":${JSON.stringify({ ...APPEND, n })}}`);
-    };
-    ws.onmessage = (event) => {
-      const frame = JSON.parse(event.data as string) as { k: string; d: { n: number } };
-      if (frame.k !== 'msg') return;
-      const n = frame.d.n;
-      const t = performance.now();
-      const count = ++answers[n]!;
-      if (count === 1) {
-        if (n >= warmup) first.push(t - sentAt[n]!);
-        else if (n === warmup - 1) firstStart = t;
-        firstEnd = t;
-        // The next round trip starts at the first answer, as the next commit does.
-        if (next < total) send();
-      }
-      if (count === to.length) {
-        if (n >= warmup) all.push(t - sentAt[n]!);
-        if (++done === warmup) allStart = t;
-        if (done === total) {
-          ws.onmessage = null;
-          resolve({
-            first: { latencies: first, seconds: (firstEnd - firstStart) / 1000 },
-            all: { latencies: all, seconds: (t - allStart) / 1000 },
-          });
-        }
-      }
-    };
-    for (let i = 0; i < Math.min(inflight, total); i++) send();
+  const loop = fanOutLoop(to.length, ops, warmup, inflight, (n) => {
+    for (const peer of to)
+      ws.send(`{"k":"send","to":${JSON.stringify(peer)},"d":${JSON.stringify({ ...APPEND, n })}}`);
   });
+  ws.onmessage = (event) => {
+    const frame = JSON.parse(event.data as string) as { k: string; d: { n: number } };
+    if (frame.k === 'msg') loop.answer(frame.d.n);
+  };
+  const result = await loop.result;
+  ws.onmessage = null;
+  return result;
 }
 
 function closeFloor(): void {

@@ -25,3 +25,10 @@ export {
   type RedisSubscriberLike,
 } from './redis/redis-leader-feed.js';
 export type { Callback, LeaderFeedEvents, LeaderFeedState, LeaderFeedStatus, LeaderRecord } from './types.js';
+export { IndexedDbTokenCounter, MemoryTokenCounter, type TokenCounter } from './web-locks/token-counter.js';
+export {
+  type LockBusyChange,
+  WebLocksLeaderFeed,
+  type WebLocksLeaderFeedOptions,
+  type WebLocksStartOptions,
+} from './web-locks/web-locks-leader-feed.js';

@@ -1,5 +1,5 @@
 /**
- * `pnpm --filter @webraft/server loadtest [--clients 1000] [--rooms 100] [--seconds 30] [--rate 10] [--mode all|echo|single|redis]`
+ * `pnpm --filter @webraft/server loadtest [--clients 1000] [--rooms 100] [--seconds 30] [--rate 10] [--mode all|echo|forward|single|redis]`
  *
  * Loopback only, bounded in count and time, stops by itself. Starts the relay as a child process (the
  * CLI), opens `clients` WebSocket connections spread over `rooms` rooms, and has each client send `rate`
@@ -8,7 +8,9 @@
  * redis-server (started here on a free loopback port), with each room's members split across both.
  * First, the baseline: the same clients and traffic against a raw `ws` echo server process
  * (loadtest/echo-server.ts), which sends each message back to its sender; what the relay adds is its
- * latency less the echo's, measured in the same run (target: at most 0.2 ms p50).
+ * latency less the echo's, measured in the same run (target: at most 0.2 ms p50). A second baseline,
+ * a raw `ws` forwarder (loadtest/forward-server.ts), writes each frame as it came to the connection
+ * its `to` names: what relaying costs before anything of the relay.
  *
  * Reports messages/s delivered, relay latency (send to receipt, both ends in this process, so one
  * clock), the server processes' peak RSS and CPU, errors (socket errors, unexpected closes, server drops)
@@ -40,11 +42,11 @@ const CLIENTS = Number(values.clients);
 const ROOMS = Number(values.rooms);
 const SECONDS = Number(values.seconds);
 const RATE = Number(values.rate);
-type Mode = 'echo' | 'single' | 'redis';
+type Mode = 'echo' | 'forward' | 'single' | 'redis';
 /** `both` is what `all` was called before the echo baseline. */
 const MODES: Mode[] =
   values.mode === 'all'
-    ? ['echo', 'single', 'redis']
+    ? ['echo', 'forward', 'single', 'redis']
     : values.mode === 'both'
       ? ['single', 'redis']
       : [values.mode as Mode];
@@ -59,8 +61,8 @@ for (const [name, v, max] of [
   if (!Number.isInteger(v) || v < 1 || v > max)
     throw new Error(`--${name} must be an integer from 1 to ${max}`);
 if (CLIENTS / ROOMS < 2) throw new Error('each room needs at least two clients');
-if (!MODES.every((m) => m === 'echo' || m === 'single' || m === 'redis'))
-  throw new Error('--mode must be all, echo, single or redis');
+if (!MODES.every((m) => m === 'echo' || m === 'forward' || m === 'single' || m === 'redis'))
+  throw new Error('--mode must be all, echo, forward, single or redis');
 
 /** Whatever happens, the run ends: connecting, the measured phase, draining and shutdown have a deadline. */
 const HARD_DEADLINE_MS = (SECONDS * MODES.length + 120) * 1000;
@@ -109,13 +111,18 @@ async function scrapeDrops(relay: RelayProcess): Promise<Record<string, number>>
 }
 
 const echoServer = fileURLToPath(new URL('./echo-server.ts', import.meta.url));
+const forwardServer = fileURLToPath(new URL('./forward-server.ts', import.meta.url));
 
 async function runMode(mode: Mode) {
   let redis: RedisProcess | null = null;
   const relays: RelayProcess[] = [];
-  const echo = mode === 'echo';
+  /** The raw baselines: no rooms, no welcome, frames delivered as the client sent them. */
+  const echo = mode === 'echo' || mode === 'forward';
   try {
-    if (echo) relays.push(await startListeningProcess(['--import', 'tsx', echoServer]));
+    if (echo)
+      relays.push(
+        await startListeningProcess(['--import', 'tsx', mode === 'echo' ? echoServer : forwardServer]),
+      );
     else if (mode === 'redis') {
       redis = await startRedis();
       for (const id of ['A', 'B'])
@@ -153,7 +160,7 @@ async function runMode(mode: Mode) {
                 peers?: string[];
                 id?: string;
               };
-              // The echo sends back the client's own `send` frame; the relay delivers a `msg`.
+              // The baselines deliver the client's own `send` frame; the relay delivers a `msg`.
               if (frame.k === (echo ? 'send' : 'msg')) {
                 const t = frame.d!.t;
                 received++;
@@ -166,7 +173,7 @@ async function runMode(mode: Mode) {
                 resolve();
               } else if (frame.k === 'joined') client.known.add(frame.id!);
             });
-            // The echo has no rooms and says no welcome: open is connected.
+            // The baselines have no rooms and say no welcome: open is connected.
             if (echo) ws.once('open', () => resolve());
             ws.on('error', (error) => {
               errors++;
@@ -297,14 +304,21 @@ for (const mode of MODES) {
   const r = await runMode(mode);
   results.push(r);
   const f = (x: number) => x.toFixed(2);
-  const server = mode === 'echo' ? 'raw ws echo' : `${r.relays} relay(s)`;
+  const server =
+    mode === 'echo' ? 'raw ws echo' : mode === 'forward' ? 'raw ws forward' : `${r.relays} relay(s)`;
   console.log(
     `  ${server}: ${r.messagesPerSecond} msg/s delivered; latency p50 ${f(r.latencyMs.p50)} ms, p99 ${f(r.latencyMs.p99)} ms, p99.9 ${f(r.latencyMs.p999)} ms, max ${f(r.latencyMs.max)} ms`,
   );
   console.log(
-    `  sent ${r.sent}, received ${r.received}, lost ${r.lost}, errors ${r.errors}; server RSS ${r.relayRssMB.join(' / ')} MB, server CPU ${r.relayCpuPercent.join(' / ')} %, load generator CPU ${r.generatorCpuPercent} %; connected in ${r.connectSeconds} s`,
+    `  sent ${r.sent}, received ${r.received}, lost ${r.lost}, errors ${r.errors}; server RSS ${r.relayRssMB.join(' / ')} MB, server CPU ${r.relayCpuPercent.join(' / ')} % (${r.relayCpuPercent.map((p) => ((p * 1e4) / Math.max(1, r.messagesPerSecond)).toFixed(1)).join(' / ')} us per message), load generator CPU ${r.generatorCpuPercent} %; connected in ${r.connectSeconds} s`,
   );
 }
+const ADDED_NOTE: Record<Mode, string> = {
+  echo: '',
+  forward: ' (no relay: the cost of writing to another connection than the one read)',
+  single: `; target <= ${ADDED_P50_TARGET_MS} ms p50`,
+  redis: ' (one relay is the target; with Redis a message may cross two relays)',
+};
 /** What each relay setup adds to the raw echo's latency, when both ran. */
 const baseline = results.find((r) => r.mode === 'echo');
 const added = baseline
@@ -318,7 +332,7 @@ const added = baseline
   : [];
 for (const a of added)
   console.log(
-    `relay (${a.mode}) adds ${a.addedP50Ms.toFixed(3)} ms p50 (${a.addedP99Ms.toFixed(2)} ms p99) to the raw ws echo at ${CLIENTS} clients; target <= ${ADDED_P50_TARGET_MS} ms p50${a.mode === 'single' ? `: ${a.addedP50Ms <= ADDED_P50_TARGET_MS ? 'met' : 'NOT met'}` : ' (one relay; with Redis a message may cross two relays)'}`,
+    `${a.mode === 'forward' ? 'raw forwarding' : `relay (${a.mode})`} adds ${a.addedP50Ms.toFixed(3)} ms p50 (${a.addedP99Ms.toFixed(2)} ms p99) to the raw ws echo at ${CLIENTS} clients${ADDED_NOTE[a.mode]}${a.mode === 'single' ? (a.addedP50Ms <= ADDED_P50_TARGET_MS ? ': met' : ': NOT met') : ''}`,
   );
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
 mkdirSync(dir, { recursive: true });

@@ -31,6 +31,7 @@ export interface HandoffOptions {
 export class Handoff {
   readonly #options: HandoffOptions;
   readonly #visibleLocks = new Map<string, Promise<HeldLock | null>>();
+  readonly #unlisten = new Map<HostedNode, () => void>();
 
   constructor(options: HandoffOptions) {
     this.#options = options;
@@ -38,17 +39,32 @@ export class Handoff {
     options.lifecycle?.addEventListener('pagehide', this.#onPageHide);
   }
 
-  /** A node this tab now hosts: its visible lock is held while the page is visible. */
+  /**
+   * A node this tab now hosts: its visible lock is held while the page is visible. A node that wins an
+   * election while its page is hidden (the followers of a crashed leader elect whoever is first, see
+   * leader-watch.ts) hands off at once to a voter of a visible tab, if there is one.
+   */
   track(node: HostedNode): void {
     if (this.#visible()) this.#holdVisible(node.id);
+    this.#unlisten.set(
+      node,
+      node.raft.listen('leader', () => {
+        if (this.#options.visibility === null || this.#visible()) return;
+        void this.#visibleElsewhere().then((visible) => this.#handOff(visible, true));
+      }),
+    );
   }
 
   /** A node this tab no longer hosts. */
   untrack(node: HostedNode): void {
+    this.#unlisten.get(node)?.();
+    this.#unlisten.delete(node);
     this.#letGoVisible(node.id);
   }
 
   stop(): void {
+    for (const unlisten of this.#unlisten.values()) unlisten();
+    this.#unlisten.clear();
     this.#options.visibility?.removeEventListener('visibilitychange', this.#onVisibility);
     this.#options.lifecycle?.removeEventListener('pagehide', this.#onPageHide);
     for (const id of [...this.#visibleLocks.keys()]) this.#letGoVisible(id);
@@ -97,14 +113,17 @@ export class Handoff {
     return ids;
   }
 
-  /** Each hosting leader transfers to a present voter of another tab, a visible one first. */
-  #handOff(visible: Set<string> | null): void {
+  /**
+   * Each hosting leader transfers to a present voter of another tab, a visible one first;
+   * `onlyVisible`: to a visible one or not at all (else two hidden tabs would pass it back and forth).
+   */
+  #handOff(visible: Set<string> | null, onlyVisible = false): void {
     const nodes = this.#options.hosted();
     const here = new Set(nodes.map((node) => node.id));
     for (const node of nodes) {
       if (node.raft.state !== 'leader') continue;
       const candidates = node.raft.members.voters.filter((id) => !here.has(id) && node.present.has(id));
-      const target = candidates.find((id) => visible?.has(id)) ?? candidates[0];
+      const target = candidates.find((id) => visible?.has(id)) ?? (onlyVisible ? undefined : candidates[0]);
       if (target !== undefined) node.raft.transferLeadership(target).catch(() => undefined);
     }
   }

@@ -7,7 +7,8 @@ import {
 } from '@webraft/core';
 import type { ClusterRecord } from './cluster-record.js';
 import type { TabIdentity } from './identity.js';
-import { type HeldLock, tryHoldLock } from './lock.js';
+import { LeaderWatch } from './leader-watch.js';
+import { type HeldLock, holdLock, tryHoldLock } from './lock.js';
 import type { IdentityNames } from './names.js';
 
 /** How a node of the tab cluster is made: what the app injects (`startTabCluster` options). */
@@ -48,6 +49,8 @@ export class HostedNode {
   readonly present = new Set<string>();
   readonly #unsubscribe: (() => void)[] = [];
   #memberLock: HeldLock | null = null;
+  #livenessLock: HeldLock | null = null;
+  #leaderWatch: LeaderWatch | null = null;
 
   constructor(
     readonly identity: TabIdentity,
@@ -89,6 +92,15 @@ export class HostedNode {
   }
 
   /**
+   * Before the node starts (so before it can lead): holds its liveness lock, and watches the liveness
+   * lock of each leader it follows (leader-watch.ts). Let go once the node has stopped.
+   */
+  async watchLiveness(locks: LockManager, names: IdentityNames): Promise<void> {
+    this.#livenessLock ??= await holdLock(locks, names.livenessLock(this.id));
+    this.#leaderWatch ??= new LeaderWatch(this.raft, locks, names);
+  }
+
+  /**
    * Once started with a known cluster id: holds the member lock naming it, so that tabs forming now
    * see a live cluster of that id (member-locks.ts). Let go when the node stops.
    */
@@ -100,9 +112,13 @@ export class HostedNode {
 
   async stop(): Promise<void> {
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    this.#leaderWatch?.stop();
+    this.#leaderWatch = null;
     await this.raft.stop();
     await this.#memberLock?.release();
     this.#memberLock = null;
+    await this.#livenessLock?.release();
+    this.#livenessLock = null;
     if (this.adopted) await this.identity.release();
   }
 }

@@ -10,13 +10,25 @@ export interface HeldLock {
  * settles only on `release()`. Resolves with null when the lock is held elsewhere: nothing waits.
  */
 export function tryHoldLock(locks: LockManager, name: string): Promise<HeldLock | null> {
+  return holdExclusive(locks, name, true);
+}
+
+/**
+ * Takes the exclusive lock `name`, waiting for it (for a lock that others only hold for a moment),
+ * and holds it as `tryHoldLock` does.
+ */
+export function holdLock(locks: LockManager, name: string): Promise<HeldLock> {
+  return holdExclusive(locks, name, false) as Promise<HeldLock>;
+}
+
+function holdExclusive(locks: LockManager, name: string, ifAvailable: boolean): Promise<HeldLock | null> {
   let letGo!: () => void;
   const holding = new Promise<void>((resolve) => {
     letGo = resolve;
   });
   return new Promise((resolve, reject) => {
     let granted = false;
-    const request = locks.request(name, { mode: 'exclusive', ifAvailable: true }, (lock) => {
+    const request = locks.request(name, { mode: 'exclusive', ifAvailable }, (lock) => {
       if (lock === null) {
         resolve(null);
         return undefined;

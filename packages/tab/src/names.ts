@@ -23,6 +23,11 @@ export class IdentityNames {
   readonly memberLockPrefix: string;
   /** What the name of every visible lock starts with: held for a node while its tab is visible. */
   readonly visibleLockPrefix: string;
+  /**
+   * What the name of every liveness lock starts with: each node holds `<prefix><nodeId>` from before
+   * it starts until it stopped, and its followers wait on it (see `leader-watch.ts`).
+   */
+  readonly livenessLockPrefix: string;
 
   constructor(cluster: string, namespace?: string) {
     if (typeof cluster !== 'string' || cluster.length === 0) {
@@ -43,6 +48,7 @@ export class IdentityNames {
     this.formationLock = `${KEY_PREFIX}/${scope}/formation`;
     this.memberLockPrefix = `${KEY_PREFIX}/${scope}/member/`;
     this.visibleLockPrefix = `${KEY_PREFIX}/${scope}/visible/`;
+    this.livenessLockPrefix = `${KEY_PREFIX}/${scope}/alive/`;
   }
 
   /** The localStorage key of an id's record; also the name of the Web Lock that claims the id. */
@@ -53,6 +59,11 @@ export class IdentityNames {
   /** The member lock of node `id` of cluster `clusterId`. */
   memberLock(clusterId: string, id: string): string {
     return `${this.memberLockPrefix}${encodeURIComponent(clusterId)}/${encodeURIComponent(id)}`;
+  }
+
+  /** The liveness lock of node `id`. */
+  livenessLock(id: string): string {
+    return this.livenessLockPrefix + encodeURIComponent(id);
   }
 
   /** The cluster id a member lock names, or null when the name is not one of this cluster's member locks. */

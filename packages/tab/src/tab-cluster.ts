@@ -230,6 +230,7 @@ class RunningTabCluster implements TabCluster {
     this.#hosted.push(node);
     this.#growers.set(node, new Grower(node, this.#options.growIntervalMs ?? 1000));
     try {
+      await node.watchLiveness(this.#locks, this.#names);
       await node.raft.start();
       await node.holdMemberLock(this.#locks, this.#names);
       this.#handoff?.track(node);

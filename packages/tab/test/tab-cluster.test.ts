@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   allNodes,
   ClusterOrigin,
@@ -6,6 +6,7 @@ import {
   command,
   FAST,
   leaders,
+  type OpenTab,
   openFormed,
   until,
 } from './cluster-helpers.js';
@@ -188,6 +189,90 @@ const SLOW_ELECTIONS = {
   electionTimeoutMin: 300,
   electionTimeoutMax: 600,
 };
+
+describe('startTabCluster: failover on a crash (liveness locks)', () => {
+  it('a crashed leader tab: its liveness lock frees, the followers are told and elect at once', async () => {
+    const origin = new ClusterOrigin();
+    const views = [origin.locks.tabView(), origin.locks.tabView(), origin.locks.tabView()];
+    const tabs = await Promise.all(
+      views.map((view) => origin.open(undefined, { locks: view.locks, raftOptions: SLOW_ELECTIONS })),
+    );
+    const nodes = allNodes(tabs);
+    await until(
+      () => nodes.every((n) => n.members.voters.length === 3) && leaders(nodes).length === 1,
+      'a leader of 3',
+    );
+    const old = leaders(nodes)[0]!;
+    const term = old.term;
+    const at = tabs.findIndex((t) => t.cluster.node === old);
+    const followers = nodes.filter((n) => n !== old);
+    const hints = followers.map((node) => vi.spyOn(node, 'leaderGone'));
+    // A live leader is never reported gone.
+    await old.propose(command());
+    for (const hint of hints) expect(hint).not.toHaveBeenCalled();
+
+    // The crash: no handoff, no stop; the node halts and the browser frees the tab's locks.
+    old.raftNode.crash();
+    const crashedAt = Date.now();
+    views[at]!.crash();
+    await until(() => leaders(followers).length === 1, 'a new leader among the other two');
+    expect(Date.now() - crashedAt).toBeLessThan(SLOW_ELECTIONS.heartbeatTimeout);
+    for (const hint of hints) expect(hint).toHaveBeenCalledWith(old.address, term);
+    expect(hints.some((hint) => hint.mock.results.some((r) => r.value === true))).toBe(true);
+    const next = leaders(followers)[0]!;
+    expect(next.term).toBe(term + 1);
+    await next.propose(command());
+    await Promise.all(tabs.filter((_, i) => i !== at).map(close));
+  });
+
+  it('a hidden tab that wins the election after a crash hands leadership to the visible tab', async () => {
+    const origin = new ClusterOrigin();
+    const views = [origin.locks.tabView(), origin.locks.tabView(), origin.locks.tabView()];
+    const tabs = await Promise.all(
+      views.map((view) => origin.open(undefined, { locks: view.locks, raftOptions: SLOW_ELECTIONS })),
+    );
+    const nodes = allNodes(tabs);
+    await until(
+      () => nodes.every((n) => n.members.voters.length === 3) && leaders(nodes).length === 1,
+      'a leader of 3',
+    );
+    const at = tabs.findIndex((t) => t.cluster.node.state === 'leader');
+    const old = tabs[at]!.cluster.node;
+    await old.propose(command());
+    await until(() => nodes.every((n) => n.lastApplied === old.lastApplied), 'equal logs');
+    // The follower with the lower id wins the hinted election (equal logs): hide that one.
+    const [hidden, visible] = tabs
+      .filter((_, i) => i !== at)
+      .sort((a, b) => (a.cluster.node.address < b.cluster.node.address ? -1 : 1)) as [OpenTab, OpenTab];
+    const hiddenLed = new Promise<void>((resolve) => hidden.cluster.node.listen('leader', resolve));
+    hidden.visibility.hide();
+    old.raftNode.crash();
+    views[at]!.crash();
+    await hiddenLed;
+    await until(() => visible.cluster.node.state === 'leader', 'the visible tab leads');
+    expect(hidden.cluster.node.state).toBe('follower');
+    expect(visible.cluster.node.term).toBe(hidden.cluster.node.term);
+    await hidden.cluster.node.propose(command());
+    await Promise.all([hidden, visible].map(close));
+  });
+
+  it('a leader in another browser holds no liveness lock here: its followers are never told it is gone', async () => {
+    const origin = new ClusterOrigin();
+    const { tabs, nodes, leaderTab } = await openFormed(origin, 2, { raftOptions: SLOW_ELECTIONS });
+    // The leader tab's locks belong to another lock manager (another browser) from now on.
+    const follower = nodes.find((n) => n !== leaderTab.cluster.node)!;
+    const hint = vi.spyOn(follower, 'leaderGone');
+    const away = new ClusterOrigin();
+    away.network.transport = origin.network.transport.bind(origin.network);
+    const third = await away.open(undefined, { raftOptions: SLOW_ELECTIONS, bootstrap: false });
+    await until(() => third.cluster.node.members.voters.length === 3, "the other browser's tab added");
+    await leaderTab.cluster.node.transferLeadership(third.cluster.node.address);
+    await until(() => follower.leader === third.cluster.node.address, 'following the other browser');
+    await follower.propose(command());
+    expect(hint).not.toHaveBeenCalled();
+    await Promise.all([...tabs, third].map(close));
+  });
+});
 
 describe('startTabCluster: handoff to a visible tab', () => {
   it('a hidden leader hands off to the tab that is still visible, not to one hidden before', async () => {

@@ -363,6 +363,23 @@ export class RaftInterface implements MessageSink {
     return this.whenRunning((node) => node.transferLeadership(to));
   }
 
+  /**
+   * A liveness hint: the caller knows that `leader`, the leader of `term`, is gone for good (its
+   * process ended; `@webraft/tab` learns it from the Web Lock the leader's tab held). If this node
+   * follows `leader` in `term`, it forgets it and starts an election at once instead of after its
+   * election timeout. Returns whether the hint was acted on; a stale one (another term, another
+   * leader, this node leading, not started) is ignored. The vote and commit rules do not change, so a
+   * wrong hint costs an election, never safety (see the core README, Leader-gone hints).
+   * Throws `ConfigurationError` for an invalid address or term (and changes nothing).
+   */
+  leaderGone(leader: string, term: number): boolean {
+    const invalid = invalidAddress(leader);
+    if (invalid) throw new ConfigurationError(invalid.message);
+    if (!Number.isSafeInteger(term) || term < 0)
+      throw new ConfigurationError(`term must be a non-negative integer, got ${String(term)}`);
+    return this.node?.leaderGone(leader, term) ?? false;
+  }
+
   /** Linearizable read barrier (thesis 6.4). */
   read(opts?: { timeoutMs?: number }): Promise<{ index: number }> {
     return this.whenRunning((node) => node.read(opts));

@@ -156,6 +156,18 @@ export class RaftCore {
   leader: NodeId | null = null;
   /** Elections this node started (a pre-vote and the vote after it count once), for the seed's events. */
   electionsStarted = 0;
+  /** Vote requests (pre-votes included) this node granted: `leaderGone` campaigns only if it granted none. */
+  private votesGranted = 0;
+  /**
+   * Vote requests of voters refused only because this node still counted on a live leader (the
+   * check-quorum lease, thesis 6.2), by sender: `leaderGone` answers them again without the lease.
+   * Dropped when the term moves.
+   */
+  private readonly leaseRefused = new Map<NodeId, VoteMessage>();
+  /** This pre-vote started on `leaderGone`: it yields to a better candidate (see `yieldsPreVoteTo`). */
+  private hintedPreVote = false;
+  /** `leaderGone` with lease reads moved the election deadline to the lease's end (see there). */
+  private goneAtLeaseEnd = false;
 
   private now = 0;
   /** A follower or candidate starts an election at this time. */
@@ -234,8 +246,10 @@ export class RaftCore {
     if (this.role === 'leader') {
       this.tickLeader();
     } else if (this.now >= this.electionDeadline) {
+      const hinted = this.goneAtLeaseEnd;
       if (this.promotable()) this.campaign('timeout');
       else this.resetElectionDeadline();
+      this.hintedPreVote = hinted && this.role === 'precandidate';
     }
   }
 
@@ -322,6 +336,42 @@ export class RaftCore {
   /** Campaign now (used by tests and by a runtime that knows the leader is gone). */
   campaignNow(): void {
     if (this.role !== 'leader' && this.promotable()) this.campaign('timeout');
+  }
+
+  /**
+   * A liveness hint from outside the protocol: `leader`, which this node follows in `term`, is gone
+   * (its process ended; in a browser, the Web Lock its tab held was freed). Instead of waiting for
+   * the election timeout, the node forgets the leader and the check-quorum lease it gave it (thesis
+   * 6.2), answers again the vote requests it refused for that lease alone, and, if it granted none,
+   * starts a pre-vote at once (thesis 9.6). Nothing else changes: a vote is still granted at most once
+   * per term and only to an up-to-date log (paper 5.2, 5.4.1), so a wrong hint (the leader merely
+   * slow) costs an election, never a second leader in a term. Ignored (returns false) when this node
+   * leads, is in another term, or follows someone else (a stale hint: the leader of a later term may
+   * be a restart of the same id).
+   *
+   * With `readPolicy: 'lease'` the lease is the leader's licence to serve reads alone, so it is kept:
+   * the election then starts as soon as the lease ends, not at once.
+   */
+  leaderGone(leader: NodeId, term: number, now = this.now): boolean {
+    this.now = Math.max(this.now, now);
+    if (this.role === 'leader' || term !== this.term || this.leader !== leader) return false;
+    if (this.cfg.readPolicy === 'lease') {
+      const leaseEnd = Math.max(this.leaderContactAt, this.startedAt) + this.cfg.electionTimeout;
+      this.electionDeadline = Math.min(this.electionDeadline, Math.max(this.now, leaseEnd));
+      this.goneAtLeaseEnd = true;
+      return true;
+    }
+    this.leader = null;
+    this.leaderContactAt = Number.NEGATIVE_INFINITY;
+    const granted = this.votesGranted;
+    const refused = [...this.leaseRefused.values()];
+    this.leaseRefused.clear();
+    for (const m of refused) this.step(m, this.now);
+    // Granted one: that candidate is on its way; a campaign of ours would only split the vote.
+    if (this.votesGranted !== granted || this.role !== 'follower' || !this.promotable()) return true;
+    this.campaign('timeout');
+    this.hintedPreVote = (this.role as RaftRole) === 'precandidate';
+    return true;
   }
 
   /**
@@ -458,7 +508,10 @@ export class RaftCore {
         (this.role === 'leader' ||
           (this.cfg.readPolicy === 'lease' && this.now - this.startedAt < this.cfg.electionTimeout) ||
           (this.leader !== null && this.now - this.leaderContactAt < this.cfg.electionTimeout));
-      if (inLease && !m.transfer) return false;
+      if (inLease && !m.transfer) {
+        if (this.role !== 'leader' && this.membership.isVoter(m.from)) this.leaseRefused.set(m.from, m);
+        return false;
+      }
       // A pre-vote request does not change our term (thesis 9.6).
       if (m.preVote) return true;
     }
@@ -583,9 +636,11 @@ export class RaftCore {
     // We may vote for m.from if we already did, or have not voted and follow no leader in this term,
     // or it is a pre-vote for a later term (thesis 9.6).
     const canVote =
-      this.vote === m.from ||
-      (this.vote === null && this.leader === null) ||
-      (m.preVote && m.term > this.term);
+      m.preVote && this.hintedPreVote
+        ? m.term > this.term && this.yieldsPreVoteTo(m)
+        : this.vote === m.from ||
+          (this.vote === null && this.leader === null) ||
+          (m.preVote && m.term > this.term);
     // Paper 5.4.1: grant only if the candidate's log is at least as up to date as ours.
     const grant = canVote && this.log.isUpToDate(m.index, m.logTerm);
     this.send({
@@ -597,10 +652,28 @@ export class RaftCore {
       preVote: m.preVote,
       reject: !grant,
     });
+    if (grant) this.votesGranted++;
     if (grant && !m.preVote) {
       this.vote = m.from;
       this.resetElectionDeadline();
+    } else if (grant && this.hintedPreVote) {
+      // We yielded to a better candidate: leave the field to it instead of splitting the vote.
+      this.becomeFollower(this.term, null);
     }
+  }
+
+  /**
+   * The followers of a gone leader all get `leaderGone` at about the same moment and would each win
+   * the others' pre-votes, then split the real vote. So a pre-candidate of a hint grants a pre-vote
+   * only to a candidate with a newer log, or an equal log and a lower id: one of them wins. It only
+   * refuses pre-votes, which decide no term and no vote (liveness only, thesis 9.6).
+   */
+  private yieldsPreVoteTo(m: VoteMessage): boolean {
+    const lastTerm = this.log.lastTerm();
+    if (m.logTerm !== lastTerm) return m.logTerm > lastTerm;
+    const lastIndex = this.log.lastIndex();
+    if (m.index !== lastIndex) return m.index > lastIndex;
+    return m.from < this.id;
   }
 
   private handleVoteResponse(m: VoteResponseMessage): void {
@@ -629,8 +702,11 @@ export class RaftCore {
     if (term !== this.term) {
       this.term = term;
       this.vote = null;
+      this.leaseRefused.clear();
     }
     this.leaveLeadership();
+    this.hintedPreVote = false;
+    this.goneAtLeaseEnd = false;
     this.role = 'follower';
     this.leader = leader;
     if (leader !== null) this.leaderContactAt = this.now;
@@ -639,6 +715,8 @@ export class RaftCore {
 
   private becomePreCandidate(): void {
     this.leaveLeadership();
+    this.hintedPreVote = false;
+    this.goneAtLeaseEnd = false;
     this.role = 'precandidate';
     this.leader = null;
     this.tracker.resetVotes();
@@ -647,9 +725,11 @@ export class RaftCore {
 
   private becomeCandidate(): void {
     this.leaveLeadership();
+    this.hintedPreVote = false;
     this.role = 'candidate';
     this.term += 1;
     this.vote = this.id;
+    this.leaseRefused.clear();
     this.leader = null;
     this.tracker.resetVotes();
     this.resetCandidateDeadline();
@@ -743,6 +823,8 @@ export class RaftCore {
     if (this.role !== 'follower') this.becomeFollower(this.term, m.from);
     this.leader = m.from;
     this.leaderContactAt = this.now;
+    // The leader is alive after all (a hint may be wrong): its lease and our timeout start over.
+    this.goneAtLeaseEnd = false;
     this.extendElectionDeadline();
     if (m.type === 'append') this.handleAppend(m);
     else if (m.type === 'heartbeat') this.handleHeartbeat(m);

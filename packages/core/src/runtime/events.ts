@@ -12,6 +12,8 @@ export interface AppliedEntry {
  * Events, with the seed's names (listen with `raft.listen(type, handler)`):
  * - `join` / `leave` (address): a configuration entry added or removed a member, on every member.
  * - `leader`, `candidate`, `follower`, `state changed` (now, before): role changes.
+ * - `leader changed` (leader, term): the leader this node knows changed (null: none known now), or
+ *   the term did; e.g. to watch the leader's liveness and call `leaderGone` when it ends.
  * - `heartbeat timeout`: no leader was heard from in time; `start election` follows.
  * - `apply` (entry, index, cb): a committed command; call `cb()` once it is durably applied, `cb(err)` to retry.
  * - `updated` (index): a command was applied and every `apply` listener called back.
@@ -28,6 +30,7 @@ export interface RaftEvents {
   candidate: () => void;
   follower: () => void;
   'state changed': (state: RaftRole, previous: RaftRole) => void;
+  'leader changed': (leader: string | null, term: number) => void;
   'heartbeat timeout': () => void;
   'start election': () => void;
   apply: (entry: AppliedEntry, index: number, cb: (err?: unknown) => void) => void;

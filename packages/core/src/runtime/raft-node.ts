@@ -236,6 +236,17 @@ export class RaftNode {
     return this.reads.read(options);
   }
 
+  /**
+   * A liveness hint: `leader`, followed in `term`, is gone (see `RaftCore.leaderGone`). Returns
+   * whether the node acted on it.
+   */
+  leaderGone(leader: NodeId, term: number): boolean {
+    if (!this.ctx.running) return false;
+    const acted = this.ctx.core!.leaderGone(leader, term, this.opts.clock.now());
+    if (acted) this.afterInput();
+    return acted;
+  }
+
   /** Start an election now (tests and tools). */
   campaign(): void {
     if (!this.ctx.running) return;

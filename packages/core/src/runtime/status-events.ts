@@ -57,6 +57,8 @@ export class StatusEvents {
     const newElection = elections !== this.electionsReported;
     this.electionsReported = elections;
     if (now.leader !== prev.leader && now.leader !== null) this.onLeaderKnown();
+    if (now.leader !== prev.leader || now.term !== prev.term)
+      this.events.emit('leader changed', now.leader, now.term);
     if (newElection && prev.role === 'follower') this.events.emit('heartbeat timeout');
     if (newElection) this.events.emit('start election');
     if (prev.role === now.role) return;

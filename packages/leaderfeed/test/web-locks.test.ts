@@ -1,0 +1,124 @@
+import { ConfigurationError } from '@webraft/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type LeaderFeed, MemoryTokenCounter, WebLocksLeaderFeed } from '../src/index.js';
+import { gracefulFailover, nextLeader, recordLeaderships } from './feed-events.js';
+import { MemoryLockManager } from './memory-lock-manager.js';
+
+let nameSeq = 0;
+const running: LeaderFeed[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((f) => f.stop()));
+});
+
+async function startFeeds(n: number) {
+  const name = `leaderfeed-locks-${process.pid}-${++nameSeq}`;
+  const locks = new MemoryLockManager();
+  const counter = new MemoryTokenCounter();
+  const feeds = Array.from(
+    { length: n },
+    (_, i) => new WebLocksLeaderFeed({ id: `tab${i + 1}`, locks: locks.asLockManager(), counter }),
+  );
+  const leaderships = recordLeaderships(feeds);
+  running.push(...feeds);
+  await Promise.all(feeds.map((f) => f.start({ name })));
+  return { name, locks, counter, feeds, leaderships };
+}
+
+const listeners: BroadcastChannel[] = [];
+afterEach(() => {
+  for (const c of listeners.splice(0)) c.close();
+});
+
+/** Resolves once `count` heartbeats have crossed `channel` (an outside listener counts them). */
+function heartbeats(channel: string, count: number): Promise<void> {
+  const listener = new BroadcastChannel(channel);
+  listeners.push(listener);
+  let seen = 0;
+  return new Promise((resolve) => {
+    listener.onmessage = (event: MessageEvent) => {
+      if ((event.data as { type?: string }).type === 'heartbeat' && ++seen === count) resolve();
+    };
+  });
+}
+
+/** Resolves once `feed` has found the lock held by another `count` times. */
+function lockBusy(feed: LeaderFeed, count: number): Promise<void> {
+  let seen = 0;
+  return new Promise((resolve) => {
+    const off = feed.on('change', (change) => {
+      if ((change as { type?: string }).type === 'lock busy' && ++seen === count) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+describe('WebLocksLeaderFeed (Node 20, a lock manager in memory, real time)', () => {
+  it('three feeds elect exactly one leader, the lock holder, with the committed token', async () => {
+    const { name, locks, counter, feeds, leaderships } = await startFeeds(3);
+    const { feed, token } = await nextLeader(feeds);
+    // Ten heartbeats (a second at the default interval, over three election timeouts): still one.
+    await heartbeats(name, 10);
+    expect(leaderships).toEqual([{ id: feed.id, token }]);
+    expect(locks.isHeld(name)).toBe(true);
+    expect(await counter.read()).toBe(token);
+    for (const f of feeds) expect(f.leader).toEqual({ leaderId: feed.id, token });
+  });
+
+  it('the leader stopped releases the lock at once: a new leader with a larger token', async () => {
+    const { feeds } = await startFeeds(3);
+    const { first, second, rest, failoverMs } = await gracefulFailover(feeds);
+    expect(second.token).toBeGreaterThan(first.token);
+    expect(rest.filter((f) => f.isLeader)).toEqual([second.feed]);
+    // The resignation lets the others try the lock at once, well before an election timeout.
+    expect(failoverMs).toBeLessThan(300);
+  });
+
+  it('a lock held elsewhere keeps every feed a follower; freed, one of them leads', async () => {
+    const name = `leaderfeed-locks-${process.pid}-${++nameSeq}`;
+    const locks = new MemoryLockManager();
+    let free!: () => void;
+    const outside = locks.request(name, { ifAvailable: true }, () => new Promise<void>((r) => (free = r)));
+    const feeds = [1, 2].map(
+      (i) =>
+        new WebLocksLeaderFeed({
+          id: `tab${i}`,
+          locks: locks.asLockManager(),
+          counter: new MemoryTokenCounter(),
+        }),
+    );
+    running.push(...feeds);
+    await Promise.all(feeds.map((f) => f.start({ name })));
+    await Promise.all(feeds.map((f) => lockBusy(f, 2)));
+    expect(feeds.filter((f) => f.isLeader)).toEqual([]);
+    const next = nextLeader(feeds);
+    free();
+    await outside;
+    await next;
+    expect(feeds.filter((f) => f.isLeader).length).toBe(1);
+  });
+
+  it('elect(id) hands leadership to another feed, under a larger committed token', async () => {
+    const { feeds, counter } = await startFeeds(3);
+    const first = await nextLeader(feeds);
+    const target = feeds.find((f) => f !== first.feed)!;
+    const next = nextLeader([target]);
+    await first.feed.elect(target.id);
+    expect(first.feed.isLeader).toBe(false);
+    const second = await next;
+    expect(second.token).toBeGreaterThan(first.token);
+    expect(await counter.read()).toBe(second.token);
+    expect(target.isLeader).toBe(true);
+  });
+
+  it('refuses to start without Web Locks, or with a bad name, and stays stopped', async () => {
+    const feed = new WebLocksLeaderFeed({ counter: new MemoryTokenCounter() });
+    await expect(feed.start({ name: 'x' })).rejects.toBeInstanceOf(ConfigurationError);
+    expect(feed.status).toBe('stopped');
+    const withLocks = new WebLocksLeaderFeed({ locks: new MemoryLockManager().asLockManager() });
+    await expect(withLocks.start({ name: '' })).rejects.toBeInstanceOf(ConfigurationError);
+    expect(withLocks.status).toBe('stopped');
+  });
+});

@@ -1,0 +1,1 @@
+export { largerWriterWins, type Resolver, remoteWins, type Version } from './version.js';
