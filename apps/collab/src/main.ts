@@ -58,7 +58,7 @@ try {
   const edits = new Edits(tab.doc, {
     pending: (count) => {
       pending = count;
-      refreshStatus();
+      refreshSoon();
     },
     failed: showFailure,
   });
@@ -87,13 +87,31 @@ try {
     if (status.dataset.leader !== leader) status.dataset.leader = leader;
     inspector.refresh(publish);
   };
+  // The status line and the inspector follow the node's events at most once a frame, after them:
+  // drawn in the event, their report of every node (and the other tabs' redraw on it) would stand in
+  // the way of the node's next message, between an entry applied and the commit index sent on.
+  let refreshQueued = false;
+  let publishQueued = false;
+  const refreshSoon = (publish = false) => {
+    publishQueued ||= publish;
+    if (refreshQueued) return;
+    refreshQueued = true;
+    requestAnimationFrame(() => {
+      refreshQueued = false;
+      const publishNow = publishQueued;
+      publishQueued = false;
+      refreshStatus(publishNow);
+    });
+  };
+  // The board itself is drawn at once: it is what the user waits for.
   const redraw = () => drawBoard(boardRoot, tab.doc.optimisticValue as BoardView, edits);
   tab.doc.subscribeOptimistic(redraw);
-  tab.doc.subscribe(() => refreshStatus());
-  tab.node.listen('updated', () => refreshStatus());
-  for (const event of ['state changed', 'leader'] as const) tab.node.listen(event, () => refreshStatus(true));
+  tab.doc.subscribe(() => refreshSoon());
+  tab.node.listen('updated', () => refreshSoon());
+  for (const event of ['state changed', 'leader'] as const) tab.node.listen(event, () => refreshSoon(true));
   // Adopted nodes come and go, and commit indexes move on nodes without events here: a timer too,
-  // which also keeps the other tabs' inspectors up to date.
+  // which also keeps the other tabs' inspectors up to date (and draws a hidden tab, which has no
+  // animation frames).
   const timer = setInterval(() => refreshStatus(true), 250);
   redraw();
   refreshStatus(true);
