@@ -10,7 +10,8 @@
  * Raft logic). Prints a table and writes bench/results/<date>.json (and latest.json for a complete full run).
  * In Chromium (bench/browser/): a BroadcastChannel cluster of 3 tabs, a WebSocket cluster of 3 contexts
  * through the relay (and the relay's added latency over a raw `ws` echo, in Node), and the storage adapters
- * (`browser-storage-<adapter>`: batch appends, load of 100,000 entries or what fits, a 3-node cluster on the adapter).
+ * (`browser-storage-<adapter>`: batch appends, load of 100,000 entries or what fits, a 3-node cluster on the adapter),
+ * and apps/collab's edits (`browser-collab-edits`: an edit in one tab to every tab showing it, 3 and 5 tabs).
  * `storage-file`: @webraft/storage-file on disk, the same figures beside raw appends and fdatasync (bench/benchmarks/storage-file.ts).
  * `coordinator`: @webraft/coordinator's puts at ONE, QUORUM and ALL with replicationFactor 3 beside the raw
  * round trips they wait for, and placement decisions among 1,000 peers (bench/benchmarks/coordinator.ts).
@@ -45,6 +46,7 @@ import { parseArgs } from 'node:util';
 import { coordinatorCases } from './benchmarks/coordinator.js';
 import { storageFileCases } from './benchmarks/storage-file.js';
 import { browserBroadcastChannelCases } from './browser/broadcastchannel.js';
+import { browserCollabEditsCases } from './browser/collab-edits.js';
 import { browserStorageCases } from './browser/storage.js';
 import { browserWebRtcCases } from './browser/webrtc.js';
 import { browserWebSocketCases } from './browser/websocket.js';
@@ -168,6 +170,7 @@ function plan(): CaseSpec[] {
   cases.push(...browserWebSocketCases(quick));
   cases.push(...browserWebRtcCases(quick));
   cases.push(...browserStorageCases(quick));
+  cases.push(...browserCollabEditsCases(quick));
   cases.push(...storageFileCases(quick));
   cases.push(...coordinatorCases(quick));
   return cases;

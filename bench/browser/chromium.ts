@@ -41,11 +41,29 @@ async function waitForServer(url: string, server: ChildProcess, timeoutMs: numbe
   }
 }
 
-/** Starts the page server on `E2E_PORT` (default 5199) and Chromium. */
-export async function startBrowserBench(): Promise<BrowserBench> {
-  const port = Number(process.env.E2E_PORT ?? 5199);
+/** A Vite server of pages: the pnpm command that starts it, the port it listens on. */
+export interface PageServer {
+  command: string[];
+  port: number;
+}
+
+/** The e2e test pages (e2e/pages) on `E2E_PORT`, default 5199. */
+const E2E_PAGES: PageServer = {
+  command: ['--filter', '@webraft/e2e', 'serve'],
+  port: Number(process.env.E2E_PORT ?? 5199),
+};
+
+/** apps/collab as `pnpm demo` serves it (without a relay), 10 above the e2e pages' port. */
+export const COLLAB_APP: PageServer = {
+  command: ['--filter', '@webraft/collab', 'dev', '--port', String(E2E_PAGES.port + 10), '--strictPort'],
+  port: E2E_PAGES.port + 10,
+};
+
+/** Starts a page server (the e2e test pages unless told) and Chromium. */
+export async function startBrowserBench(pages: PageServer = E2E_PAGES): Promise<BrowserBench> {
+  const port = pages.port;
   const baseURL = `http://127.0.0.1:${port}`;
-  const server = spawn('pnpm', ['--filter', '@webraft/e2e', 'serve'], {
+  const server = spawn('pnpm', pages.command, {
     cwd: rootDir,
     env: { ...process.env, E2E_PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
