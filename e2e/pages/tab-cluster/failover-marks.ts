@@ -39,14 +39,14 @@ export class FailoverMarks {
     });
   }
 
-  /** How many requests wait for node `id`'s liveness lock (packages/tab/src/leader-watch.ts): its followers watching it. */
-  async watchers(id: string): Promise<number> {
-    const suffix = `/alive/${encodeURIComponent(id)}`;
-    const { pending = [] } = await navigator.locks.query();
-    return pending.filter((lock) => lock.name?.endsWith(suffix)).length;
-  }
-
   read(): { pagehideAt: number | null; leaderCommits: LeaderCommit[] } {
     return { pagehideAt: this.#pagehideAt, leaderCommits: [...this.#leaderCommits] };
   }
+}
+
+/** How many requests wait for node `id`'s liveness lock (packages/tab/src/leader-watch.ts): its followers watching it. */
+export async function livenessWatchers(id: string): Promise<number> {
+  const suffix = `/alive/${encodeURIComponent(id)}`;
+  const { pending = [] } = await navigator.locks.query();
+  return pending.filter((lock) => lock.name?.endsWith(suffix)).length;
 }

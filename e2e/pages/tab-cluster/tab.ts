@@ -10,7 +10,7 @@ import { IndexedDbStorage } from '@webraft/storage-indexeddb';
 import { claimTabIdentity, startTabCluster } from '@webraft/tab';
 import { BroadcastChannelTransport } from '@webraft/transport-broadcastchannel';
 import { Counter } from '../bench-node.js';
-import { FailoverMarks } from './failover-marks.js';
+import { FailoverMarks, livenessWatchers } from './failover-marks.js';
 
 const params = new URLSearchParams(location.search);
 const cluster = params.get('cluster') ?? 'e2e';
@@ -45,6 +45,9 @@ const tab = await startTabCluster({
   onRemoved: (node) => removed.push(node.address),
 });
 marks?.watch(tab.node);
+/** The terms in which this tab's own node led: across tabs, no term may appear twice (election safety). */
+const ledTerms: number[] = [];
+tab.node.listen('leader', () => ledTerms.push(tab.node.term));
 
 /** Refusals that say "not now" (a leadership transfer under way, no leader yet): nothing was applied. */
 const RETRY_CODES = new Set(['TRANSFERRING', 'NO_LEADER', 'NOT_LEADER']);
@@ -85,8 +88,9 @@ async function propose(): Promise<unknown> {
   propose,
   value: () => counters.get(identity.id)?.n,
   removed,
+  ledTerms: () => [...ledTerms],
   marks: () => marks?.read(),
-  watchers: (id: string) => marks?.watchers(id),
+  watchers: livenessWatchers,
   /** The `visibilitychange` path: headless Chromium never hides a page, so the page says it is hidden. */
   hide: () => {
     Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
