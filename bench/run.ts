@@ -12,6 +12,8 @@
  * through the relay (and the relay's added latency over a raw `ws` echo, in Node), and the storage adapters
  * (`browser-storage-<adapter>`: batch appends, load of 100,000 entries or what fits, a 3-node cluster on the adapter),
  * and apps/collab's edits (`browser-collab-edits`: an edit in one tab to every tab showing it, 3 and 5 tabs).
+ * `browser-tab-failover`: a tab cluster's failover when the leader tab closes or crashes, beside the npm
+ * package broadcast-channel's leader election in the same run (bench/browser/tab-failover.ts).
  * `storage-file`: @webraft/storage-file on disk, the same figures beside raw appends and fdatasync (bench/benchmarks/storage-file.ts).
  * `coordinator`: @webraft/coordinator's puts at ONE, QUORUM and ALL with replicationFactor 3 beside the raw
  * round trips they wait for, and placement decisions among 1,000 peers (bench/benchmarks/coordinator.ts).
@@ -48,6 +50,7 @@ import { storageFileCases } from './benchmarks/storage-file.js';
 import { browserBroadcastChannelCases } from './browser/broadcastchannel.js';
 import { browserCollabEditsCases } from './browser/collab-edits.js';
 import { browserStorageCases } from './browser/storage.js';
+import { browserTabFailoverCases } from './browser/tab-failover.js';
 import { browserWebRtcCases } from './browser/webrtc.js';
 import { browserWebSocketCases } from './browser/websocket.js';
 import { type CpuProfile, formatProfileSummary, summarizeProfile } from './lib/profile.js';
@@ -171,6 +174,7 @@ function plan(): CaseSpec[] {
   cases.push(...browserWebRtcCases(quick));
   cases.push(...browserStorageCases(quick));
   cases.push(...browserCollabEditsCases(quick));
+  cases.push(...browserTabFailoverCases(quick));
   cases.push(...storageFileCases(quick));
   cases.push(...coordinatorCases(quick));
   return cases;
@@ -564,12 +568,12 @@ for (const spec of cases) {
   const t0 = performance.now();
   process.stdout.write(`  ${spec.name.padEnd(18)}`);
   try {
-    let result = await runCase(spec, quick ? 120_000 : 300_000);
+    let result = await runCase(spec, spec.timeoutMs ?? (quick ? 120_000 : 300_000));
     if (repeat > 1 && (result.kind === 'commits' || result.kind === 'floor' || result.kind === 'reads')) {
       // Best of N (each in a fresh process): the least disturbed run on a shared machine.
       const runs = [result];
       for (let i = 1; i < repeat; i++)
-        runs.push((await runCase(spec, quick ? 120_000 : 300_000)) as ThroughputResult);
+        runs.push((await runCase(spec, spec.timeoutMs ?? (quick ? 120_000 : 300_000))) as ThroughputResult);
       result = runs.reduce((a, b) => (b.opsPerSec > a.opsPerSec ? b : a));
       result.runs = runs.map((r) => r.opsPerSec);
     }

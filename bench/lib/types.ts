@@ -37,6 +37,8 @@ export interface CaseSpec {
   samples?: number;
   /** Write a CPU profile of the measured phase to this path. */
   profile?: string;
+  /** How long the case may run (default 300 s, 120 s with --quick). */
+  timeoutMs?: number;
 }
 
 export interface ThroughputResult {

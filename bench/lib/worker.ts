@@ -46,6 +46,9 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       if (spec.name === 'browser-webrtc') {
         return (await import('../browser/webrtc.js')).runBrowserWebRtc(spec);
       }
+      if (spec.name === 'browser-tab-failover') {
+        return (await import('../browser/tab-failover.js')).runBrowserTabFailover(spec);
+      }
       if (spec.name === 'browser-websocket') {
         return (await import('../browser/websocket.js')).runBrowserWebSocket(spec);
       }

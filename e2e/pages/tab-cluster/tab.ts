@@ -2,12 +2,15 @@
  * A tab of a tab cluster (`?cluster=<name>`, optional `memberTimeout`, `heartbeatTimeout` in ms), on the
  * real BroadcastChannel, IndexedDB, localStorage and Web Locks: it claims its identity, starts its node
  * with `startTabCluster` over a counter of applied commands, and exposes what the spec asks about as `window.tc`.
+ * With `?marks=1` (the failover benchmark, bench/browser/tab-failover.ts) it also records when things
+ * happened (`tc.marks`, see failover-marks.ts).
  */
 import { ProposalRefusedError } from '@webraft/core';
 import { IndexedDbStorage } from '@webraft/storage-indexeddb';
 import { claimTabIdentity, startTabCluster } from '@webraft/tab';
 import { BroadcastChannelTransport } from '@webraft/transport-broadcastchannel';
 import { Counter } from '../bench-node.js';
+import { FailoverMarks, livenessWatchers } from './failover-marks.js';
 
 const params = new URLSearchParams(location.search);
 const cluster = params.get('cluster') ?? 'e2e';
@@ -17,6 +20,8 @@ const heartbeatTimeout = number('heartbeatTimeout');
 const hasData = (id: string) => IndexedDbStorage.hasData(id, { namespace });
 const counters = new Map<string, Counter>();
 const removed: string[] = [];
+// Before the cluster starts: its `pagehide` time is then taken before the handoff runs.
+const marks = params.get('marks') === '1' ? new FailoverMarks(cluster) : null;
 
 const identity = await claimTabIdentity({ cluster, namespace, hasData });
 const tab = await startTabCluster({
@@ -39,6 +44,10 @@ const tab = await startTabCluster({
   },
   onRemoved: (node) => removed.push(node.address),
 });
+marks?.watch(tab.node);
+/** The terms in which this tab's own node led: across tabs, no term may appear twice (election safety). */
+const ledTerms: number[] = [];
+tab.node.listen('leader', () => ledTerms.push(tab.node.term));
 
 /** Refusals that say "not now" (a leadership transfer under way, no leader yet): nothing was applied. */
 const RETRY_CODES = new Set(['TRANSFERRING', 'NO_LEADER', 'NOT_LEADER']);
@@ -79,6 +88,9 @@ async function propose(): Promise<unknown> {
   propose,
   value: () => counters.get(identity.id)?.n,
   removed,
+  ledTerms: () => [...ledTerms],
+  marks: () => marks?.read(),
+  watchers: livenessWatchers,
   /** The `visibilitychange` path: headless Chromium never hides a page, so the page says it is hidden. */
   hide: () => {
     Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
