@@ -172,6 +172,14 @@ export abstract class LeaderFeed<StartOptions = unknown> {
     this.events.emit('change', change);
   }
 
+  /**
+   * The backend learned that this feed's leadership is over (a Raft node that left the leader role):
+   * a leader steps down at once, with `heartbeat error` `SUPERSEDED`, instead of at its next heartbeat.
+   */
+  protected _leadershipEnded(): void {
+    if (this.currentState === 'leader') this.stepDown(new LeadershipLostError('SUPERSEDED', this.ownToken!));
+  }
+
   /** The subscription broke: a leader steps down (it cannot see a rival), and the error is reported. */
   protected _subscribeError(error: unknown): void {
     this.events.emit('subscribe error', error);
