@@ -305,6 +305,12 @@ export abstract class LeaderFeed<StartOptions = unknown> {
 
   private async heartbeat(): Promise<void> {
     if (this.currentState !== 'leader' || this.currentStatus !== 'started') return;
+    // A renewal starts within the lease, or not at all: a frozen tab's heartbeat timer may fire on
+    // thaw before its lease timer, and must not stretch a lease that already ran out.
+    if (!this.isLeader) {
+      this.checkLease();
+      return;
+    }
     // A fixed cadence, whatever the backend's latency; one heartbeat in flight at a time.
     this.heartbeatTimer.arm(this.timing.heartbeatIntervalMs);
     if (this.heartbeating) return;
