@@ -40,6 +40,9 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       if (spec.name.startsWith('browser-storage-')) {
         return (await import('../browser/storage.js')).runBrowserStorage(spec);
       }
+      if (spec.name === 'browser-leaderfeed') {
+        return (await import('../browser/leaderfeed.js')).runBrowserLeaderFeed(spec);
+      }
       if (spec.name === 'browser-webrtc') {
         return (await import('../browser/webrtc.js')).runBrowserWebRtc(spec);
       }

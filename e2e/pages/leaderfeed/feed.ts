@@ -9,7 +9,10 @@ import { BroadcastChannelLeaderFeed, type LeaderFeed, WebLocksLeaderFeed } from 
 interface Leadership {
   state: 'leader' | 'follower';
   token: number | undefined;
-  /** Wall-clock time (shared by every tab of the machine), so the spec can order tabs' events. */
+  /**
+   * Wall-clock time in ms (shared by every tab of the machine, so the spec can order tabs' events),
+   * with the sub-ms steps of `performance.now()` for the benchmark.
+   */
   at: number;
 }
 
@@ -38,7 +41,9 @@ const history: Leadership[] = [];
 const errors: string[] = [];
 let lockBusy = 0;
 let heartbeatsHeard = 0;
-feed.on('new state', (state, token) => history.push({ state, token, at: Date.now() }));
+let messagesHeard = 0;
+const wallNow = () => performance.timeOrigin + performance.now();
+feed.on('new state', (state, token) => history.push({ state, token, at: wallNow() }));
 feed.on('heartbeat error', (error) => errors.push((error as { code?: string }).code ?? String(error)));
 feed.on('change', (change) => {
   if ((change as { type?: string }).type === 'lock busy') lockBusy++;
@@ -47,6 +52,7 @@ feed.on('change', (change) => {
 // Both backends carry heartbeats on a BroadcastChannel of the feed's name: count them from outside.
 const listener = new BroadcastChannel(name);
 listener.onmessage = (event: MessageEvent) => {
+  messagesHeard++;
   if ((event.data as { type?: string }).type === 'heartbeat') heartbeatsHeard++;
 };
 
@@ -58,7 +64,8 @@ setInterval(() => {
 // A graceful close resigns, so the next leader need not wait out an election timeout.
 window.addEventListener('pagehide', () => void feed.stop());
 
-await feed.start(backend === 'weblocks' ? { name } : { channel: name });
+const start = () => feed.start(backend === 'weblocks' ? { name } : { channel: name });
+await start();
 
 const lastLedToken = () => history.findLast((h) => h.state === 'leader')?.token;
 
@@ -73,7 +80,17 @@ const lf = {
     errors,
     lockBusy,
     heartbeatsHeard,
+    messagesHeard,
   }),
+  /** A graceful stop (the benchmark's): when it began, on the wall clock. */
+  stop: async () => {
+    const at = wallNow();
+    await feed.stop();
+    return at;
+  },
+  start: async () => {
+    await start();
+  },
   /** A write under the last token this tab led with, as a job that missed its step-down would make. */
   staleWrite: () => window.fencedWrite!(lastLedToken()!, id),
 };
