@@ -45,7 +45,7 @@ async function leaderAfter(pages: Page[], after: number, timeoutMs = 10_000) {
       if (page.isClosed()) continue;
       const v = await view(page).catch(() => null);
       if (v?.isLeader && v.token! > after) {
-        const at = v.history.findLast((h) => h.state === 'leader' && h.token === v.token)!.at;
+        const at = v.history.filter((h) => h.state === 'leader' && h.token === v.token).at(-1)!.at;
         return { page, token: v.token!, at };
       }
     }
