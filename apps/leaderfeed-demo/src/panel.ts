@@ -10,6 +10,7 @@ export function mountPanel(
   options: { clockChannel: string; relayUrl: string | null },
 ) {
   const section = document.createElement('section');
+  section.dataset.backend = title;
   const heading = document.createElement('h2');
   heading.textContent = title;
   const facts = document.createElement('dl');
