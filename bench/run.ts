@@ -17,6 +17,8 @@
  * `storage-file`: @webraft/storage-file on disk, the same figures beside raw appends and fdatasync (bench/benchmarks/storage-file.ts).
  * `coordinator`: @webraft/coordinator's puts at ONE, QUORUM and ALL with replicationFactor 3 beside the raw
  * round trips they wait for, and placement decisions among 1,000 peers (bench/benchmarks/coordinator.ts).
+ * `browser-leaderfeed`: @webraft/leaderfeed's failover among 3 tabs (graceful and crashed leader, 20 trials each) and
+ * idle load, per tab backend (bench/browser/leaderfeed.ts).
  *
  * - `--quick`: fewer commits and trials, a smoke run (results go to <date>-quick.json).
  * - `--only`: case names or prefixes (`--list` shows them), e.g. `--only commits-3n-1` or `--only floor`.
@@ -49,6 +51,7 @@ import { coordinatorCases } from './benchmarks/coordinator.js';
 import { storageFileCases } from './benchmarks/storage-file.js';
 import { browserBroadcastChannelCases } from './browser/broadcastchannel.js';
 import { browserCollabEditsCases } from './browser/collab-edits.js';
+import { browserLeaderFeedCases } from './browser/leaderfeed.js';
 import { browserStorageCases } from './browser/storage.js';
 import { browserTabFailoverCases } from './browser/tab-failover.js';
 import { browserWebRtcCases } from './browser/webrtc.js';
@@ -177,6 +180,7 @@ function plan(): CaseSpec[] {
   cases.push(...browserTabFailoverCases(quick));
   cases.push(...storageFileCases(quick));
   cases.push(...coordinatorCases(quick));
+  cases.push(...browserLeaderFeedCases(quick));
   return cases;
 }
 

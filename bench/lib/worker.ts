@@ -43,6 +43,9 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       if (spec.name === 'browser-collab-edits') {
         return (await import('../browser/collab-edits.js')).runBrowserCollabEdits(spec);
       }
+      if (spec.name === 'browser-leaderfeed') {
+        return (await import('../browser/leaderfeed.js')).runBrowserLeaderFeed(spec);
+      }
       if (spec.name === 'browser-webrtc') {
         return (await import('../browser/webrtc.js')).runBrowserWebRtc(spec);
       }

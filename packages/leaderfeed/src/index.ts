@@ -18,6 +18,7 @@ export {
   type LeaderFeedTimingOptions,
   resolveTiming,
 } from './options.js';
+export { RaftLeaderFeed, type RaftLeaderFeedOptions } from './raft/raft-leader-feed.js';
 export {
   RedisLeaderFeed,
   type RedisLike,

@@ -172,6 +172,14 @@ export abstract class LeaderFeed<StartOptions = unknown> {
     this.events.emit('change', change);
   }
 
+  /**
+   * The backend learned that this feed's leadership is over (a Raft node that left the leader role):
+   * a leader steps down at once, with `heartbeat error` `SUPERSEDED`, instead of at its next heartbeat.
+   */
+  protected _leadershipEnded(): void {
+    if (this.currentState === 'leader') this.stepDown(new LeadershipLostError('SUPERSEDED', this.ownToken!));
+  }
+
   /** The subscription broke: a leader steps down (it cannot see a rival), and the error is reported. */
   protected _subscribeError(error: unknown): void {
     this.events.emit('subscribe error', error);
@@ -297,6 +305,12 @@ export abstract class LeaderFeed<StartOptions = unknown> {
 
   private async heartbeat(): Promise<void> {
     if (this.currentState !== 'leader' || this.currentStatus !== 'started') return;
+    // A renewal starts within the lease, or not at all: a frozen tab's heartbeat timer may fire on
+    // thaw before its lease timer, and must not stretch a lease that already ran out.
+    if (!this.isLeader) {
+      this.checkLease();
+      return;
+    }
     // A fixed cadence, whatever the backend's latency; one heartbeat in flight at a time.
     this.heartbeatTimer.arm(this.timing.heartbeatIntervalMs);
     if (this.heartbeating) return;

@@ -12,20 +12,26 @@ export class LeadershipChecker {
   /** Violations seen by the listeners (a listener must not throw into the feed): `check` reports them. */
   private readonly violations: string[] = [];
 
-  constructor(private readonly feeds: readonly LeaderFeed[]) {
-    for (const feed of feeds) {
-      feed.on('new state', (state, token) => {
-        if (state !== 'leader' || token === undefined) return;
-        this.leaderships++;
-        const owner = this.tokenOwner.get(token);
-        if (owner !== undefined)
-          this.violations.push(`token ${token} given to ${owner} and again to ${feed.id}`);
-        if (token <= this.lastToken)
-          this.violations.push(`token ${token} for ${feed.id} after token ${this.lastToken}`);
-        this.tokenOwner.set(token, feed.id);
-        this.lastToken = token;
-      });
-    }
+  private readonly feeds: LeaderFeed[] = [];
+
+  constructor(feeds: readonly LeaderFeed[]) {
+    for (const feed of feeds) this.watch(feed);
+  }
+
+  /** Checks `feed` too from now on (a feed made for a restarted process). */
+  watch(feed: LeaderFeed): void {
+    this.feeds.push(feed);
+    feed.on('new state', (state, token) => {
+      if (state !== 'leader' || token === undefined) return;
+      this.leaderships++;
+      const owner = this.tokenOwner.get(token);
+      if (owner !== undefined)
+        this.violations.push(`token ${token} given to ${owner} and again to ${feed.id}`);
+      if (token <= this.lastToken)
+        this.violations.push(`token ${token} for ${feed.id} after token ${this.lastToken}`);
+      this.tokenOwner.set(token, feed.id);
+      this.lastToken = token;
+    });
   }
 
   check(): void {
