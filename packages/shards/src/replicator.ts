@@ -140,7 +140,7 @@ export class ShardReplicator {
       if (bytes !== null) break;
     }
     if (bytes === null) return `no holder of ${task.shardId}:${task.name} answered with it`;
-    await this.blobs.put(target, task.name, bytes);
+    await this.blobs.put(target, task.name, bytes, 'replace');
     return null;
   }
 }
