@@ -3,7 +3,7 @@
  * the log to a `ShardRegistry`, and coordinators and replicators run on members through views that
  * follow the member across crashes and restarts. A failure names its seed and the replay command.
  */
-import { type RandomSource, seededRandom } from '@webraft/core';
+import { type Clock, type RandomSource, seededRandom } from '@webraft/core';
 import { RecordingStateMachine, Simulation, UNRELIABLE } from '@webraft/core/testing';
 import {
   type BlobStore,
@@ -197,15 +197,20 @@ export class RegistrySim {
     this.#attach(id);
   }
 
-  /** A replicator on member `id` (on the simulator's clock). */
+  /** A replicator on member `id` (its timers on the simulator's clock). */
   replicator(id: string, name: string, leaseMs = 400, blobs: BlobStore = this.blobs): ShardReplicator {
     const m = this.member(id);
-    return new ShardReplicator(m.client, m.view, blobs, {
-      id: name,
-      leaseMs,
-      idleMs: 50,
-      clock: this.sim.clock,
-    });
+    // Its timer clock's `now` counts from another origin (as performance.now() does beside the wall
+    // clock a client stamps entries with): a replicator that read time from it, not from its client,
+    // would never see a lease lapse or a backoff end.
+    const clock = this.sim.clock;
+    const timers: Clock = {
+      now: () => clock.now() - 1e9,
+      setTimer: (ms, callback) => clock.setTimer(ms, callback),
+      clearTimer: (handle) => clock.clearTimer(handle),
+      defer: (callback) => clock.defer(callback),
+    };
+    return new ShardReplicator(m.client, m.view, blobs, { id: name, leaseMs, idleMs: 50, clock: timers });
   }
 
   /** Runs the simulation until `promise` settles; returns its outcome. */
