@@ -40,6 +40,8 @@ export interface CoordinatorMember {
   port: number;
   raft: RaftInterface;
   registry: ShardRegistry;
+  /** Proposes registry changes through this member. */
+  client: RegistryClient;
   coordinator: ShardCoordinator;
   replicator: ShardReplicator | null;
   stop(): Promise<void>;
@@ -121,6 +123,7 @@ export async function startCoordinatorMember(options: CoordinatorMemberOptions):
     port,
     raft,
     registry,
+    client,
     coordinator,
     replicator,
     stop: async () => {
