@@ -19,6 +19,8 @@
  * round trips they wait for, and placement decisions among 1,000 peers (bench/benchmarks/coordinator.ts).
  * `browser-leaderfeed`: @webraft/leaderfeed's failover among 3 tabs (graceful and crashed leader, 20 trials each) and
  * idle load, per tab backend (bench/browser/leaderfeed.ts).
+ * `shards`: @webraft/shards-node's uploads of 4 KB and 1 MB through 3 coordinators and the replication queue's
+ * drain rate with 1 and 4 replicators, beside raw HTTP puts and copies (bench/benchmarks/shards.ts).
  *
  * - `--quick`: fewer commits and trials, a smoke run (results go to <date>-quick.json).
  * - `--only`: case names or prefixes (`--list` shows them), e.g. `--only commits-3n-1` or `--only floor`.
@@ -48,6 +50,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { coordinatorCases } from './benchmarks/coordinator.js';
+import { shardsCases } from './benchmarks/shards.js';
 import { storageFileCases } from './benchmarks/storage-file.js';
 import { browserBroadcastChannelCases } from './browser/broadcastchannel.js';
 import { browserCollabEditsCases } from './browser/collab-edits.js';
@@ -181,6 +184,7 @@ function plan(): CaseSpec[] {
   cases.push(...storageFileCases(quick));
   cases.push(...coordinatorCases(quick));
   cases.push(...browserLeaderFeedCases(quick));
+  cases.push(...shardsCases(quick));
   return cases;
 }
 
@@ -308,7 +312,10 @@ function runCase(spec: CaseSpec, timeoutMs: number): Promise<CaseResult> {
     // The browser cases start the relay server in Node: its source, like the pages (which Vite serves
     // from source), so that no stale dist/ is measured. @webraft/core still resolves as chosen above.
     if (
-      (spec.kind === 'browser' || spec.kind === 'storage-file' || spec.kind === 'coordinator') &&
+      (spec.kind === 'browser' ||
+        spec.kind === 'storage-file' ||
+        spec.kind === 'coordinator' ||
+        spec.kind === 'shards') &&
       values.core === 'build'
     )
       execArgv.push('--conditions=source');
@@ -372,7 +379,8 @@ function floorFigure(r: ThroughputResult, floor: ThroughputResult | undefined): 
 function rows(results: Map<string, CaseResult>): Row[] {
   const out: Row[] = [];
   for (const r of results.values()) {
-    if (r.kind === 'browser' || r.kind === 'storage-file' || r.kind === 'coordinator') out.push(...r.rows);
+    if (r.kind === 'browser' || r.kind === 'storage-file' || r.kind === 'coordinator' || r.kind === 'shards')
+      out.push(...r.rows);
     else if (r.kind === 'commits') {
       const floor = results.get(floorName(r)) as ThroughputResult | undefined;
       let target = '';
@@ -477,7 +485,7 @@ function printTable(table: Row[]): string {
 function details(results: Map<string, CaseResult>): string {
   const lines: string[] = [];
   for (const r of results.values()) {
-    if (r.kind === 'browser' || r.kind === 'storage-file' || r.kind === 'coordinator')
+    if (r.kind === 'browser' || r.kind === 'storage-file' || r.kind === 'coordinator' || r.kind === 'shards')
       lines.push(...r.details);
     else if (r.kind === 'commits' || r.kind === 'floor' || r.kind === 'reads') {
       const l = r.latency;

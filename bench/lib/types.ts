@@ -17,7 +17,8 @@ export interface CaseSpec {
     | 'transfer'
     | 'browser'
     | 'storage-file'
-    | 'coordinator';
+    | 'coordinator'
+    | 'shards';
   nodes: number;
   /** For `commits`, `reads` and `floor`: the MemoryNetwork delivery mode (default `batched`). */
   delivery?: Delivery;
@@ -187,7 +188,7 @@ export interface TableRow {
  */
 export interface BrowserResult {
   name: string;
-  kind: 'browser' | 'storage-file' | 'coordinator';
+  kind: 'browser' | 'storage-file' | 'coordinator' | 'shards';
   nodes: number;
   rows: TableRow[];
   details: string[];

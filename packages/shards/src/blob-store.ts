@@ -2,13 +2,20 @@ import { BlobStoreError } from './errors.js';
 import type { ServerRecord } from './registry-state.js';
 
 /**
- * How coordinators and replicators reach storage servers. `put` stores a file (replacing one of the
- * same name: a replication that is retried writes the same bytes again) or rejects with a
- * `BlobStoreError` (`FULL`, `READ_ONLY`, `UNAVAILABLE`); `get` resolves with the bytes, null when the
- * server has no such file, or rejects when the server cannot be asked.
+ * How a write treats a file of the same name on the server. `create` (uploads) refuses it with
+ * `EXISTS` unless it holds the same bytes: an upload that is not recorded in the end (another one of
+ * that name was) must not overwrite the recorded file. `replace` (replication) overwrites it: the
+ * registry says which bytes the name stands for, and a retried copy writes them again.
+ */
+export type PutMode = 'create' | 'replace';
+
+/**
+ * How coordinators and replicators reach storage servers. `put` stores a file or rejects with a
+ * `BlobStoreError` (`FULL`, `READ_ONLY`, `UNAVAILABLE`, `EXISTS`); `get` resolves with the bytes, null
+ * when the server has no such file, or rejects when the server cannot be asked.
  */
 export interface BlobStore {
-  put(server: ServerRecord, name: string, bytes: Uint8Array): Promise<void>;
+  put(server: ServerRecord, name: string, bytes: Uint8Array, mode: PutMode): Promise<void>;
   get(server: ServerRecord, name: string): Promise<Uint8Array | null>;
 }
 
@@ -40,10 +47,13 @@ export class MemoryBlobStore implements BlobStore {
     return this.#files.get(url) ?? new Map();
   }
 
-  async put(server: ServerRecord, name: string, bytes: Uint8Array): Promise<void> {
+  async put(server: ServerRecord, name: string, bytes: Uint8Array, mode: PutMode): Promise<void> {
     await this.delay();
     if (this.#down.has(server.url)) throw new BlobStoreError('UNAVAILABLE', server.url, 'server is down');
     const files = this.#files.get(server.url) ?? new Map<string, Uint8Array>();
+    const existing = files.get(name);
+    if (mode === 'create' && existing !== undefined && !sameBytes(existing, bytes))
+      throw new BlobStoreError('EXISTS', server.url, `another file named ${name} is there`);
     let used = 0;
     for (const [n, b] of files) if (n !== name) used += b.length;
     if (used + bytes.length > (this.#limits.get(server.url) ?? Number.POSITIVE_INFINITY))
@@ -58,4 +68,10 @@ export class MemoryBlobStore implements BlobStore {
     if (this.#down.has(server.url)) throw new BlobStoreError('UNAVAILABLE', server.url, 'server is down');
     return this.#files.get(server.url)?.get(name)?.slice() ?? null;
   }
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

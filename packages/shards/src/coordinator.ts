@@ -63,7 +63,7 @@ export class ShardCoordinator {
       const server = this.registry.state.server(id);
       if (!server) continue;
       try {
-        await this.blobs.put(server, name, bytes);
+        await this.blobs.put(server, name, bytes, 'create');
         return id;
       } catch (error) {
         if (!(error instanceof BlobStoreError)) throw error;

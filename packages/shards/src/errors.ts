@@ -75,9 +75,12 @@ export class FileNotFoundError extends RaftError {
 }
 
 /** Why a blob store refused or failed a write or a read. */
-export type BlobStoreErrorCode = 'FULL' | 'READ_ONLY' | 'UNAVAILABLE' | 'BAD_RESPONSE';
+export type BlobStoreErrorCode = 'FULL' | 'READ_ONLY' | 'UNAVAILABLE' | 'EXISTS' | 'BAD_RESPONSE';
 
-/** A storage server did not take or give a file: full, read-only, down, or an answer we cannot use. */
+/**
+ * A storage server did not take or give a file: full, read-only, down, holding another file of that
+ * name (a `create` write), or an answer we cannot use.
+ */
 export class BlobStoreError extends RaftError {
   override name = 'BlobStoreError';
   constructor(

@@ -1,4 +1,4 @@
-export { type BlobStore, MemoryBlobStore } from './blob-store.js';
+export { type BlobStore, MemoryBlobStore, type PutMode, sameBytes } from './blob-store.js';
 export {
   checkEntry,
   fileNameProblem,

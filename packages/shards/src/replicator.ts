@@ -11,10 +11,15 @@ export interface ShardReplicatorOptions {
   leaseMs?: number;
   /** The longest wait for a change before looking at the queue again (ms). Default 1 s. */
   idleMs?: number;
+  /**
+   * Its timers (the idle wait). Time itself is read from the client's clock, the one entries are
+   * stamped with: leases and backoffs are in that time, and a monotonic clock (performance.now())
+   * counts from another origin than the wall clock a client stamps with.
+   */
   clock?: Clock;
 }
 
-/** Tasks this replicator may claim now, by its clock: free and due, or with a lapsed lease. */
+/** Tasks a replicator may claim at `now` (log time): free and due, or with a lapsed lease. */
 export function claimableTasks(state: RegistryState, now: number, replicator: string): TaskRecord[] {
   return state.tasks.filter((t) =>
     t.holder === null ? t.notBefore <= now : t.leaseUntil <= now || t.holder === replicator,
@@ -101,7 +106,7 @@ export class ShardReplicator {
    * it tried one (copied it, failed it, or lost the claim to another replicator).
    */
   async runOnce(): Promise<boolean> {
-    const tasks = claimableTasks(this.registry.state, this.#clock.now(), this.id);
+    const tasks = claimableTasks(this.registry.state, this.client.clock.now(), this.id);
     if (tasks.length === 0) return false;
     const task = tasks[startOffset(this.id, tasks.length)]!;
     const claim = await this.client.propose({
@@ -140,7 +145,7 @@ export class ShardReplicator {
       if (bytes !== null) break;
     }
     if (bytes === null) return `no holder of ${task.shardId}:${task.name} answered with it`;
-    await this.blobs.put(target, task.name, bytes);
+    await this.blobs.put(target, task.name, bytes, 'replace');
     return null;
   }
 }
