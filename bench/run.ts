@@ -14,6 +14,8 @@
  * `storage-file`: @webraft/storage-file on disk, the same figures beside raw appends and fdatasync (bench/benchmarks/storage-file.ts).
  * `coordinator`: @webraft/coordinator's puts at ONE, QUORUM and ALL with replicationFactor 3 beside the raw
  * round trips they wait for, and placement decisions among 1,000 peers (bench/benchmarks/coordinator.ts).
+ * `replicator`: @webraft/replicator's keys/s and bytes per key between two replicas (memory-level and
+ * classic-level) and 5 replicas converging after 10,000 writes, beside raw copies (bench/benchmarks/replicator.ts).
  *
  * - `--quick`: fewer commits and trials, a smoke run (results go to <date>-quick.json).
  * - `--only`: case names or prefixes (`--list` shows them), e.g. `--only commits-3n-1` or `--only floor`.
@@ -43,6 +45,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { coordinatorCases } from './benchmarks/coordinator.js';
+import { replicatorCases } from './benchmarks/replicator.js';
 import { storageFileCases } from './benchmarks/storage-file.js';
 import { browserBroadcastChannelCases } from './browser/broadcastchannel.js';
 import { browserStorageCases } from './browser/storage.js';
@@ -170,6 +173,7 @@ function plan(): CaseSpec[] {
   cases.push(...browserStorageCases(quick));
   cases.push(...storageFileCases(quick));
   cases.push(...coordinatorCases(quick));
+  cases.push(...replicatorCases(quick));
   return cases;
 }
 
@@ -297,7 +301,10 @@ function runCase(spec: CaseSpec, timeoutMs: number): Promise<CaseResult> {
     // The browser cases start the relay server in Node: its source, like the pages (which Vite serves
     // from source), so that no stale dist/ is measured. @webraft/core still resolves as chosen above.
     if (
-      (spec.kind === 'browser' || spec.kind === 'storage-file' || spec.kind === 'coordinator') &&
+      (spec.kind === 'browser' ||
+        spec.kind === 'storage-file' ||
+        spec.kind === 'coordinator' ||
+        spec.kind === 'replicator') &&
       values.core === 'build'
     )
       execArgv.push('--conditions=source');
@@ -361,7 +368,13 @@ function floorFigure(r: ThroughputResult, floor: ThroughputResult | undefined): 
 function rows(results: Map<string, CaseResult>): Row[] {
   const out: Row[] = [];
   for (const r of results.values()) {
-    if (r.kind === 'browser' || r.kind === 'storage-file' || r.kind === 'coordinator') out.push(...r.rows);
+    if (
+      r.kind === 'browser' ||
+      r.kind === 'storage-file' ||
+      r.kind === 'coordinator' ||
+      r.kind === 'replicator'
+    )
+      out.push(...r.rows);
     else if (r.kind === 'commits') {
       const floor = results.get(floorName(r)) as ThroughputResult | undefined;
       let target = '';
@@ -466,7 +479,12 @@ function printTable(table: Row[]): string {
 function details(results: Map<string, CaseResult>): string {
   const lines: string[] = [];
   for (const r of results.values()) {
-    if (r.kind === 'browser' || r.kind === 'storage-file' || r.kind === 'coordinator')
+    if (
+      r.kind === 'browser' ||
+      r.kind === 'storage-file' ||
+      r.kind === 'coordinator' ||
+      r.kind === 'replicator'
+    )
       lines.push(...r.details);
     else if (r.kind === 'commits' || r.kind === 'floor' || r.kind === 'reads') {
       const l = r.latency;

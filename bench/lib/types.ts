@@ -17,7 +17,8 @@ export interface CaseSpec {
     | 'transfer'
     | 'browser'
     | 'storage-file'
-    | 'coordinator';
+    | 'coordinator'
+    | 'replicator';
   nodes: number;
   /** For `commits`, `reads` and `floor`: the MemoryNetwork delivery mode (default `batched`). */
   delivery?: Delivery;
@@ -180,12 +181,12 @@ export interface TableRow {
 
 /**
  * A case run in Chromium (bench/browser/), a storage adapter's on disk (bench/benchmarks/storage-file.ts)
- * or the coordinator's (bench/benchmarks/coordinator.ts): it formats its own rows and detail lines, and
+ * the coordinator's (bench/benchmarks/coordinator.ts) or the replicator's (bench/benchmarks/replicator.ts): it formats its own rows and detail lines, and
  * keeps its figures for the JSON report.
  */
 export interface BrowserResult {
   name: string;
-  kind: 'browser' | 'storage-file' | 'coordinator';
+  kind: 'browser' | 'storage-file' | 'coordinator' | 'replicator';
   nodes: number;
   rows: TableRow[];
   details: string[];

@@ -36,6 +36,8 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       return (await import('../benchmarks/storage-file.js')).runStorageFile(spec);
     case 'coordinator':
       return (await import('../benchmarks/coordinator.js')).runCoordinator(spec);
+    case 'replicator':
+      return (await import('../benchmarks/replicator.js')).runReplicator(spec);
     case 'browser':
       if (spec.name.startsWith('browser-storage-')) {
         return (await import('../browser/storage.js')).runBrowserStorage(spec);

@@ -48,7 +48,7 @@ export class Replica {
     const current = request.incarnation === this.store.incarnation;
     await this.store.recordAck(request.from, current ? request.since : 0);
     const since = current ? request.since : 0;
-    const page = await this.store.readPage(since, request.limit);
+    const page = await this.store.readPage(request.from, since, request.limit);
     return {
       type: 'replicator.records',
       from: this.id,

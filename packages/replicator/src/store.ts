@@ -14,6 +14,8 @@ type BatchOp = AbstractBatchOperation<Level, any, any>;
 export interface LogEntry extends Version {
   readonly key: string;
   readonly op: 'put' | 'del';
+  /** The peer this version was pulled from (none for a local write). */
+  readonly from?: string;
 }
 
 /** A write of the public API: a put (with a JSON value) or a delete. */
@@ -153,20 +155,29 @@ export class ReplicaStore {
   }
 
   /**
-   * Serves a pull: the log records after `since`, oldest first, at most `limit`, each with its value.
-   * `last` is the highest sequence number covered: the last record's on a full page, else our head.
+   * Serves a pull by `peer`: the log records after `since`, oldest first, scanning at most `limit`, each
+   * with its value. `last` is the highest sequence number covered: the last scanned on a full scan, else
+   * our head. Records `peer` wrote, or that we applied from `peer`, are left out: `peer` holds that
+   * version or a newer one (a replica's version of a key only grows), so sending it back is wasted.
    */
-  readPage(since: number, limit: number): Promise<{ records: WireRecord[]; last: number; more: boolean }> {
+  readPage(
+    peer: string,
+    since: number,
+    limit: number,
+  ): Promise<{ records: WireRecord[]; last: number; more: boolean }> {
     return this.exclusive(async () => {
       const records: WireRecord[] = [];
-      for await (const [k, e] of this.log.iterator({ gt: seqKey(since), limit })) {
-        const seq = Number(k);
-        if (e.op === 'put') records.push({ seq, ...e, value: await this.data.get(e.key) });
-        else records.push({ seq, ...e });
+      let scanned = 0;
+      let lastScanned = since;
+      for await (const [k, { from, ...e }] of this.log.iterator({ gt: seqKey(since), limit })) {
+        scanned++;
+        lastScanned = Number(k);
+        if (e.writer === peer || from === peer) continue;
+        if (e.op === 'put') records.push({ seq: lastScanned, ...e, value: await this.data.get(e.key) });
+        else records.push({ seq: lastScanned, ...e });
       }
-      const more = records.length === limit;
-      const last = more ? (records[records.length - 1] as WireRecord).seq : Math.max(since, this.#self.seq);
-      return { records, last, more };
+      const more = scanned === limit;
+      return { records, last: more ? lastScanned : Math.max(since, this.#self.seq), more };
     });
   }
 
@@ -196,6 +207,7 @@ export class ReplicaStore {
           writer: r.writer,
           timestamp: r.timestamp,
           op: r.op,
+          from: peer,
         };
         changes.delete(r.key);
         changes.set(r.key, { entry, value: r.value });
