@@ -189,12 +189,12 @@ async function convergeRun(writes: number): Promise<ConvergeRun> {
   for (const db of dbs) db.on('error', (e) => errors.push((e as { code?: string }).code ?? e.message));
   const start = now();
   const converged = new Promise<number>((resolve) => {
-    dbs.forEach((db, i) =>
+    for (const [i, db] of dbs.entries()) {
       db.on('sync', (r) => {
         applied[i] = (applied[i] ?? 0) + r.applied;
         if (applied.every((n) => n >= writes - each)) resolve(now());
-      }),
-    );
+      });
+    }
   });
   const pulls = dbs.flatMap((db) => ids.filter((id) => id !== db.id).map((id) => db.sync(id)));
   const end = await converged;
