@@ -167,6 +167,8 @@ async function pairRun(kind: StoreKind, keys: number): Promise<PairRun> {
 }
 
 interface ConvergeRun {
+  /** The codes of the exchange errors seen (pulls that timed out on a busy machine are retried). */
+  errors: string;
   ms: number;
   bytesPerKey: number;
   rawMs: number;
@@ -200,8 +202,6 @@ async function convergeRun(writes: number): Promise<ConvergeRun> {
   const end = await converged;
   const bytes = counter.chars;
   await Promise.all(pulls);
-  if (errors.length > 0)
-    console.error(`converge: ${errors.length} errors: ${[...new Set(errors)].join(', ')}`);
   for (const db of dbs) {
     let held = 0;
     for await (const _ of db.keys()) held++;

@@ -72,6 +72,8 @@ export class ReplicatedDb extends Emitter<ReplicatedEvents> {
   readonly #syncing = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
   readonly #unsubscribe: (() => void)[] = [];
+  readonly #failures = new Map<string, number>();
+  readonly #retries = new Map<string, ReturnType<typeof setTimeout>>();
   #recentWrites: number[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #hintTimer: ReturnType<typeof setTimeout> | undefined;
@@ -181,16 +183,36 @@ export class ReplicatedDb extends Emitter<ReplicatedEvents> {
         more = result.more;
       }
     } catch (error) {
-      if (!this.#closed) this.emit('error', error as Error);
+      if (this.#closed) return;
+      this.emit('error', error as Error);
+      this.#retryLater(peer);
       return;
     }
     if (this.#closed) return;
+    this.#failures.delete(peer);
     if (!this.#connected.has(peer)) {
       this.#connected.add(peer);
       this.emit('connect', peer);
     }
     if (applied > 0) this.#hint();
     this.emit('sync', { peer, applied, pages });
+  }
+
+  /**
+   * A failed pull (a lost answer, a peer busy past the timeout, a refused page) is tried again after
+   * minIntervalMs, doubled at each failure in a row up to maxIntervalMs, rather than at the next round.
+   */
+  #retryLater(peer: string): void {
+    const failures = (this.#failures.get(peer) ?? 0) + 1;
+    this.#failures.set(peer, failures);
+    if (this.#retries.has(peer)) return;
+    const min = this.#options.minIntervalMs ?? 50;
+    const delay = Math.min(this.#options.maxIntervalMs ?? 5000, min * 2 ** Math.min(failures - 1, 20));
+    const timer = setTimeout(() => {
+      this.#retries.delete(peer);
+      if (this.#active.has(peer) && !this.#closed) void this.sync(peer);
+    }, delay);
+    this.#retries.set(peer, timer);
   }
 
   /** The sync period follows write velocity (the seed): the more writes lately, the sooner. */
@@ -291,6 +313,7 @@ export class ReplicatedDb extends Emitter<ReplicatedEvents> {
     this.#closed = true;
     clearTimeout(this.#timer);
     clearTimeout(this.#hintTimer);
+    for (const timer of this.#retries.values()) clearTimeout(timer);
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     await this.ready.catch(() => undefined);
     await this.#link.close();

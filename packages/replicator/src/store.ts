@@ -45,6 +45,9 @@ interface Change {
   value: unknown;
 }
 
+/** The versions a store holds for some keys, with their log positions. */
+type Held = Map<string, { seq: number; entry: LogEntry }>;
+
 /**
  * The replicator's storage over an abstract-level database, after the seed's algorithm: the user's
  * values (`data`), a log with one record per key keyed by this replica's own sequence number (`log`),
@@ -109,11 +112,11 @@ export class ReplicaStore {
   }
 
   /** Commits the changes, each under a new sequence number, with `extra` operations, in one batch. */
-  async #commit(changes: Map<string, Change>, extra: BatchOp[]): Promise<void> {
+  async #commit(changes: Map<string, Change>, held: Held, extra: BatchOp[]): Promise<void> {
     let seq = this.#self.seq;
     const ops: BatchOp[] = [];
     for (const [key, { entry, value }] of changes) {
-      const previous = await this.index.get(key);
+      const previous = held.get(key)?.seq;
       if (previous !== undefined) ops.push({ type: 'del', sublevel: this.log, key: seqKey(previous) });
       seq += 1;
       ops.push({ type: 'put', sublevel: this.log, key: seqKey(seq), value: entry });
@@ -128,8 +131,24 @@ export class ReplicaStore {
   }
 
   /** The version `key` has in the batch being built, or in the store. */
-  async #current(changes: Map<string, Change>, key: string): Promise<Version | undefined> {
-    return changes.get(key)?.entry ?? (await this.entry(key))?.entry;
+  #current(changes: Map<string, Change>, held: Held, key: string): Version | undefined {
+    return changes.get(key)?.entry ?? held.get(key)?.entry;
+  }
+
+  /** The versions held for `keys`, read with two `getMany` (one native round trip each, not two per key). */
+  async #held(keys: readonly string[]): Promise<Held> {
+    const unique = [...new Set(keys)];
+    const seqs = await this.index.getMany(unique);
+    const present = unique.flatMap((key, i) =>
+      seqs[i] === undefined ? [] : [{ key, seq: seqs[i] as number }],
+    );
+    const entries = await this.log.getMany(present.map((p) => seqKey(p.seq)));
+    const held: Held = new Map();
+    present.forEach((p, i) => {
+      const entry = entries[i];
+      if (entry !== undefined) held.set(p.key, { seq: p.seq, entry });
+    });
+    return held;
   }
 
   /**
@@ -139,8 +158,9 @@ export class ReplicaStore {
   writeLocal(ops: readonly WriteOp[], writer: string, timestamp: number): Promise<void> {
     return this.exclusive(async () => {
       const changes = new Map<string, Change>();
+      const held = await this.#held(ops.map((op) => op.key));
       for (const op of ops) {
-        const clock = ((await this.#current(changes, op.key))?.clock ?? -1) + 1;
+        const clock = (this.#current(changes, held, op.key)?.clock ?? -1) + 1;
         if (clock > MAX_CLOCK)
           throw new ReplicatorError(
             'CLOCK_EXHAUSTED',
@@ -150,7 +170,7 @@ export class ReplicaStore {
         changes.delete(op.key); // re-inserted last: a key keeps the order of its latest write in the batch
         changes.set(op.key, { entry, value: op.type === 'put' ? op.value : undefined });
       }
-      await this.#commit(changes, []);
+      await this.#commit(changes, held, []);
     });
   }
 
@@ -166,16 +186,20 @@ export class ReplicaStore {
     limit: number,
   ): Promise<{ records: WireRecord[]; last: number; more: boolean }> {
     return this.exclusive(async () => {
-      const records: WireRecord[] = [];
+      const chosen: (LogEntry & { seq: number })[] = [];
       let scanned = 0;
       let lastScanned = since;
       for await (const [k, { from, ...e }] of this.log.iterator({ gt: seqKey(since), limit })) {
         scanned++;
         lastScanned = Number(k);
-        if (e.writer === peer || from === peer) continue;
-        if (e.op === 'put') records.push({ seq: lastScanned, ...e, value: await this.data.get(e.key) });
-        else records.push({ seq: lastScanned, ...e });
+        if (e.writer !== peer && from !== peer) chosen.push({ seq: lastScanned, ...e });
       }
+      const puts = chosen.filter((e) => e.op === 'put');
+      const values = await this.data.getMany(puts.map((e) => e.key));
+      const valueByKey = new Map(puts.map((e, i) => [e.key, values[i]]));
+      const records: WireRecord[] = chosen.map((e) =>
+        e.op === 'put' ? { ...e, value: valueByKey.get(e.key) } : e,
+      );
       const more = scanned === limit;
       return { records, last: more ? lastScanned : Math.max(since, this.#self.seq), more };
     });
@@ -198,8 +222,9 @@ export class ReplicaStore {
   ): Promise<number> {
     return this.exclusive(async () => {
       const changes = new Map<string, Change>();
+      const held = await this.#held(records.map((r) => r.key));
       for (const r of records) {
-        const local = await this.#current(changes, r.key);
+        const local = this.#current(changes, held, r.key);
         if (!remoteWins(r, local, resolver)) continue;
         const entry: LogEntry = {
           key: r.key,
@@ -212,7 +237,9 @@ export class ReplicaStore {
         changes.delete(r.key);
         changes.set(r.key, { entry, value: r.value });
       }
-      await this.#commit(changes, [{ type: 'put', sublevel: this.meta, key: `mark:${peer}`, value: mark }]);
+      await this.#commit(changes, held, [
+        { type: 'put', sublevel: this.meta, key: `mark:${peer}`, value: mark },
+      ]);
       return changes.size;
     });
   }

@@ -138,3 +138,23 @@ describe('replicate over a MemoryNetwork', () => {
     );
   });
 });
+
+describe('a failed pull', () => {
+  it('is tried again soon (backing off), not at the next round', async () => {
+    const { network, dbs } = cluster(['a', 'b'], {
+      minIntervalMs: 5,
+      maxIntervalMs: 60_000,
+      requestTimeoutMs: 50,
+    });
+    const [a, b] = dbs as [ReplicatedDb, ReplicatedDb];
+    await Promise.all([a.ready, b.ready]);
+    network.disconnect('a', 'b');
+    await a.put('x', 1); // its hint to b is lost
+    const timedOut = nextEvent(b, 'error', (e: { code: string }) => e.code === 'PEER_TIMEOUT');
+    await b.sync('a');
+    await timedOut;
+    network.heal();
+    // The next round is 60 s away: only the retry brings x over.
+    await whenSynced([b], async () => (await b.get('x')) === 1);
+  });
+});
