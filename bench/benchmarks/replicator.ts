@@ -222,6 +222,7 @@ async function convergeRun(writes: number): Promise<ConvergeRun> {
     bytesPerKey: round(bytes / writes, 1),
     rawMs: round(rawMs, 1),
     rawBytesPerKey: round(rawChars / writes, 1),
+    errors: [...new Set(errors)].join(', ') || 'none',
   };
 }
 
