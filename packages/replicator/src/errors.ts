@@ -1,5 +1,7 @@
+import { RaftError } from '@webraft/core';
+
 /**
- * Typed errors of the replicator. `code` is stable and machine-readable:
+ * Typed errors of the replicator (a `RaftError` of @webraft/core: `code` is stable and machine-readable):
  * - `INVALID_MESSAGE`: an exchange message had the wrong shape or hostile values (clocks or sequence
  *   numbers past `MAX_CLOCK`); it was dropped and nothing changed.
  * - `PEER_ID_MISMATCH`: a message named a sender other than the peer it came from (or claimed our own id).
@@ -9,13 +11,8 @@
  * - `PEER_TIMEOUT`: a peer did not answer a pull in time.
  * - `CLOSED`: the replicated database is closed.
  */
-export class ReplicatorError extends Error {
+export class ReplicatorError extends RaftError {
   override name = 'ReplicatorError';
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** A message from a peer was refused (see `ReplicatorError` codes); it changed nothing. */

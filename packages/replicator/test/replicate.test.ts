@@ -45,36 +45,32 @@ describe('replicate over a MemoryNetwork', () => {
     expect(await a.version('k')).toMatchObject({ clock: 1, writer: 'c' });
   });
 
-  it('resolves equal clocks with the default resolver (larger writer id) the same way on every replica', async () => {
-    const { network, dbs } = cluster(['a', 'b']);
+  /** a and b write `k` apart (both at clock 0), then heal; resolves once `winner`'s value is on both. */
+  async function concurrentWrites(winner: 'a' | 'b', options: Parameters<typeof memoryCluster>[1] = {}) {
+    const { network, dbs } = cluster(['a', 'b'], options);
     const [a, b] = dbs as [ReplicatedDb, ReplicatedDb];
     await Promise.all([a.ready, b.ready]);
     network.disconnect('a', 'b');
     await a.put('k', 'from a');
     await b.put('k', 'from b');
     network.heal();
-    await whenSynced(dbs, async () => (await a.get('k')) === 'from b');
-    await b.sync('a');
-    expect(await b.get('k')).toBe('from b');
+    const loser = winner === 'a' ? b : a;
+    await whenSynced(dbs, async () => (await loser.get('k')) === `from ${winner}`);
+    await (winner === 'a' ? a.sync('b') : b.sync('a')); // the winner hears the loser's version too
+    expect(await (winner === 'a' ? a : b).get('k')).toBe(`from ${winner}`);
+  }
+
+  it('resolves equal clocks with the default resolver (larger writer id) the same way on every replica', async () => {
+    await concurrentWrites('b');
   });
 
   it('lets a resolver pick among equal clocks (true accepts the remote version)', async () => {
     const calls: [Version, Version][] = [];
-    const { network, dbs } = cluster(['a', 'b'], {
-      resolver: (remote, local) => {
-        calls.push([remote, local]);
-        return remote.writer < local.writer; // the smaller id wins, on both sides
-      },
-    });
-    const [a, b] = dbs as [ReplicatedDb, ReplicatedDb];
-    await Promise.all([a.ready, b.ready]);
-    network.disconnect('a', 'b');
-    await a.put('k', 'from a');
-    await b.put('k', 'from b');
-    network.heal();
-    await whenSynced(dbs, async () => (await b.get('k')) === 'from a');
-    await a.sync('b');
-    expect(await a.get('k')).toBe('from a');
+    const resolver = (remote: Version, local: Version) => {
+      calls.push([remote, local]);
+      return remote.writer < local.writer; // the smaller id wins, on both sides
+    };
+    await concurrentWrites('a', { resolver });
     expect(
       calls.some(([r, l]) => r.writer === 'a' && l.writer === 'b' && r.clock === 0 && l.clock === 0),
     ).toBe(true);
