@@ -21,6 +21,8 @@
  * idle load, per tab backend (bench/browser/leaderfeed.ts).
  * `shards`: @webraft/shards-node's uploads of 4 KB and 1 MB through 3 coordinators and the replication queue's
  * drain rate with 1 and 4 replicators, beside raw HTTP puts and copies (bench/benchmarks/shards.ts).
+ * `replicator`: @webraft/replicator's keys/s and bytes per key between two replicas (memory-level and
+ * classic-level) and 5 replicas converging after 10,000 writes, beside raw copies (bench/benchmarks/replicator.ts).
  *
  * - `--quick`: fewer commits and trials, a smoke run (results go to <date>-quick.json).
  * - `--only`: case names or prefixes (`--list` shows them), e.g. `--only commits-3n-1` or `--only floor`.
@@ -50,6 +52,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { coordinatorCases } from './benchmarks/coordinator.js';
+import { replicatorCases } from './benchmarks/replicator.js';
 import { shardsCases } from './benchmarks/shards.js';
 import { storageFileCases } from './benchmarks/storage-file.js';
 import { browserBroadcastChannelCases } from './browser/broadcastchannel.js';
@@ -62,6 +65,7 @@ import { browserWebSocketCases } from './browser/websocket.js';
 import { type CpuProfile, formatProfileSummary, summarizeProfile } from './lib/profile.js';
 import { fmtInt, fmtMB, fmtMs, fmtUs } from './lib/stats.js';
 import type {
+  BrowserResult,
   CaseResult,
   CaseSpec,
   Delivery,
@@ -185,6 +189,7 @@ function plan(): CaseSpec[] {
   cases.push(...coordinatorCases(quick));
   cases.push(...browserLeaderFeedCases(quick));
   cases.push(...shardsCases(quick));
+  cases.push(...replicatorCases(quick));
   return cases;
 }
 
@@ -315,7 +320,8 @@ function runCase(spec: CaseSpec, timeoutMs: number): Promise<CaseResult> {
       (spec.kind === 'browser' ||
         spec.kind === 'storage-file' ||
         spec.kind === 'coordinator' ||
-        spec.kind === 'shards') &&
+        spec.kind === 'shards' ||
+        spec.kind === 'replicator') &&
       values.core === 'build'
     )
       execArgv.push('--conditions=source');
@@ -376,11 +382,23 @@ function floorFigure(r: ThroughputResult, floor: ThroughputResult | undefined): 
   return `${throughputFigure(floor, 'rt')}  (${Math.round((100 * r.opsPerSec) / floor.opsPerSec)}% of it)`;
 }
 
+/** The kinds of case whose worker formats its own rows and details (`BrowserResult`). */
+const OWN_ROWS_KINDS: ReadonlySet<CaseResult['kind']> = new Set([
+  'browser',
+  'storage-file',
+  'coordinator',
+  'shards',
+  'replicator',
+]);
+
+function formatsOwnRows(r: CaseResult): r is BrowserResult {
+  return OWN_ROWS_KINDS.has(r.kind);
+}
+
 function rows(results: Map<string, CaseResult>): Row[] {
   const out: Row[] = [];
   for (const r of results.values()) {
-    if (r.kind === 'browser' || r.kind === 'storage-file' || r.kind === 'coordinator' || r.kind === 'shards')
-      out.push(...r.rows);
+    if (formatsOwnRows(r)) out.push(...r.rows);
     else if (r.kind === 'commits') {
       const floor = results.get(floorName(r)) as ThroughputResult | undefined;
       let target = '';
@@ -485,8 +503,7 @@ function printTable(table: Row[]): string {
 function details(results: Map<string, CaseResult>): string {
   const lines: string[] = [];
   for (const r of results.values()) {
-    if (r.kind === 'browser' || r.kind === 'storage-file' || r.kind === 'coordinator' || r.kind === 'shards')
-      lines.push(...r.details);
+    if (formatsOwnRows(r)) lines.push(...r.details);
     else if (r.kind === 'commits' || r.kind === 'floor' || r.kind === 'reads') {
       const l = r.latency;
       const persists = r.persistsPerOp !== undefined ? `, ${r.persistsPerOp} leader writes/op` : '';

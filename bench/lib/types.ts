@@ -18,7 +18,8 @@ export interface CaseSpec {
     | 'browser'
     | 'storage-file'
     | 'coordinator'
-    | 'shards';
+    | 'shards'
+    | 'replicator';
   nodes: number;
   /** For `commits`, `reads` and `floor`: the MemoryNetwork delivery mode (default `batched`). */
   delivery?: Delivery;
@@ -183,12 +184,12 @@ export interface TableRow {
 
 /**
  * A case run in Chromium (bench/browser/), a storage adapter's on disk (bench/benchmarks/storage-file.ts)
- * or the coordinator's (bench/benchmarks/coordinator.ts): it formats its own rows and detail lines, and
+ * the coordinator's (bench/benchmarks/coordinator.ts) or the replicator's (bench/benchmarks/replicator.ts): it formats its own rows and detail lines, and
  * keeps its figures for the JSON report.
  */
 export interface BrowserResult {
   name: string;
-  kind: 'browser' | 'storage-file' | 'coordinator' | 'shards';
+  kind: 'browser' | 'storage-file' | 'coordinator' | 'shards' | 'replicator';
   nodes: number;
   rows: TableRow[];
   details: string[];

@@ -38,6 +38,8 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       return (await import('../benchmarks/coordinator.js')).runCoordinator(spec);
     case 'shards':
       return (await import('../benchmarks/shards.js')).runShards(spec);
+    case 'replicator':
+      return (await import('../benchmarks/replicator.js')).runReplicator(spec);
     case 'browser':
       if (spec.name.startsWith('browser-storage-')) {
         return (await import('../browser/storage.js')).runBrowserStorage(spec);
