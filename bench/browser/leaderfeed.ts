@@ -6,7 +6,9 @@
  * - crash: the leader tab's renderer killed (CDP `Page.crash`: no pagehide, no resignation), to the next
  *   tab leading; a fresh tab replaces it;
  * - idle load: the feed messages per second on the channel while one tab leads.
- * Beside them, the floor: the bound the crash target names (`electionTimeoutMaxMs` + one heartbeat).
+ * Beside them, the floors: a raw BroadcastChannel round trip between the tabs (graceful failover is one
+ * resignation message plus a short jitter and, for BroadcastChannel, a claim window), and the bound the
+ * crash target names (`electionTimeoutMaxMs` + one heartbeat).
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { fmtInt, fmtMs, median } from '../lib/stats.js';
@@ -26,7 +28,14 @@ interface FeedView {
   history: { state: string; token: number | undefined; at: number }[];
   messagesHeard: number;
 }
-type W = { lf: { view(): FeedView; stop(): Promise<number>; start(): Promise<void> } };
+type W = {
+  lf: {
+    view(): FeedView;
+    stop(): Promise<number>;
+    start(): Promise<void>;
+    pingFloor(n: number): Promise<number>;
+  };
+};
 
 const view = (page: Page) => page.evaluate(() => (globalThis as unknown as W).lf.view());
 
@@ -78,6 +87,9 @@ async function runBackend(context: BrowserContext, backend: Backend, trials: num
   await pages[0]!.waitForTimeout(3000);
   const messagesPerSec = (((await view(pages[0]!)).messagesHeard - before) * 1000) / (Date.now() - idleStart);
 
+  // The floor: a raw BroadcastChannel round trip between two of these tabs (median of 200).
+  const floorRttMs = await pages[0]!.evaluate(() => (globalThis as unknown as W).lf.pingFloor(200));
+
   const graceful: number[] = [];
   for (let t = 0; t < trials; t++) {
     // The tab leading now (a loaded machine can move leadership between trials: a lease run out).
@@ -106,7 +118,7 @@ async function runBackend(context: BrowserContext, backend: Backend, trials: num
     current = next;
   }
   for (const page of pages) await page.close();
-  return { messagesPerSec, graceful: trialsOf(graceful), crash: trialsOf(crash) };
+  return { messagesPerSec, floorRttMs, graceful: trialsOf(graceful), crash: trialsOf(crash) };
 }
 
 export function browserLeaderFeedCases(quick: boolean): CaseSpec[] {
@@ -128,7 +140,7 @@ export async function runBrowserLeaderFeed(spec: CaseSpec): Promise<BrowserResul
         {
           benchmark: `leaderfeed ${label[backend]} 3 tabs, graceful failover (${trials} trials)`,
           figure: `median ${fmtMs(f.graceful.medianMs)}, max ${fmtMs(f.graceful.maxMs)}`,
-          floor: `idle load ${fmtInt(f.messagesPerSec)} msg/s`,
+          floor: `raw channel round trip ${fmtMs(f.floorRttMs)}; idle load ${fmtInt(f.messagesPerSec)} msg/s`,
           target: `median <= ${TARGETS.gracefulMs} ms`,
           met: f.graceful.medianMs <= TARGETS.gracefulMs,
         },

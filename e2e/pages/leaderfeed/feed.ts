@@ -56,6 +56,32 @@ listener.onmessage = (event: MessageEvent) => {
   if ((event.data as { type?: string }).type === 'heartbeat') heartbeatsHeard++;
 };
 
+// The benchmark's floor: a raw round trip to the other tabs over a channel of its own (every tab echoes).
+const ping = new BroadcastChannel(`${name}:ping`);
+let pong: ((at: number) => void) | undefined;
+ping.onmessage = (event: MessageEvent) => {
+  const m = event.data as { type: string; from: string; at: number };
+  if (m.type === 'ping') ping.postMessage({ type: 'pong', from: m.from, at: m.at });
+  else if (m.type === 'pong' && m.from === id) pong?.(m.at);
+};
+/** Median round trip (ms) of `n` pings answered by the first other tab to echo. */
+async function pingFloor(n: number): Promise<number> {
+  const rtts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const at = performance.now();
+    await new Promise<void>((resolve) => {
+      pong = (sent) => {
+        if (sent !== at) return;
+        pong = undefined;
+        resolve();
+      };
+      ping.postMessage({ type: 'ping', from: id, at });
+    });
+    rtts.push(performance.now() - at);
+  }
+  return rtts.sort((a, b) => a - b)[Math.floor(rtts.length / 2)]!;
+}
+
 // The leader's job: a write under its fencing token, every 50 ms (the resource refuses a stale one).
 setInterval(() => {
   if (feed.isLeader) void window.fencedWrite?.(feed.token!, id);
@@ -82,6 +108,7 @@ const lf = {
     heartbeatsHeard,
     messagesHeard,
   }),
+  pingFloor,
   /** A graceful stop (the benchmark's): when it began, on the wall clock. */
   stop: async () => {
     const at = wallNow();
