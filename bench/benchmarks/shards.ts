@@ -22,6 +22,7 @@ import {
   startCoordinatorMember,
   startStorageServer,
 } from '@webraft/shards-node';
+import { closedLoopOf } from '../lib/cluster.js';
 import { fmtInt, fmtUs, now, summarizeMs } from '../lib/stats.js';
 import type { BrowserResult, CaseSpec, TableRow } from '../lib/types.js';
 
@@ -39,21 +40,11 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
   }
 }
 
-/** Runs `op(i)` for i < count with `inflight` at once; latencies in ms and the elapsed seconds. */
+/** Runs `op(i)` for i < count with `inflight` at once (the shared closed loop); latencies in ms and the elapsed seconds. */
 async function closedLoop(count: number, inflight: number, op: (i: number) => Promise<void>) {
-  const latencies: number[] = [];
-  let next = 0;
+  const latencies = new Float64Array(count);
   const start = now();
-  await Promise.all(
-    Array.from({ length: inflight }, async () => {
-      while (next < count) {
-        const i = next++;
-        const t = now();
-        await op(i);
-        latencies.push(now() - t);
-      }
-    }),
-  );
+  await closedLoopOf(op, inflight, count, latencies);
   return { latencies, seconds: (now() - start) / 1000 };
 }
 
@@ -63,8 +54,8 @@ interface Figure {
   p99Us: number;
   count: number;
 }
-const figure = (r: { latencies: number[]; seconds: number }): Figure => {
-  const s = summarizeMs(Float64Array.from(r.latencies));
+const figure = (r: { latencies: Float64Array; seconds: number }): Figure => {
+  const s = summarizeMs(r.latencies);
   return {
     perSec: r.latencies.length / r.seconds,
     p50Us: s.p50Us,
