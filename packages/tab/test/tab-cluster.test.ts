@@ -190,18 +190,27 @@ const SLOW_ELECTIONS = {
   electionTimeoutMax: 600,
 };
 
+/**
+ * Three tabs of one origin, each with its own view of the origin's locks (so one can crash: its locks
+ * freed by the "browser"), formed into one cluster with a leader.
+ */
+async function openCrashable() {
+  const origin = new ClusterOrigin();
+  const views = [origin.locks.tabView(), origin.locks.tabView(), origin.locks.tabView()];
+  const tabs = await Promise.all(
+    views.map((view) => origin.open(undefined, { locks: view.locks, raftOptions: SLOW_ELECTIONS })),
+  );
+  const nodes = allNodes(tabs);
+  await until(
+    () => nodes.every((n) => n.members.voters.length === 3) && leaders(nodes).length === 1,
+    'a leader of 3',
+  );
+  return { views, tabs, nodes };
+}
+
 describe('startTabCluster: failover on a crash (liveness locks)', () => {
   it('a crashed leader tab: its liveness lock frees, the followers are told and elect at once', async () => {
-    const origin = new ClusterOrigin();
-    const views = [origin.locks.tabView(), origin.locks.tabView(), origin.locks.tabView()];
-    const tabs = await Promise.all(
-      views.map((view) => origin.open(undefined, { locks: view.locks, raftOptions: SLOW_ELECTIONS })),
-    );
-    const nodes = allNodes(tabs);
-    await until(
-      () => nodes.every((n) => n.members.voters.length === 3) && leaders(nodes).length === 1,
-      'a leader of 3',
-    );
+    const { views, tabs, nodes } = await openCrashable();
     const old = leaders(nodes)[0]!;
     const term = old.term;
     const at = tabs.findIndex((t) => t.cluster.node === old);
@@ -226,16 +235,7 @@ describe('startTabCluster: failover on a crash (liveness locks)', () => {
   });
 
   it('a hidden tab that wins the election after a crash hands leadership to the visible tab', async () => {
-    const origin = new ClusterOrigin();
-    const views = [origin.locks.tabView(), origin.locks.tabView(), origin.locks.tabView()];
-    const tabs = await Promise.all(
-      views.map((view) => origin.open(undefined, { locks: view.locks, raftOptions: SLOW_ELECTIONS })),
-    );
-    const nodes = allNodes(tabs);
-    await until(
-      () => nodes.every((n) => n.members.voters.length === 3) && leaders(nodes).length === 1,
-      'a leader of 3',
-    );
+    const { views, tabs, nodes } = await openCrashable();
     const at = tabs.findIndex((t) => t.cluster.node.state === 'leader');
     const old = tabs[at]!.cluster.node;
     await old.propose(command());
