@@ -80,6 +80,13 @@ async function expectSafe(pages: readonly Page[], count: number): Promise<void> 
 const leadersAmong = async (pages: readonly Page[]) =>
   (await Promise.all(pages.map(ownNode))).filter((n) => n.state === 'leader');
 
+/** Exactly one of `pages` leads, in `term`. */
+async function expectOneLeaderIn(pages: readonly Page[], term: number): Promise<void> {
+  const leaders = await leadersAmong(pages);
+  expect(leaders).toHaveLength(1);
+  expect(leaders[0]!.term).toBe(term);
+}
+
 /** Stops every task of the page (timers, messages, events) until `resume()`: a frozen tab. */
 async function freeze(context: BrowserContext, page: Page) {
   const cdp = await context.newCDPSession(page);
@@ -112,28 +119,14 @@ for (const runBeforeUnload of [true, false]) {
       `closed leader (runBeforeUnload ${runBeforeUnload}) to the next commit: ${Date.now() - started} ms`,
     );
     expect(Date.now() - started).toBeLessThan(SLOW_ELECTIONS);
-    const after = await Promise.all(others.map(ownNode));
-    expect(after.filter((n) => n.state === 'leader')).toHaveLength(1);
-    expect(after.find((n) => n.state === 'leader')!.term).toBe(term + 1);
+    await expectOneLeaderIn(others, term + 1);
   });
 }
 
 test('a crashed leader tab (CDP Page.crash): the others elect at once, one leader, no acknowledged commit lost', async ({
   context,
 }) => {
-  const cluster = `crash-${Date.now().toString(36)}`;
-  const pages = await Promise.all([1, 2, 3].map(() => open(context, cluster)));
-  await expect
-    .poll(async () => (await Promise.all(pages.map(ownNode))).filter((n) => n.state === 'leader').length, {
-      timeout: 15_000,
-    })
-    .toBe(1);
-  const views = await Promise.all(pages.map(ownNode));
-  const leader = pages[views.findIndex((n) => n.state === 'leader')]!;
-  const term = views.find((n) => n.state === 'leader')!.term;
-  const others = pages.filter((page) => page !== leader);
-  expect(await propose(others[0]!)).toBe(1);
-  expect(await propose(others[1]!)).toBe(2);
+  const { leader, others, term } = await formed(context, 'crash');
 
   const cdp = await context.newCDPSession(leader);
   const started = Date.now();
@@ -142,9 +135,7 @@ test('a crashed leader tab (CDP Page.crash): the others elect at once, one leade
   const elapsed = Date.now() - started;
   console.log(`crashed leader to the next commit: ${elapsed} ms`);
   expect(elapsed).toBeLessThan(SLOW_ELECTIONS);
-  const after = await Promise.all(others.map(ownNode));
-  expect(after.filter((n) => n.state === 'leader')).toHaveLength(1);
-  expect(after.find((n) => n.state === 'leader')!.term).toBe(term + 1);
+  await expectOneLeaderIn(others, term + 1);
 });
 
 test('a hidden leader tab hands off to a visible one: the next edit commits in the next term, one leader, nothing lost', async ({
@@ -154,9 +145,7 @@ test('a hidden leader tab hands off to a visible one: the next edit commits in t
   await leader.evaluate(() => (window as unknown as W).tc.hide());
   await expect.poll(async () => (await ownNode(leader)).state, { timeout: 10_000 }).toBe('follower');
   expect(await propose(others[0]!)).toBe(3);
-  const leaders = await leadersAmong(others);
-  expect(leaders).toHaveLength(1);
-  expect(leaders[0]!.term).toBe(term + 1);
+  await expectOneLeaderIn(others, term + 1);
   expect(await leadersAmong([leader])).toHaveLength(0);
   // The hidden tab still edits, through the new leader.
   expect(await propose(leader)).toBe(4);
