@@ -1,14 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BroadcastChannelLeaderFeed, type LeaderFeed } from '../src/index.js';
-import { gracefulFailover, nextLeader, recordLeaderships } from './feed-events.js';
+import { electHandOff, gracefulFailover, heartbeats, nextLeader, recordLeaderships } from './feed-events.js';
 
 let channelSeq = 0;
 const running: LeaderFeed[] = [];
-const listeners: BroadcastChannel[] = [];
 
 afterEach(async () => {
   await Promise.all(running.splice(0).map((f) => f.stop()));
-  for (const c of listeners.splice(0)) c.close();
 });
 
 async function startFeeds(n: number) {
@@ -18,18 +16,6 @@ async function startFeeds(n: number) {
   running.push(...feeds);
   await Promise.all(feeds.map((f) => f.start({ channel })));
   return { channel, feeds, leaderships };
-}
-
-/** Resolves once `count` heartbeats have crossed `channel` (an outside listener counts them). */
-function heartbeats(channel: string, count: number): Promise<void> {
-  const listener = new BroadcastChannel(channel);
-  listeners.push(listener);
-  let seen = 0;
-  return new Promise((resolve) => {
-    listener.onmessage = (event: MessageEvent) => {
-      if ((event.data as { type?: string }).type === 'heartbeat' && ++seen === count) resolve();
-    };
-  });
 }
 
 describe('BroadcastChannelLeaderFeed (Node 20, real time)', () => {
@@ -54,12 +40,8 @@ describe('BroadcastChannelLeaderFeed (Node 20, real time)', () => {
 
   it('elect(id) hands leadership to another feed, under a larger token', async () => {
     const { feeds } = await startFeeds(3);
-    const first = await nextLeader(feeds);
-    const target = feeds.find((f) => f !== first.feed)!;
-    const next = nextLeader([target]);
-    await first.feed.elect(target.id);
-    expect(first.feed.isLeader).toBe(false);
-    const second = await next;
+    const { first, second, target, stillLeading } = await electHandOff(feeds);
+    expect(stillLeading).toBe(false);
     expect(second.token).toBeGreaterThan(first.token);
     expect(target.isLeader).toBe(true);
   });

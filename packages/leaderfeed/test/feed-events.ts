@@ -1,3 +1,4 @@
+import { onTestFinished } from 'vitest';
 import type { LeaderFeed } from '../src/index.js';
 
 /** Resolves with the next feed of `feeds` to become leader, and its token. */
@@ -41,4 +42,33 @@ export async function gracefulFailover<F extends LeaderFeed>(feeds: readonly F[]
   await first.feed.stop();
   const second = await next;
   return { first, second, rest, failoverMs: performance.now() - stoppedAt };
+}
+
+/**
+ * Resolves once `count` heartbeats have crossed the BroadcastChannel `channel` (an outside listener
+ * counts them; it closes when the test ends).
+ */
+export function heartbeats(channel: string, count: number): Promise<void> {
+  const listener = new BroadcastChannel(channel);
+  onTestFinished(() => listener.close());
+  let seen = 0;
+  return new Promise((resolve) => {
+    listener.onmessage = (event: MessageEvent) => {
+      if ((event.data as { type?: string }).type === 'heartbeat' && ++seen === count) resolve();
+    };
+  });
+}
+
+/**
+ * Waits for a leader among `feeds` and hands leadership to another with `elect(id)`: both leaderships
+ * and the target, once it leads. The old leader must have stepped down when `elect` resolved.
+ */
+export async function electHandOff<F extends LeaderFeed>(feeds: readonly F[]) {
+  const first = await nextLeader(feeds);
+  const target = feeds.find((f) => f !== first.feed)!;
+  const next = nextLeader([target]);
+  await first.feed.elect(target.id);
+  const stillLeading = first.feed.isLeader;
+  const second = await next;
+  return { first, second, target, stillLeading };
 }

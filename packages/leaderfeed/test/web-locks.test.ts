@@ -1,7 +1,7 @@
 import { ConfigurationError } from '@webraft/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LeaderFeed, MemoryTokenCounter, WebLocksLeaderFeed } from '../src/index.js';
-import { gracefulFailover, nextLeader, recordLeaderships } from './feed-events.js';
+import { electHandOff, gracefulFailover, heartbeats, nextLeader, recordLeaderships } from './feed-events.js';
 import { MemoryLockManager } from './memory-lock-manager.js';
 
 let nameSeq = 0;
@@ -23,23 +23,6 @@ async function startFeeds(n: number) {
   running.push(...feeds);
   await Promise.all(feeds.map((f) => f.start({ name })));
   return { name, locks, counter, feeds, leaderships };
-}
-
-const listeners: BroadcastChannel[] = [];
-afterEach(() => {
-  for (const c of listeners.splice(0)) c.close();
-});
-
-/** Resolves once `count` heartbeats have crossed `channel` (an outside listener counts them). */
-function heartbeats(channel: string, count: number): Promise<void> {
-  const listener = new BroadcastChannel(channel);
-  listeners.push(listener);
-  let seen = 0;
-  return new Promise((resolve) => {
-    listener.onmessage = (event: MessageEvent) => {
-      if ((event.data as { type?: string }).type === 'heartbeat' && ++seen === count) resolve();
-    };
-  });
 }
 
 /** Resolves once `feed` has found the lock held by another `count` times. */
@@ -102,12 +85,8 @@ describe('WebLocksLeaderFeed (Node 20, a lock manager in memory, real time)', ()
 
   it('elect(id) hands leadership to another feed, under a larger committed token', async () => {
     const { feeds, counter } = await startFeeds(3);
-    const first = await nextLeader(feeds);
-    const target = feeds.find((f) => f !== first.feed)!;
-    const next = nextLeader([target]);
-    await first.feed.elect(target.id);
-    expect(first.feed.isLeader).toBe(false);
-    const second = await next;
+    const { first, second, target, stillLeading } = await electHandOff(feeds);
+    expect(stillLeading).toBe(false);
     expect(second.token).toBeGreaterThan(first.token);
     expect(await counter.read()).toBe(second.token);
     expect(target.isLeader).toBe(true);
