@@ -5,11 +5,8 @@ import {
   expectBoards,
   expectNoConsoleProblems,
   expectNoFailure,
-  expectOneCluster,
-  leaderPage,
-  open,
   shortIdOf,
-  uniqueBoard,
+  threeTabs,
 } from './collab-helpers.js';
 
 /**
@@ -28,11 +25,7 @@ const waitingList = (page: Page) => page.getByRole('region', { name: 'Edits wait
 test('an edit made without a quorum waits in the list until it commits; a discarded one never does', async ({
   context,
 }) => {
-  const board = uniqueBoard('offline');
-  const pages = await Promise.all([1, 2, 3].map(() => open(context, board)));
-  await expectOneCluster(pages, 3);
-  const leader = await leaderPage(pages);
-  const [cut, other] = pages.filter((page) => page !== leader) as [Page, Page];
+  const { pages, leader, first: cut, second: other } = await threeTabs(context, 'offline');
   const cutId = await shortIdOf(cut);
 
   // Cut one follower off, from another tab's inspector; it loses its leader.
