@@ -127,3 +127,24 @@ export async function leaderPage(pages: Page[]): Promise<Page> {
   if (!leader) throw new Error(`no tab leads: ${roles.join(', ')}`);
   return leader;
 }
+
+/** Three tabs of a new board (named after `label`), once they form one cluster: the leader's tab and the two others. */
+export async function threeTabs(context: BrowserContext, label: string) {
+  const board = uniqueBoard(label);
+  const pages = await Promise.all([1, 2, 3].map(() => open(context, board)));
+  await expectOneCluster(pages, 3);
+  // An election may start between what the inspectors showed and the roles read here: wait for a leader.
+  let leader: Page | undefined;
+  await expect
+    .poll(
+      async () => {
+        const roles = await Promise.all(pages.map(ownRole));
+        leader = pages[roles.indexOf('leader')];
+        return leader !== undefined;
+      },
+      { timeout: 20_000 },
+    )
+    .toBe(true);
+  const [first, second] = pages.filter((page) => page !== leader) as [Page, Page];
+  return { pages, leader: leader!, first, second };
+}

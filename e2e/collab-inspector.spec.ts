@@ -1,4 +1,4 @@
-import { type BrowserContext, expect, type Page, test } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import {
   addCard,
   boardOf,
@@ -8,13 +8,11 @@ import {
   expectNoFailure,
   expectOneCluster,
   inspectorRow,
-  leaderPage,
   nodeId,
-  open,
   ownRole,
   shortIdOf,
   tabToControl,
-  uniqueBoard,
+  threeTabs,
 } from './collab-helpers.js';
 
 /**
@@ -26,16 +24,6 @@ import {
 expectNoConsoleProblems();
 // Three tabs, elections and a 5 s freeze on a shared two-core machine.
 test.describe.configure({ timeout: 60_000 });
-
-/** Three tabs of a new board, one cluster; the leader's tab and the two others. */
-async function cluster(context: BrowserContext, label: string) {
-  const board = uniqueBoard(label);
-  const pages = await Promise.all([1, 2, 3].map(() => open(context, board)));
-  await expectOneCluster(pages, 3);
-  const leader = await leaderPage(pages);
-  const [first, second] = pages.filter((page) => page !== leader) as [Page, Page];
-  return { pages, leader, first, second };
-}
 
 /**
  * Presses the inspector control named `name` in `page` from the keyboard: focused, then Enter (the
@@ -53,7 +41,7 @@ async function followedLeader(pages: Page[]): Promise<string | null> {
 }
 
 test('every tab’s inspector shows all the board’s nodes, and every control is named', async ({ context }) => {
-  const { pages } = await cluster(context, 'rows');
+  const { pages } = await threeTabs(context, 'rows');
   const ids = await Promise.all(pages.map((page) => nodeId(page)));
   for (const page of pages) {
     await expect
@@ -81,7 +69,7 @@ test('every tab’s inspector shows all the board’s nodes, and every control i
 test('partition the leader from another tab: a new leader, the board goes on; healed, it catches up', async ({
   context,
 }) => {
-  const { pages, leader, first, second } = await cluster(context, 'partition');
+  const { pages, leader, first, second } = await threeTabs(context, 'partition');
   const leaderId = (await nodeId(leader))!;
   await press(first, `Partition node ${await shortIdOf(leader)}`);
   await expect(inspectorRow(first, leaderId)).toHaveAttribute('data-partitioned', 'true');
@@ -103,7 +91,7 @@ test('partition the leader from another tab: a new leader, the board goes on; he
 });
 
 test('transfer leadership: "Lead" on a follower’s row, "Hand off" on the leader’s', async ({ context }) => {
-  const { pages, leader, first, second } = await cluster(context, 'transfer');
+  const { pages, leader, first, second } = await threeTabs(context, 'transfer');
   // Pressed in the second tab; the command goes to the leader's tab, which transfers to `first`.
   await press(second, `Make node ${await shortIdOf(first)} the leader`);
   await expect.poll(() => ownRole(first), { timeout: 10_000 }).toBe('leader');
@@ -124,7 +112,7 @@ test('transfer leadership: "Lead" on a follower’s row, "Hand off" on the leade
 });
 
 test('hide and show the leader’s tab from another tab: it hands off while hidden', async ({ context }) => {
-  const { pages, leader, first } = await cluster(context, 'hide');
+  const { pages, leader, first } = await threeTabs(context, 'hide');
   const id = await shortIdOf(leader);
   await press(first, `Hide the tab of node ${id}`);
   await expect.poll(() => ownRole(leader)).toBe('follower');
@@ -146,7 +134,7 @@ test('hide and show the leader’s tab from another tab: it hands off while hidd
 test('freeze the leader’s tab: the others elect a leader and edit; thawed, it follows and has every edit', async ({
   context,
 }) => {
-  const { leader, first, second } = await cluster(context, 'freeze');
+  const { leader, first, second } = await threeTabs(context, 'freeze');
   const frozenId = await shortIdOf(leader);
   await press(first, `Freeze the tab of node ${frozenId} for 5 s`);
   // While its main thread is blocked, the other two elect one of them and commit.
@@ -165,7 +153,7 @@ test('freeze the leader’s tab: the others elect a leader and edit; thawed, it 
 test('close a tab from another tab’s inspector: its nodes stop, its row goes, the board goes on', async ({
   context,
 }) => {
-  const { pages, first, second } = await cluster(context, 'close');
+  const { pages, first, second } = await threeTabs(context, 'close');
   const closedId = (await nodeId(second))!;
   await press(first, `Close the tab of node ${await shortIdOf(second)}`);
   await expect(second.locator('body')).toHaveAttribute('data-closed', 'true');

@@ -7,10 +7,10 @@ import {
   expectNoConsoleProblems,
   expectNoFailure,
   expectOneCluster,
-  leaderPage,
   open,
   ownRole,
   shortIdOf,
+  threeTabs,
   uniqueBoard,
 } from './collab-helpers.js';
 
@@ -34,11 +34,8 @@ async function followedLeader(pages: Page[]): Promise<string | null> {
 test('a frozen leader tab is replaced; thawed, it steps down; no acknowledged edit is lost', async ({
   context,
 }) => {
-  const board = uniqueBoard('frozen');
-  const pages = await Promise.all([1, 2, 3].map(() => open(context, board)));
-  await expectOneCluster(pages, 3);
-  const leader = await leaderPage(pages);
-  const others = pages.filter((page) => page !== leader);
+  const { pages, leader, first, second } = await threeTabs(context, 'frozen');
+  const others = [first, second];
   await addCard(leader, 'To do', 'by the leader');
   await addCard(others[0]!, 'To do', 'before');
   await Promise.all([acknowledged(leader), acknowledged(others[0]!)]);

@@ -13,6 +13,7 @@ import { startInspector } from './inspector-panel.js';
 import { setUpSharing } from './sharing-view.js';
 import { startBoard } from './start-board.js';
 import { statusText } from './status-line.js';
+import { drawWaiting } from './waiting-view.js';
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = byId<HTMLParagraphElement>('status');
@@ -61,6 +62,7 @@ try {
       refreshSoon();
     },
     failed: showFailure,
+    waiting: (kept) => drawWaiting(byId('waiting'), byId('waiting-list'), kept),
   });
   /** The inspector's "Close": this tab's nodes stop as if the tab closed (leaders hand off first). */
   const closeTab = async () => {

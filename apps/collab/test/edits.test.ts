@@ -8,7 +8,9 @@ import { Edits } from '../src/edits.js';
 /**
  * Edits on a one-node cluster (MemoryNetwork, the real core and json-doc): an edit whose card another
  * edit moved first is built again on the new board and lands; an edit whose text another edit
- * changed first fails, once, with a message, and changes nothing.
+ * changed first fails, once, with a message, and changes nothing. Without a quorum (three voters, one
+ * running), an edit no leader took by the deadline waits in the list until a quorum commits it, or
+ * the user discards it.
  */
 
 const start: Board = {
@@ -26,9 +28,12 @@ const start: Board = {
 };
 
 let node: RaftInterface | null = null;
+let others: RaftInterface[] = [];
 afterEach(async () => {
   await node?.stop();
   node = null;
+  await Promise.all(others.map((other) => other.stop()));
+  others = [];
 });
 
 async function board(): Promise<{ doc: JsonDoc<Board>; other: JsonDoc<Board> }> {
@@ -88,5 +93,82 @@ describe('Edits', () => {
     expect(failures).toEqual([
       'Editing the card failed: another tab changed this first (the edit was not applied, the board shows their change)',
     ]);
+  });
+});
+
+/**
+ * A node of three voters started alone, so no quorum: `n1`'s board. `quorum()` starts a second
+ * voter, and the two elect a leader.
+ */
+async function withoutQuorum() {
+  const network = new MemoryNetwork();
+  const peers = ['n1', 'n2', 'n3'];
+  const start = (id: string, document: JsonDocument<Board>) =>
+    new RaftInterface(id, { peers, transport: network.transport(id), stateMachine: document });
+  const document = new JsonDocument<Board>(INITIAL);
+  node = start('n1', document);
+  await node.start();
+  const quorum = async () => {
+    const second = start('n2', new JsonDocument<Board>(INITIAL));
+    others.push(second);
+    await second.start();
+  };
+  return { doc: createJsonDoc(node, document), quorum };
+}
+
+const INITIAL: Board = { lists: [{ id: 'l1', title: 'To do', cards: [] }] };
+
+/** Resolves once `check()` holds, looked at after every turn of the event loop. */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+describe('Edits without a quorum', () => {
+  it('keeps an edit no leader took in time, waiting, until a quorum commits it', async () => {
+    const { doc, quorum } = await withoutQuorum();
+    const failures: string[] = [];
+    const waiting: string[][] = [];
+    const edits = new Edits(
+      doc,
+      {
+        pending: () => undefined,
+        failed: (message) => failures.push(message),
+        waiting: (kept) => waiting.push(kept.map((edit) => edit.what)),
+      },
+      200,
+    );
+    const card = { id: 'c1', text: 'offline' };
+    const done = edits.run('Adding the card', (b) => patches.addCard(b, 'l1', card));
+    await until(() => edits.waiting.length === 1);
+    // Past the deadline: off the board (nothing committed), in the waiting list, not failed.
+    expect(doc.optimisticValue.lists[0]!.cards).toEqual([]);
+    expect(waiting).toEqual([['Adding the card']]);
+    await quorum();
+    expect(await done).toBe(true);
+    expect(doc.value.lists[0]!.cards).toEqual([card]);
+    expect(waiting).toEqual([['Adding the card'], []]);
+    expect(failures).toEqual([]);
+  });
+
+  it('drops a waiting edit the user discards: it never commits', async () => {
+    const { doc, quorum } = await withoutQuorum();
+    const failures: string[] = [];
+    const edits = new Edits(
+      doc,
+      { pending: () => undefined, failed: (message) => failures.push(message) },
+      200,
+    );
+    const done = edits.run('Adding the card', (b) => patches.addCard(b, 'l1', { id: 'c1', text: 'dropped' }));
+    await until(() => edits.waiting.length === 1);
+    edits.waiting[0]!.discard();
+    expect(edits.waiting).toEqual([]);
+    await quorum();
+    expect(await done).toBe(false);
+    // The quorum commits a later edit; the discarded one is not before it.
+    expect(
+      await edits.run('Adding the card', (b) => patches.addCard(b, 'l1', { id: 'c2', text: 'later' })),
+    ).toBe(true);
+    expect(doc.value.lists[0]!.cards).toEqual([{ id: 'c2', text: 'later' }]);
+    expect(failures).toEqual([]);
   });
 });
