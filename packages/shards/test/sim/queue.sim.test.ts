@@ -5,6 +5,7 @@ import {
   NoShardAvailableError,
   type PutMode,
   type ServerRecord,
+  sameBytes,
   shardCounters,
 } from '../../src/index.js';
 import { RegistrySim, replayFor, serverUrl } from './registry-sim.js';
@@ -141,34 +142,61 @@ describe('coordinator uploads and reads', () => {
     await r.sim.stop();
   });
 
-  it('two uploads of one name at once: the one not recorded does not overwrite the recorded bytes', async () => {
+  it('two uploads of one name at once: the one not recorded neither overwrites nor is read as the recorded bytes', async () => {
     const r = new RegistrySim({ seed: SEED + 4, replay });
     await r.start();
     await r.setUpSeedShards(10_000);
     const first = new Uint8Array([1, 1, 1]);
     const second = new Uint8Array([2, 2, 2]);
-    // Both members see the same free shard 1 and write to its first server at the same time.
+    // Both members see the same free shard 1 and write to its first server at the same time: the
+    // later write is refused there and goes to server 4, then its record is refused (the name is
+    // taken in shard 1) and it moves on to the next shard. Its bytes stay on server 4 until
+    // replication of the recorded file overwrites them.
     const uploads = Promise.allSettled([
       r.member('n1').coordinator.upload('same.txt', first),
       r.member('n2').coordinator.upload('same.txt', second),
     ]);
     const [a, b] = await r.settle(uploads);
+    expect([a!.status, b!.status]).toContain('fulfilled');
+    const recorded = [
+      [a, first],
+      [b, second],
+    ] as const;
+    const c = r.member('n3').coordinator;
+    await r.settle(c.client.node.read!());
+
+    // Before any replication, each server of each shard alone: a read returns the recorded bytes
+    // or nothing, never the other upload's bytes.
+    let foreign = 0;
+    for (const [outcome, bytes] of recorded) {
+      if (outcome!.status !== 'fulfilled') continue;
+      const servers = r.stateOf('n3').shard(outcome!.value.shardId)!.serverIds;
+      for (const up of servers) {
+        const held = r.memory.filesOf(serverUrl(up)).get('same.txt');
+        if (held !== undefined && !sameBytes(held, bytes)) foreign++;
+        for (const s of servers) r.memory.setDown(serverUrl(s), s !== up);
+        const read = await r.settle(c.read(outcome!.value.shardId, 'same.txt').catch((e: unknown) => e));
+        if (read instanceof Uint8Array) expect(read).toEqual(bytes);
+        else expect(read).toBeInstanceOf(FileNotFoundError);
+      }
+      for (const s of servers) r.memory.setDown(serverUrl(s), false);
+    }
+    // The window was there (another upload's bytes sat on a server of the recorded file's shard),
+    // and each read that met them went on and counted it.
+    expect(foreign).toBeGreaterThan(0);
+    expect(c.readMismatches).toBe(foreign);
+
     const rep = r.replicator('n3', 'R');
     rep.start();
     await r.sim.runUntil(() => r.ids.every((id) => r.stateOf(id).tasks.length === 0), 10_000, 'replication');
     await rep.stop();
-    const c = r.member('n3').coordinator;
-    for (const [outcome, bytes] of [
-      [a, first],
-      [b, second],
-    ] as const) {
+    for (const [outcome, bytes] of recorded) {
       if (outcome!.status !== 'fulfilled') continue;
       const { shardId } = outcome!.value;
       const servers = r.stateOf('n3').shard(shardId)!.serverIds;
       for (const s of servers) expect(r.memory.filesOf(serverUrl(s)).get('same.txt')).toEqual(bytes);
       expect(await r.settle(c.read(shardId, 'same.txt'))).toEqual(bytes);
     }
-    expect([a!.status, b!.status]).toContain('fulfilled');
     await r.sim.stop();
   });
 
