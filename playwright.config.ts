@@ -18,6 +18,8 @@ const E2E_PORT = Number(process.env.E2E_PORT ?? 5179);
 const COLLAB_PORT = Number(process.env.COLLAB_PORT ?? E2E_PORT + 10);
 /** Where apps/coordinator-demo is served for e2e/coordinator.spec.ts: by default 20 above E2E_PORT. */
 const COORDINATOR_PORT = Number(process.env.COORDINATOR_PORT ?? E2E_PORT + 20);
+/** Where apps/shards-demo is served for e2e/shards-demo.spec.ts: by default 50 above E2E_PORT. */
+const SHARDS_DEMO_PORT = Number(process.env.SHARDS_DEMO_PORT ?? E2E_PORT + 50);
 
 /** Flags that work headless and offline on Debian 12 with Chromium 156. */
 const CHROMIUM_ARGS = [
@@ -74,6 +76,13 @@ const config: PlaywrightTestConfig = {
     {
       command: `pnpm --filter @webraft/coordinator-demo dev --port ${COORDINATOR_PORT} --strictPort`,
       url: `http://127.0.0.1:${COORDINATOR_PORT}/index.html`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+    // The shards demo (apps/shards-demo).
+    {
+      command: `pnpm --filter @webraft/shards-demo dev --port ${SHARDS_DEMO_PORT} --strictPort`,
+      url: `http://127.0.0.1:${SHARDS_DEMO_PORT}/index.html`,
       reuseExistingServer: !process.env.CI,
       timeout: 60_000,
     },
