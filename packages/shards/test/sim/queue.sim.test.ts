@@ -116,6 +116,29 @@ describe('the replication queue: leases, re-claims, completion once', () => {
     await rep.stop();
     await sim.stop();
   });
+  it('a replicator copies only the recorded bytes: a holder with other bytes fails the copy until it has them again', async () => {
+    const r = new RegistrySim({ seed: SEED + 5, replay });
+    const { sim } = r;
+    await r.start();
+    await r.setUpSeedShards(10_000);
+    const bytes = new Uint8Array([4, 5, 6]);
+    const { shardId } = await r.settle(r.member('n1').coordinator.upload('f.txt', bytes));
+    const file = r.stateOf('n1').file(shardId, 'f.txt')!;
+    const holder = r.stateOf('n1').server(file.holders[0]!)!;
+    const target = r.stateOf('n1').tasks[0]!.target;
+    // The holder's disk now has other bytes under that name.
+    await r.settle(r.memory.put(holder, 'f.txt', new Uint8Array([6, 6, 6]), 'replace'));
+    const rep = r.replicator('n2', 'R');
+    rep.start();
+    await sim.runUntil(() => (r.stateOf('n2').tasks[0]?.attempts ?? 0) >= 1, 5_000, 'a failed attempt');
+    expect(r.stateOf('n2').tasks[0]!.lastError).toContain('recorded bytes');
+    expect(r.memory.filesOf(serverUrl(target)).has('f.txt')).toBe(false);
+    await r.settle(r.memory.put(holder, 'f.txt', bytes, 'replace'));
+    await sim.runUntil(() => r.stateOf('n2').tasks.length === 0, 10_000, 'the retry completing');
+    expect(r.memory.filesOf(serverUrl(target)).get('f.txt')).toEqual(bytes);
+    await rep.stop();
+    await sim.stop();
+  });
 });
 
 describe('coordinator uploads and reads', () => {
