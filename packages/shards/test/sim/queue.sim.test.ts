@@ -32,14 +32,19 @@ class HangingPuts implements BlobStore {
   }
 }
 
+/** A started cluster with the seed's shards (10 000 bytes each) and `bytes` uploaded as `name` through member `via`. */
+async function withUpload(seed: number, via: string, name: string, bytes: Uint8Array) {
+  const r = new RegistrySim({ seed, replay });
+  await r.start();
+  await r.setUpSeedShards(10_000);
+  const { shardId } = await r.settle(r.member(via).coordinator.upload(name, bytes));
+  return { r, sim: r.sim, shardId };
+}
+
 describe('the replication queue: leases, re-claims, completion once', () => {
   it('a replicator that dies mid-copy loses its lease; another claims the task and completes it, once', async () => {
-    const r = new RegistrySim({ seed: SEED, replay });
-    const { sim } = r;
-    await r.start();
-    await r.setUpSeedShards(10_000);
     const bytes = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
-    const { shardId } = await r.settle(r.member('n1').coordinator.upload('a.txt', bytes));
+    const { r, sim, shardId } = await withUpload(SEED, 'n1', 'a.txt', bytes);
     const state = () => r.stateOf('n1');
     const [task] = state().tasks;
     if (!task) return r.fail('the upload queued no task');
@@ -92,12 +97,7 @@ describe('the replication queue: leases, re-claims, completion once', () => {
   });
 
   it('a failed copy is counted, retried after its backoff, and completes once the target is back', async () => {
-    const r = new RegistrySim({ seed: SEED + 1, replay });
-    const { sim } = r;
-    await r.start();
-    await r.setUpSeedShards(10_000);
-    const bytes = new Uint8Array([1, 2, 3]);
-    const { shardId } = await r.settle(r.member('n2').coordinator.upload('b.txt', bytes));
+    const { r, sim, shardId } = await withUpload(SEED + 1, 'n2', 'b.txt', new Uint8Array([1, 2, 3]));
     const task = r.stateOf('n2').tasks[0]!;
     r.memory.setDown(serverUrl(task.target), true);
     const rep = r.replicator('n3', 'R');
@@ -116,13 +116,10 @@ describe('the replication queue: leases, re-claims, completion once', () => {
     await rep.stop();
     await sim.stop();
   });
+
   it('a replicator copies only the recorded bytes: a holder with other bytes fails the copy until it has them again', async () => {
-    const r = new RegistrySim({ seed: SEED + 5, replay });
-    const { sim } = r;
-    await r.start();
-    await r.setUpSeedShards(10_000);
     const bytes = new Uint8Array([4, 5, 6]);
-    const { shardId } = await r.settle(r.member('n1').coordinator.upload('f.txt', bytes));
+    const { r, sim, shardId } = await withUpload(SEED + 5, 'n1', 'f.txt', bytes);
     const file = r.stateOf('n1').file(shardId, 'f.txt')!;
     const holder = r.stateOf('n1').server(file.holders[0]!)!;
     const target = r.stateOf('n1').tasks[0]!.target;
