@@ -20,6 +20,8 @@ const COLLAB_PORT = Number(process.env.COLLAB_PORT ?? E2E_PORT + 10);
 const COORDINATOR_PORT = Number(process.env.COORDINATOR_PORT ?? E2E_PORT + 20);
 /** Where apps/leaderfeed-demo is served for e2e/leaderfeed-demo.spec.ts: by default 40 above E2E_PORT. */
 const LEADERFEED_DEMO_PORT = Number(process.env.LEADERFEED_DEMO_PORT ?? E2E_PORT + 40);
+/** Where apps/shards-demo is served for e2e/shards-demo.spec.ts: by default 50 above E2E_PORT. */
+const SHARDS_DEMO_PORT = Number(process.env.SHARDS_DEMO_PORT ?? E2E_PORT + 50);
 
 /** Flags that work headless and offline on Debian 12 with Chromium 156. */
 const CHROMIUM_ARGS = [
@@ -83,6 +85,13 @@ const config: PlaywrightTestConfig = {
     {
       command: `pnpm --filter @webraft/leaderfeed-demo dev --port ${LEADERFEED_DEMO_PORT} --strictPort`,
       url: `http://127.0.0.1:${LEADERFEED_DEMO_PORT}/index.html`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+    // The shards demo (apps/shards-demo).
+    {
+      command: `pnpm --filter @webraft/shards-demo dev --port ${SHARDS_DEMO_PORT} --strictPort`,
+      url: `http://127.0.0.1:${SHARDS_DEMO_PORT}/index.html`,
       reuseExistingServer: !process.env.CI,
       timeout: 60_000,
     },

@@ -89,6 +89,7 @@ export async function startCoordinatorMember(options: CoordinatorMemberOptions):
     term: raft.term,
     commitIndex: raft.commitIndex,
     replicated: replicator?.copied ?? 0,
+    readMismatches: coordinator.readMismatches,
   });
   const http: Server = createServer(
     coordinatorHandler({
@@ -105,6 +106,9 @@ export async function startCoordinatorMember(options: CoordinatorMemberOptions):
           "# HELP webraft_coordinator_replicated_total Copies this member's replicator completed.",
           '# TYPE webraft_coordinator_replicated_total counter',
           `webraft_coordinator_replicated_total{member="${options.id}"} ${replicator?.copied ?? 0}`,
+          '# HELP webraft_coordinator_read_mismatches_total Reads that met bytes other than the recorded ones on a server and went on to the next.',
+          '# TYPE webraft_coordinator_read_mismatches_total counter',
+          `webraft_coordinator_read_mismatches_total{member="${options.id}"} ${coordinator.readMismatches}`,
           '',
         ].join('\n'),
     }),

@@ -1,3 +1,4 @@
+import { DIGEST_PATTERN } from './digest.js';
 import { type RegistryRefusal, refusal } from './errors.js';
 
 /** The registry's commands: each one proposal, validated when applied (registry-state.ts). */
@@ -7,7 +8,7 @@ export type RegistryCommand =
   | { op: 'addShard'; shardId: string; serverIds: string[]; capacity: number }
   | { op: 'enableShard'; shardId: string }
   | { op: 'disableShard'; shardId: string }
-  | { op: 'recordUpload'; shardId: string; name: string; size: number; server: string }
+  | { op: 'recordUpload'; shardId: string; name: string; size: number; server: string; digest: string }
   | { op: 'uploadFailed'; shardIds: string[] }
   | { op: 'claim'; task: string; replicator: string; leaseMs: number }
   | { op: 'complete'; task: string; replicator: string }
@@ -75,6 +76,8 @@ export function checkEntry(raw: unknown): RegistryEntry | RegistryRefusal {
       const problem = fileNameProblem(c.name);
       if (problem) return bad(`name: ${problem}`);
       if (!isCount(c.size)) return bad('size: a non-negative number of bytes');
+      if (typeof c.digest !== 'string' || !DIGEST_PATTERN.test(c.digest))
+        return bad('digest: the SHA-256 of the file, 64 lowercase hex digits');
       break;
     }
     case 'uploadFailed':

@@ -7,7 +7,8 @@ export {
   type RegistryCommand,
   type RegistryEntry,
 } from './commands.js';
-export { ShardCoordinator } from './coordinator.js';
+export { ShardCoordinator, type ShardCoordinatorOptions } from './coordinator.js';
+export { DIGEST_PATTERN, type Digest, sha256Hex } from './digest.js';
 export {
   BlobStoreError,
   type BlobStoreErrorCode,

@@ -22,6 +22,8 @@ export interface FileRecord {
   shardId: string;
   name: string;
   size: number;
+  /** SHA-256 of the uploaded bytes, hex (digest.ts): what a server's copy is checked against. */
+  digest: string;
   /** Servers known to hold the file: the one the upload went to, then each completed replication. */
   holders: string[];
 }
@@ -221,6 +223,7 @@ export class RegistryState {
       shardId: shard.id,
       name: e.name,
       size: e.size,
+      digest: e.digest,
       holders: [e.server],
     };
     this.fileMap.set(fileKey(shard.id, e.name), file);

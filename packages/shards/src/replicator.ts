@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '@webraft/core';
 import type { BlobStore } from './blob-store.js';
+import { type Digest, sha256Hex } from './digest.js';
 import type { RegistryClient } from './registry-client.js';
 import type { RegistryView } from './registry-machine.js';
 import type { RegistryState, TaskRecord } from './registry-state.js';
@@ -17,6 +18,8 @@ export interface ShardReplicatorOptions {
    * counts from another origin than the wall clock a client stamps with.
    */
   clock?: Clock;
+  /** The digest uploads were recorded with (coordinator.ts). Default SHA-256 via WebCrypto. */
+  digest?: Digest;
 }
 
 /** Tasks a replicator may claim at `now` (log time): free and due, or with a lapsed lease. */
@@ -44,6 +47,7 @@ export class ShardReplicator {
   readonly #leaseMs: number;
   readonly #idleMs: number;
   readonly #clock: Clock;
+  readonly #digest: Digest;
   #running = false;
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
@@ -60,6 +64,7 @@ export class ShardReplicator {
     this.#leaseMs = options.leaseMs ?? 10_000;
     this.#idleMs = options.idleMs ?? 1000;
     this.#clock = options.clock ?? systemClock;
+    this.#digest = options.digest ?? sha256Hex;
   }
 
   start(): void {
@@ -136,15 +141,19 @@ export class ShardReplicator {
     const state = this.registry.state;
     const target = state.server(task.target);
     if (!target) return `target server ${task.target} is not registered`;
-    const holders = state.fileOf(task)?.holders ?? [];
+    const file = state.fileOf(task);
     let bytes: Uint8Array | null = null;
-    for (const id of holders) {
+    for (const id of file?.holders ?? []) {
       const server = state.server(id);
       if (!server) continue;
-      bytes = await this.blobs.get(server, task.name).catch(() => null);
-      if (bytes !== null) break;
+      const found = await this.blobs.get(server, task.name).catch(() => null);
+      // Only the recorded bytes are copied: a holder's disk may have lost or changed them.
+      if (found !== null && (await this.#digest(found)) === file?.digest) {
+        bytes = found;
+        break;
+      }
     }
-    if (bytes === null) return `no holder of ${task.shardId}:${task.name} answered with it`;
+    if (bytes === null) return `no holder of ${task.shardId}:${task.name} answered with its recorded bytes`;
     await this.blobs.put(target, task.name, bytes, 'replace');
     return null;
   }

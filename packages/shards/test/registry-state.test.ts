@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type RegistryCommand, RegistryState, retryDelayMs } from '../src/index.js';
+import { type RegistryCommand, RegistryState, retryDelayMs, sha256Hex } from '../src/index.js';
+
+/** SHA-256 of "x": any well-formed digest does for the registry's rules. */
+const D = '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881';
 
 /** A state with servers 1-6 and shards 1 (1,4), 2 (2,5), 3 (3,6) of 1000 bytes, shard 1 enabled. */
 function seeded(): {
@@ -49,22 +52,32 @@ describe('registry rules: each refused change is typed and changes nothing', () 
     ['removing an unknown server', { op: 'removeServer', serverId: '9' }, 'UNKNOWN_SERVER'],
     [
       'an upload to a read-only shard',
-      { op: 'recordUpload', shardId: '2', name: 'a', size: 1, server: '2' },
+      { op: 'recordUpload', shardId: '2', name: 'a', size: 1, server: '2', digest: D },
       'READ_ONLY',
     ],
     [
       'an upload over capacity',
-      { op: 'recordUpload', shardId: '1', name: 'a', size: 1001, server: '1' },
+      { op: 'recordUpload', shardId: '1', name: 'a', size: 1001, server: '1', digest: D },
       'OVER_CAPACITY',
     ],
     [
       'an upload from a server of another shard',
-      { op: 'recordUpload', shardId: '1', name: 'a', size: 1, server: '2' },
+      { op: 'recordUpload', shardId: '1', name: 'a', size: 1, server: '2', digest: D },
       'NOT_IN_SHARD',
     ],
     [
       'an upload named with a slash',
-      { op: 'recordUpload', shardId: '1', name: 'a/b', size: 1, server: '1' },
+      { op: 'recordUpload', shardId: '1', name: 'a/b', size: 1, server: '1', digest: D },
+      'INVALID_COMMAND',
+    ],
+    [
+      'an upload without a digest',
+      { op: 'recordUpload', shardId: '1', name: 'a', size: 1, server: '1' },
+      'INVALID_COMMAND',
+    ],
+    [
+      'an upload with a digest that is not 64 lowercase hex digits',
+      { op: 'recordUpload', shardId: '1', name: 'a', size: 1, server: '1', digest: D.toUpperCase() },
       'INVALID_COMMAND',
     ],
     [
@@ -114,16 +127,20 @@ describe('registry rules: each refused change is typed and changes nothing', () 
 describe('uploads and the replication queue', () => {
   it('an upload records its size and queues a task per other server of the shard', () => {
     const { state, apply } = seeded();
-    expect(apply({ op: 'recordUpload', shardId: '1', name: 'hi.txt', size: 17, server: '1' })).toEqual({
+    expect(
+      apply({ op: 'recordUpload', shardId: '1', name: 'hi.txt', size: 17, server: '1', digest: D }),
+    ).toEqual({
       ok: true,
       shardId: '1',
       file: 1,
     });
     expect(state.shard('1')?.used).toBe(17);
-    expect(state.file('1', 'hi.txt')).toMatchObject({ holders: ['1'], size: 17 });
+    expect(state.file('1', 'hi.txt')).toMatchObject({ holders: ['1'], size: 17, digest: D });
     expect(state.tasks.map((t) => [t.id, t.target])).toEqual([['1@4', '4']]);
     expect(state.counters('1').uploadsOk).toBe(1);
-    expect(apply({ op: 'recordUpload', shardId: '1', name: 'hi.txt', size: 1, server: '4' })).toMatchObject({
+    expect(
+      apply({ op: 'recordUpload', shardId: '1', name: 'hi.txt', size: 1, server: '4', digest: D }),
+    ).toMatchObject({
       code: 'FILE_EXISTS',
     });
     expect(state.shard('1')?.used).toBe(17);
@@ -131,7 +148,7 @@ describe('uploads and the replication queue', () => {
 
   it('a lease holds a task until a later entry carries a time past it; then another replicator may claim it', () => {
     const { state, apply } = seeded();
-    apply({ op: 'recordUpload', shardId: '1', name: 'f', size: 1, server: '1' }, 1000);
+    apply({ op: 'recordUpload', shardId: '1', name: 'f', size: 1, server: '1', digest: D }, 1000);
     expect(apply({ op: 'claim', task: '1@4', replicator: 'r1', leaseMs: 500 }, 1000)).toEqual({
       ok: true,
       leaseUntil: 1500,
@@ -158,7 +175,7 @@ describe('uploads and the replication queue', () => {
 
   it('a completed task is never redone: claims and completions of it are refused (TASK_DONE)', () => {
     const { state, apply } = seeded();
-    apply({ op: 'recordUpload', shardId: '1', name: 'f', size: 1, server: '4' });
+    apply({ op: 'recordUpload', shardId: '1', name: 'f', size: 1, server: '4', digest: D });
     expect(state.tasks.map((t) => t.id)).toEqual(['1@1']);
     apply({ op: 'claim', task: '1@1', replicator: 'r', leaseMs: 100 });
     apply({ op: 'complete', task: '1@1', replicator: 'r' });
@@ -172,7 +189,7 @@ describe('uploads and the replication queue', () => {
 
   it('a failed copy frees the task after a doubling backoff, counted as failed', () => {
     const { state, apply } = seeded();
-    apply({ op: 'recordUpload', shardId: '1', name: 'f', size: 1, server: '1' }, 0);
+    apply({ op: 'recordUpload', shardId: '1', name: 'f', size: 1, server: '1', digest: D }, 0);
     for (let attempt = 1; attempt <= 3; attempt++) {
       const at = state.time;
       expect(apply({ op: 'claim', task: '1@4', replicator: 'r', leaseMs: 100 }, at)).toMatchObject({
@@ -209,7 +226,7 @@ describe('uploads and the replication queue', () => {
 
   it('a snapshot restores the same state, and later changes do not reach it', () => {
     const { state, apply } = seeded();
-    apply({ op: 'recordUpload', shardId: '1', name: 'f', size: 3, server: '1' }, 50);
+    apply({ op: 'recordUpload', shardId: '1', name: 'f', size: 3, server: '1', digest: D }, 50);
     apply({ op: 'claim', task: '1@4', replicator: 'r', leaseMs: 100 });
     const snapshot = state.snapshot();
     const copy = RegistryState.restore(snapshot);
@@ -221,5 +238,14 @@ describe('uploads and the replication queue', () => {
       ok: true,
     });
     expect(copy.file('1', 'f')?.holders).toEqual(['1', '4']);
+  });
+});
+
+describe('sha256Hex', () => {
+  it('is the SHA-256 of the bytes in lowercase hex (WebCrypto)', async () => {
+    expect(await sha256Hex(new TextEncoder().encode('x'))).toBe(D);
+    expect(await sha256Hex(new Uint8Array(0))).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compareIds, InvalidArgumentError, parseSize, placeUpload, RegistryState } from '../src/index.js';
 
+const D = '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881';
+
 describe('parseSize', () => {
   it('reads the seed sizes, 1024-based, any case', () => {
     expect(parseSize('100gb')).toBe(100 * 1024 ** 3);
@@ -25,7 +27,8 @@ describe('placement', () => {
       apply({ op: 'addServer', serverId: `s${id}`, url: `mem://${id}` });
       apply({ op: 'addShard', shardId: id, serverIds: [`s${id}`], capacity });
       apply({ op: 'enableShard', shardId: id });
-      if (used > 0) apply({ op: 'recordUpload', shardId: id, name: 'seed', size: used, server: `s${id}` });
+      if (used > 0)
+        apply({ op: 'recordUpload', shardId: id, name: 'seed', size: used, server: `s${id}`, digest: D });
       if (!enabled) apply({ op: 'disableShard', shardId: id });
     }
     return s;

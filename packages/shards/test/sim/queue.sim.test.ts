@@ -5,6 +5,7 @@ import {
   NoShardAvailableError,
   type PutMode,
   type ServerRecord,
+  sameBytes,
   shardCounters,
 } from '../../src/index.js';
 import { RegistrySim, replayFor, serverUrl } from './registry-sim.js';
@@ -31,14 +32,19 @@ class HangingPuts implements BlobStore {
   }
 }
 
+/** A started cluster with the seed's shards (10 000 bytes each) and `bytes` uploaded as `name` through member `via`. */
+async function withUpload(seed: number, via: string, name: string, bytes: Uint8Array) {
+  const r = new RegistrySim({ seed, replay });
+  await r.start();
+  await r.setUpSeedShards(10_000);
+  const { shardId } = await r.settle(r.member(via).coordinator.upload(name, bytes));
+  return { r, sim: r.sim, shardId };
+}
+
 describe('the replication queue: leases, re-claims, completion once', () => {
   it('a replicator that dies mid-copy loses its lease; another claims the task and completes it, once', async () => {
-    const r = new RegistrySim({ seed: SEED, replay });
-    const { sim } = r;
-    await r.start();
-    await r.setUpSeedShards(10_000);
     const bytes = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
-    const { shardId } = await r.settle(r.member('n1').coordinator.upload('a.txt', bytes));
+    const { r, sim, shardId } = await withUpload(SEED, 'n1', 'a.txt', bytes);
     const state = () => r.stateOf('n1');
     const [task] = state().tasks;
     if (!task) return r.fail('the upload queued no task');
@@ -91,12 +97,7 @@ describe('the replication queue: leases, re-claims, completion once', () => {
   });
 
   it('a failed copy is counted, retried after its backoff, and completes once the target is back', async () => {
-    const r = new RegistrySim({ seed: SEED + 1, replay });
-    const { sim } = r;
-    await r.start();
-    await r.setUpSeedShards(10_000);
-    const bytes = new Uint8Array([1, 2, 3]);
-    const { shardId } = await r.settle(r.member('n2').coordinator.upload('b.txt', bytes));
+    const { r, sim, shardId } = await withUpload(SEED + 1, 'n2', 'b.txt', new Uint8Array([1, 2, 3]));
     const task = r.stateOf('n2').tasks[0]!;
     r.memory.setDown(serverUrl(task.target), true);
     const rep = r.replicator('n3', 'R');
@@ -112,6 +113,26 @@ describe('the replication queue: leases, re-claims, completion once', () => {
     const counters = shardCounters(r.stateOf('n3')).find((c) => c.shardId === shardId)!;
     expect(counters.replicationsFailed).toBeGreaterThanOrEqual(1);
     expect(counters.replicationsDone).toBe(1);
+    await rep.stop();
+    await sim.stop();
+  });
+
+  it('a replicator copies only the recorded bytes: a holder with other bytes fails the copy until it has them again', async () => {
+    const bytes = new Uint8Array([4, 5, 6]);
+    const { r, sim, shardId } = await withUpload(SEED + 5, 'n1', 'f.txt', bytes);
+    const file = r.stateOf('n1').file(shardId, 'f.txt')!;
+    const holder = r.stateOf('n1').server(file.holders[0]!)!;
+    const target = r.stateOf('n1').tasks[0]!.target;
+    // The holder's disk now has other bytes under that name.
+    await r.settle(r.memory.put(holder, 'f.txt', new Uint8Array([6, 6, 6]), 'replace'));
+    const rep = r.replicator('n2', 'R');
+    rep.start();
+    await sim.runUntil(() => (r.stateOf('n2').tasks[0]?.attempts ?? 0) >= 1, 5_000, 'a failed attempt');
+    expect(r.stateOf('n2').tasks[0]!.lastError).toContain('recorded bytes');
+    expect(r.memory.filesOf(serverUrl(target)).has('f.txt')).toBe(false);
+    await r.settle(r.memory.put(holder, 'f.txt', bytes, 'replace'));
+    await sim.runUntil(() => r.stateOf('n2').tasks.length === 0, 10_000, 'the retry completing');
+    expect(r.memory.filesOf(serverUrl(target)).get('f.txt')).toEqual(bytes);
     await rep.stop();
     await sim.stop();
   });
@@ -141,34 +162,61 @@ describe('coordinator uploads and reads', () => {
     await r.sim.stop();
   });
 
-  it('two uploads of one name at once: the one not recorded does not overwrite the recorded bytes', async () => {
+  it('two uploads of one name at once: the one not recorded neither overwrites nor is read as the recorded bytes', async () => {
     const r = new RegistrySim({ seed: SEED + 4, replay });
     await r.start();
     await r.setUpSeedShards(10_000);
     const first = new Uint8Array([1, 1, 1]);
     const second = new Uint8Array([2, 2, 2]);
-    // Both members see the same free shard 1 and write to its first server at the same time.
+    // Both members see the same free shard 1 and write to its first server at the same time: the
+    // later write is refused there and goes to server 4, then its record is refused (the name is
+    // taken in shard 1) and it moves on to the next shard. Its bytes stay on server 4 until
+    // replication of the recorded file overwrites them.
     const uploads = Promise.allSettled([
       r.member('n1').coordinator.upload('same.txt', first),
       r.member('n2').coordinator.upload('same.txt', second),
     ]);
     const [a, b] = await r.settle(uploads);
+    expect([a!.status, b!.status]).toContain('fulfilled');
+    const recorded = [
+      [a, first],
+      [b, second],
+    ] as const;
+    const c = r.member('n3').coordinator;
+    await r.settle(c.client.node.read!());
+
+    // Before any replication, each server of each shard alone: a read returns the recorded bytes
+    // or nothing, never the other upload's bytes.
+    let foreign = 0;
+    for (const [outcome, bytes] of recorded) {
+      if (outcome!.status !== 'fulfilled') continue;
+      const servers = r.stateOf('n3').shard(outcome!.value.shardId)!.serverIds;
+      for (const up of servers) {
+        const held = r.memory.filesOf(serverUrl(up)).get('same.txt');
+        if (held !== undefined && !sameBytes(held, bytes)) foreign++;
+        for (const s of servers) r.memory.setDown(serverUrl(s), s !== up);
+        const read = await r.settle(c.read(outcome!.value.shardId, 'same.txt').catch((e: unknown) => e));
+        if (read instanceof Uint8Array) expect(read).toEqual(bytes);
+        else expect(read).toBeInstanceOf(FileNotFoundError);
+      }
+      for (const s of servers) r.memory.setDown(serverUrl(s), false);
+    }
+    // The window was there (another upload's bytes sat on a server of the recorded file's shard),
+    // and each read that met them went on and counted it.
+    expect(foreign).toBeGreaterThan(0);
+    expect(c.readMismatches).toBe(foreign);
+
     const rep = r.replicator('n3', 'R');
     rep.start();
     await r.sim.runUntil(() => r.ids.every((id) => r.stateOf(id).tasks.length === 0), 10_000, 'replication');
     await rep.stop();
-    const c = r.member('n3').coordinator;
-    for (const [outcome, bytes] of [
-      [a, first],
-      [b, second],
-    ] as const) {
+    for (const [outcome, bytes] of recorded) {
       if (outcome!.status !== 'fulfilled') continue;
       const { shardId } = outcome!.value;
       const servers = r.stateOf('n3').shard(shardId)!.serverIds;
       for (const s of servers) expect(r.memory.filesOf(serverUrl(s)).get('same.txt')).toEqual(bytes);
       expect(await r.settle(c.read(shardId, 'same.txt'))).toEqual(bytes);
     }
-    expect([a!.status, b!.status]).toContain('fulfilled');
     await r.sim.stop();
   });
 

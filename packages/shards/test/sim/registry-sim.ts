@@ -3,10 +3,12 @@
  * the log to a `ShardRegistry`, and coordinators and replicators run on members through views that
  * follow the member across crashes and restarts. A failure names its seed and the replay command.
  */
+import { createHash } from 'node:crypto';
 import { type Clock, type RandomSource, seededRandom } from '@webraft/core';
 import { RecordingStateMachine, Simulation, UNRELIABLE } from '@webraft/core/testing';
 import {
   type BlobStore,
+  type Digest,
   MemoryBlobStore,
   RegistryClient,
   type RegistryListener,
@@ -122,6 +124,12 @@ export const SEED_SHARDS: [string, string[]][] = [
 ];
 export const serverUrl = (id: string) => `mem://${id}`;
 
+/**
+ * SHA-256 computed at once: WebCrypto's digest settles on a worker thread, outside the simulator's
+ * virtual time, which would make a run depend on the machine's speed and not only on its seed.
+ */
+export const syncSha256: Digest = async (bytes) => createHash('sha256').update(bytes).digest('hex');
+
 export class RegistrySim {
   readonly sim: Simulation;
   readonly memory: MemoryBlobStore;
@@ -149,7 +157,12 @@ export class RegistrySim {
     for (const id of ids) {
       const view = new MemberView();
       const client = new RegistryClient(this.#nodeOf(id), { clientId: id, clock: this.sim.clock });
-      this.members.set(id, { id, view, client, coordinator: new ShardCoordinator(client, view, this.blobs) });
+      this.members.set(id, {
+        id,
+        view,
+        client,
+        coordinator: new ShardCoordinator(client, view, this.blobs, { digest: syncSha256 }),
+      });
     }
   }
 
@@ -210,7 +223,13 @@ export class RegistrySim {
       clearTimer: (handle) => clock.clearTimer(handle),
       defer: (callback) => clock.defer(callback),
     };
-    return new ShardReplicator(m.client, m.view, blobs, { id: name, leaseMs, idleMs: 50, clock: timers });
+    return new ShardReplicator(m.client, m.view, blobs, {
+      id: name,
+      leaseMs,
+      idleMs: 50,
+      clock: timers,
+      digest: syncSha256,
+    });
   }
 
   /** Runs the simulation until `promise` settles; returns its outcome. */
