@@ -1,31 +1,14 @@
 import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 import type { TransportError } from '@webraft/core';
 import { MemoryLevel } from 'memory-level';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ReplicatedDb, ReplicatorError, replicate } from '../src/index.js';
 import { MAX_HELLO_BYTES, MulticastDiscovery, TcpTransport } from '../src/tcp.js';
-import { contents, whenSynced } from './helpers.js';
+import { contents, freePort, whenSynced } from './helpers.js';
 
 // UDP multicast on loopback only: the group is joined on 127.0.0.1 and announcements carry TTL 0 on
 // that interface, so nothing leaves this host. Each test has its own group, port and cluster name, so
 // parallel runs on one machine do not hear each other.
-
-/** A port free right now for `kind` on loopback (the OS picks it). */
-async function freePort(kind: 'tcp' | 'udp'): Promise<number> {
-  if (kind === 'tcp') {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
-  }
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 async function loopbackGroup() {
   const byte = () => 1 + Math.floor(Math.random() * 250);
