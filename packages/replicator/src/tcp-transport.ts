@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { type MessageSink, NodeInstance, type Transport, TransportError } from '@webraft/core';
+import type { MulticastDiscovery } from './multicast-discovery.js';
 
 /** The largest payload carried by default, in JSON characters (the core's own limit on a message). */
 export const DEFAULT_TCP_MAX_MESSAGE_CHARS = 8 * 1024 * 1024;
@@ -10,13 +11,15 @@ export interface TcpTransportOptions {
   readonly port: number;
   /** The largest payload carried, in JSON characters (default `DEFAULT_TCP_MAX_MESSAGE_CHARS`). */
   readonly maxMessageChars?: number;
+  /** Finds peers by UDP multicast (the seed's discovery); started on `open`, closed with the transport. */
+  readonly discovery?: MulticastDiscovery;
 }
 
 /** The `host:port` a TcpTransport listens on: its node's address (the seed's peers are written so). */
 export const tcpAddress = (host: string, port: number): string => `${host}:${port}`;
 
 /** `host:port` (the port after the last colon), or undefined when it is not one. */
-function parseAddress(address: string): { host: string; port: number } | undefined {
+export function parseAddress(address: string): { host: string; port: number } | undefined {
   const colon = address.lastIndexOf(':');
   const port = Number(address.slice(colon + 1));
   if (colon <= 0 || !Number.isInteger(port) || port <= 0 || port > 65_535) return undefined;
@@ -106,6 +109,12 @@ export class TcpTransport implements Transport {
   #server: Server | undefined;
   readonly #inbound = new Set<Socket>();
   readonly #instances = new Set<TcpInstance>();
+  readonly #discovery: MulticastDiscovery | undefined;
+  /**
+   * The peers multicast discovery reports. Only there with the `discovery` option: without it this
+   * transport discovers nothing, and says so by having no `onPeer` (peers are reached by address).
+   */
+  readonly onPeer?: (listener: (address: string) => void) => () => void;
 
   constructor(options: TcpTransportOptions) {
     if (typeof options?.host !== 'string' || options.host.length === 0)
@@ -115,6 +124,9 @@ export class TcpTransport implements Transport {
     this.host = options.host;
     this.port = options.port;
     this.maxMessageChars = options.maxMessageChars ?? DEFAULT_TCP_MAX_MESSAGE_CHARS;
+    const discovery = options.discovery;
+    this.#discovery = discovery;
+    if (discovery !== undefined) this.onPeer = (listener) => discovery.onPeer(listener);
   }
 
   /** This transport's address, `host:port`. */
@@ -122,17 +134,19 @@ export class TcpTransport implements Transport {
     return tcpAddress(this.host, this.port);
   }
 
-  open(sink: MessageSink): Promise<void> {
+  async open(sink: MessageSink): Promise<void> {
     this.#sink = sink;
     const server = createServer((socket) => this.#accept(socket));
     this.#server = server;
-    return new Promise((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.port, this.host, () => {
         server.off('error', reject);
         resolve();
       });
     });
+    // Announced only once listening, so a peer that hears of us can connect.
+    await this.#discovery?.start(this.address, (error) => this.#report(error));
   }
 
   #report(error: TransportError): void {
@@ -227,6 +241,7 @@ export class TcpTransport implements Transport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.#discovery?.close();
     for (const instance of this.#instances) instance.close();
     for (const socket of this.#inbound) socket.destroy();
     const server = this.#server;

@@ -1,3 +1,5 @@
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import { MemoryNetwork } from '@webraft/core';
 import { MemoryLevel } from 'memory-level';
 import { type ReplicatedDb, type ReplicateOptions, replicate } from '../src/index.js';
@@ -61,4 +63,20 @@ export function memoryCluster(ids: readonly string[], options: Partial<Replicate
 /** Every key and value of `db`'s replicated data. */
 export async function contents(db: ReplicatedDb): Promise<[string, unknown][]> {
   return db.iterator().all() as Promise<[string, unknown][]>;
+}
+
+/** A loopback port free right now for `kind` (the OS picks it). */
+export async function freePort(kind: 'tcp' | 'udp' = 'tcp'): Promise<number> {
+  if (kind === 'tcp') {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
 }

@@ -1,19 +1,10 @@
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { runTransportTests } from '@webraft/core/testing';
 import { MemoryLevel } from 'memory-level';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ReplicatedDb, replicate } from '../src/index.js';
 import { TcpTransport } from '../src/tcp.js';
-import { contents, whenSynced } from './helpers.js';
-
-/** A loopback port free right now (the OS picks it). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { contents, freePort, whenSynced } from './helpers.js';
 
 /** Writes raw text to the TCP transport listening on `port`, as if from the wire. */
 async function injectText(port: number, text: string): Promise<boolean> {
