@@ -18,7 +18,7 @@ import { type LeaderFeed, RaftLeaderFeed, RedisLeaderFeed } from '@webraft/leade
 import { startRedis } from '@webraft/server/testing';
 import { Redis } from 'ioredis';
 import { makeCluster, withTimeout } from '../lib/cluster.js';
-import { fmtInt, fmtMs, median, now, round, sleep } from '../lib/stats.js';
+import { fmtInt, fmtMs, median, now, round, sleep, trialsOf } from '../lib/stats.js';
 import type { BrowserResult, CaseSpec, TableRow } from '../lib/types.js';
 
 export function leaderFeedNodeCases(quick: boolean): CaseSpec[] {
@@ -47,17 +47,6 @@ const raftTiming = (raft: RaftInterface): Timing => ({
 /** The issue's crash target: within the longest election timeout and one heartbeat. */
 const crashTargetMs = (t: Timing) => t.electionTimeoutMaxMs + t.heartbeatIntervalMs;
 const FLOOR_ROUND_TRIPS = 200;
-
-interface Trials {
-  medianMs: number;
-  maxMs: number;
-  samples: number[];
-}
-const trialsOf = (samples: number[]): Trials => ({
-  medianMs: round(median(samples), 1),
-  maxMs: round(Math.max(...samples), 1),
-  samples: samples.map((s) => round(s, 1)),
-});
 
 /** Resolves with the first of `feeds` to lead under a token larger than `after`, and when it did. */
 function leaderAfter<F extends LeaderFeed>(feeds: readonly F[], after: number) {
@@ -177,8 +166,8 @@ async function runRedis(trials: number) {
       commandsPerSec: round(commandsPerSec, 1),
       clientCommandsPerSec: round(clientCommandsPerSec, 1),
       idleCalls: feedCalls,
-      graceful: trialsOf(graceful),
-      crash: trialsOf(crash),
+      graceful: trialsOf(graceful.map((s) => round(s, 1))),
+      crash: trialsOf(crash.map((s) => round(s, 1))),
       timing: REDIS_TIMING,
     };
   } finally {
@@ -270,8 +259,8 @@ async function runRaft(trials: number) {
   return {
     floorRttMs: round(floorRttMs, 3),
     messagesPerSec: round(messagesPerSec, 1),
-    graceful: trialsOf(graceful),
-    crash: trialsOf(crash),
+    graceful: trialsOf(graceful.map((s) => round(s, 1))),
+    crash: trialsOf(crash.map((s) => round(s, 1))),
     timing,
   };
 }
