@@ -23,6 +23,9 @@
  * drain rate with 1 and 4 replicators, beside raw HTTP puts and copies (bench/benchmarks/shards.ts).
  * `replicator`: @webraft/replicator's keys/s and bytes per key between two replicas (memory-level and
  * classic-level) and 5 replicas converging after 10,000 writes, beside raw copies (bench/benchmarks/replicator.ts).
+ * `leaderfeed-node`: @webraft/leaderfeed's RedisLeaderFeed (a real redis-server) and RaftLeaderFeed (3 in-process
+ * nodes): failover (graceful and crashed leader, 20 trials each) and idle load, beside a Redis PING and an in-memory
+ * message round trip (bench/benchmarks/leaderfeed.ts).
  *
  * - `--quick`: fewer commits and trials, a smoke run (results go to <date>-quick.json).
  * - `--only`: case names or prefixes (`--list` shows them), e.g. `--only commits-3n-1` or `--only floor`.
@@ -52,6 +55,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { coordinatorCases } from './benchmarks/coordinator.js';
+import { leaderFeedNodeCases } from './benchmarks/leaderfeed.js';
 import { replicatorCases } from './benchmarks/replicator.js';
 import { shardsCases } from './benchmarks/shards.js';
 import { storageFileCases } from './benchmarks/storage-file.js';
@@ -190,6 +194,7 @@ function plan(): CaseSpec[] {
   cases.push(...browserLeaderFeedCases(quick));
   cases.push(...shardsCases(quick));
   cases.push(...replicatorCases(quick));
+  cases.push(...leaderFeedNodeCases(quick));
   return cases;
 }
 
@@ -321,7 +326,8 @@ function runCase(spec: CaseSpec, timeoutMs: number): Promise<CaseResult> {
         spec.kind === 'storage-file' ||
         spec.kind === 'coordinator' ||
         spec.kind === 'shards' ||
-        spec.kind === 'replicator') &&
+        spec.kind === 'replicator' ||
+        spec.kind === 'leaderfeed') &&
       values.core === 'build'
     )
       execArgv.push('--conditions=source');
@@ -389,6 +395,7 @@ const OWN_ROWS_KINDS: ReadonlySet<CaseResult['kind']> = new Set([
   'coordinator',
   'shards',
   'replicator',
+  'leaderfeed',
 ]);
 
 function formatsOwnRows(r: CaseResult): r is BrowserResult {

@@ -11,7 +11,7 @@
  * crash target names (`electionTimeoutMaxMs` + one heartbeat).
  */
 import type { BrowserContext, Page } from 'playwright-core';
-import { fmtInt, fmtMs, median } from '../lib/stats.js';
+import { fmtInt, fmtMs, trialsOf } from '../lib/stats.js';
 import type { BrowserResult, CaseSpec, TableRow } from '../lib/types.js';
 import { startBrowserBench } from './chromium.js';
 
@@ -61,17 +61,6 @@ async function leaderAfter(pages: Page[], after: number, timeoutMs = 10_000) {
     if (Date.now() > deadline) throw new Error(`no leader after token ${after} within ${timeoutMs} ms`);
   }
 }
-
-interface Trials {
-  medianMs: number;
-  maxMs: number;
-  samples: number[];
-}
-const trialsOf = (samples: number[]): Trials => ({
-  medianMs: median(samples),
-  maxMs: Math.max(...samples),
-  samples,
-});
 
 async function runBackend(context: BrowserContext, backend: Backend, trials: number) {
   const name = `bench-lf-${backend}-${Date.now().toString(36)}`;

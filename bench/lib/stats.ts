@@ -49,6 +49,17 @@ export function round(value: number, digits = 0): number {
   return Math.round(value * f) / f;
 }
 
+/** Repeated timings of one thing (failover trials): the median, the max, and every sample, in ms. */
+export interface Trials {
+  medianMs: number;
+  maxMs: number;
+  samples: number[];
+}
+
+export function trialsOf(samples: number[]): Trials {
+  return { medianMs: median(samples), maxMs: Math.max(...samples), samples };
+}
+
 /** 12345.6 -> "12,346". */
 export function fmtInt(value: number): string {
   return Math.round(value).toLocaleString('en-US');

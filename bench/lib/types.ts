@@ -19,7 +19,8 @@ export interface CaseSpec {
     | 'storage-file'
     | 'coordinator'
     | 'shards'
-    | 'replicator';
+    | 'replicator'
+    | 'leaderfeed';
   nodes: number;
   /** For `commits`, `reads` and `floor`: the MemoryNetwork delivery mode (default `batched`). */
   delivery?: Delivery;
@@ -184,12 +185,13 @@ export interface TableRow {
 
 /**
  * A case run in Chromium (bench/browser/), a storage adapter's on disk (bench/benchmarks/storage-file.ts)
- * the coordinator's (bench/benchmarks/coordinator.ts) or the replicator's (bench/benchmarks/replicator.ts): it formats its own rows and detail lines, and
+ * the coordinator's (bench/benchmarks/coordinator.ts), the replicator's (bench/benchmarks/replicator.ts) or the
+ * leaderfeed's Node backends (bench/benchmarks/leaderfeed.ts): it formats its own rows and detail lines, and
  * keeps its figures for the JSON report.
  */
 export interface BrowserResult {
   name: string;
-  kind: 'browser' | 'storage-file' | 'coordinator' | 'shards' | 'replicator';
+  kind: 'browser' | 'storage-file' | 'coordinator' | 'shards' | 'replicator' | 'leaderfeed';
   nodes: number;
   rows: TableRow[];
   details: string[];

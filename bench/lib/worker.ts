@@ -40,6 +40,8 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       return (await import('../benchmarks/shards.js')).runShards(spec);
     case 'replicator':
       return (await import('../benchmarks/replicator.js')).runReplicator(spec);
+    case 'leaderfeed':
+      return (await import('../benchmarks/leaderfeed.js')).runLeaderFeedNode(spec);
     case 'browser':
       if (spec.name.startsWith('browser-storage-')) {
         return (await import('../browser/storage.js')).runBrowserStorage(spec);
