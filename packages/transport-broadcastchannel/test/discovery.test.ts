@@ -67,7 +67,9 @@ describe('BroadcastChannelTransport discovery', () => {
 
   it('a peer that goes silent is reported gone after the presence timeout; one that keeps beaconing is not', async () => {
     const cluster = uniqueCluster();
-    const fast = { presenceIntervalMs: 20, presenceTimeoutMs: 70 };
+    // Short enough for a quick test, long enough that a test process stalled by a loaded machine
+    // does not miss its own beacons (70 ms did, on CI machines shared with other jobs).
+    const fast = { presenceIntervalMs: 50, presenceTimeoutMs: 400 };
     const a = transport(cluster, 'a', fast);
     transport(cluster, 'live', fast);
     const ghost = rawChannel(cluster);
@@ -85,7 +87,8 @@ describe('BroadcastChannelTransport discovery', () => {
 
   it('any frame from a peer counts as presence (a throttled tab whose replies still flow is not timed out)', async () => {
     const cluster = uniqueCluster();
-    const a = transport(cluster, 'a', { presenceIntervalMs: 20, presenceTimeoutMs: 70 });
+    const presenceTimeoutMs = 400; // see the test above
+    const a = transport(cluster, 'a', { presenceIntervalMs: 50, presenceTimeoutMs });
     const busy = rawChannel(cluster);
     // `busy` never beacons, but keeps sending messages (to someone else: a still hears them).
     let sent = 0;
@@ -95,7 +98,7 @@ describe('BroadcastChannelTransport discovery', () => {
     const start = Date.now();
     await until(() => {
       send();
-      return Date.now() - start >= 4 * 70;
+      return Date.now() - start >= 4 * presenceTimeoutMs;
     }, 'busy to send messages for four presence timeouts');
     await until(() => a.t.stats.notForMe === sent, 'a to have heard every message');
     expect(a.gone).toEqual([]);
