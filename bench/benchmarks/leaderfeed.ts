@@ -267,53 +267,47 @@ async function runRaft(trials: number) {
 
 // ------------------------------------------------------------------ the case
 
+type Trials = { medianMs: number; maxMs: number };
+
+/** A backend's graceful and crash failover rows, the crash against its target (max heartbeat timeout + one heartbeat). */
+function failoverRows(
+  backend: string,
+  trials: number,
+  result: { graceful: Trials; crash: Trials; timing: Parameters<typeof crashTargetMs>[0] },
+  floor: string,
+): TableRow[] {
+  const target = crashTargetMs(result.timing);
+  const row = (kind: string, t: Trials) => ({
+    benchmark: `leaderfeed ${backend}, ${kind} failover (${trials} trials)`,
+    figure: `median ${fmtMs(t.medianMs)}, max ${fmtMs(t.maxMs)}`,
+    floor,
+  });
+  return [
+    { ...row('graceful', result.graceful), target: '-', met: null },
+    { ...row('crash', result.crash), target: `max <= ${target} ms`, met: result.crash.maxMs <= target },
+  ];
+}
+
+const idleRow = (backend: string, figure: string): TableRow => ({
+  benchmark: `leaderfeed ${backend}, idle load`,
+  figure,
+  floor: '-',
+  target: '-',
+  met: null,
+});
+
 export async function runLeaderFeedNode(spec: CaseSpec): Promise<BrowserResult> {
   const trials = spec.trials ?? 20;
   const redis = await runRedis(trials);
   const raft = await runRaft(trials);
   const rows: TableRow[] = [
-    {
-      benchmark: `leaderfeed Redis 3 feeds, graceful failover (${trials} trials)`,
-      figure: `median ${fmtMs(redis.graceful.medianMs)}, max ${fmtMs(redis.graceful.maxMs)}`,
-      floor: `PING round trip ${fmtMs(redis.floorRttMs)}`,
-      target: '-',
-      met: null,
-    },
-    {
-      benchmark: `leaderfeed Redis 3 feeds, crash failover (${trials} trials)`,
-      figure: `median ${fmtMs(redis.crash.medianMs)}, max ${fmtMs(redis.crash.maxMs)}`,
-      floor: `PING round trip ${fmtMs(redis.floorRttMs)}`,
-      target: `max <= ${crashTargetMs(redis.timing)} ms`,
-      met: redis.crash.maxMs <= crashTargetMs(redis.timing),
-    },
-    {
-      benchmark: 'leaderfeed Redis 3 feeds, idle load',
-      figure: `${fmtInt(redis.commandsPerSec)} commands/s (${fmtInt(redis.clientCommandsPerSec)} EVAL/s from clients)`,
-      floor: '-',
-      target: '-',
-      met: null,
-    },
-    {
-      benchmark: `leaderfeed Raft 3 nodes, graceful failover (${trials} trials)`,
-      figure: `median ${fmtMs(raft.graceful.medianMs)}, max ${fmtMs(raft.graceful.maxMs)}`,
-      floor: `MemoryNetwork round trip ${fmtMs(raft.floorRttMs)}`,
-      target: '-',
-      met: null,
-    },
-    {
-      benchmark: `leaderfeed Raft 3 nodes, crash failover (${trials} trials)`,
-      figure: `median ${fmtMs(raft.crash.medianMs)}, max ${fmtMs(raft.crash.maxMs)}`,
-      floor: `MemoryNetwork round trip ${fmtMs(raft.floorRttMs)}`,
-      target: `max <= ${crashTargetMs(raft.timing)} ms`,
-      met: raft.crash.maxMs <= crashTargetMs(raft.timing),
-    },
-    {
-      benchmark: 'leaderfeed Raft 3 nodes, idle load',
-      figure: `${fmtInt(raft.messagesPerSec)} messages/s`,
-      floor: '-',
-      target: '-',
-      met: null,
-    },
+    ...failoverRows('Redis 3 feeds', trials, redis, `PING round trip ${fmtMs(redis.floorRttMs)}`),
+    idleRow(
+      'Redis 3 feeds',
+      `${fmtInt(redis.commandsPerSec)} commands/s (${fmtInt(redis.clientCommandsPerSec)} EVAL/s from clients)`,
+    ),
+    ...failoverRows('Raft 3 nodes', trials, raft, `MemoryNetwork round trip ${fmtMs(raft.floorRttMs)}`),
+    idleRow('Raft 3 nodes', `${fmtInt(raft.messagesPerSec)} messages/s`),
   ];
   const details = [
     `leaderfeed-node redis: graceful ${redis.graceful.samples.join(' ')} ms; crash ${redis.crash.samples.join(' ')} ms; idle commands ${JSON.stringify(redis.idleCalls)} over ${IDLE_MS} ms`,
