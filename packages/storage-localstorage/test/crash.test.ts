@@ -131,8 +131,9 @@ it('random batches, each cut off at a random write: every restart loads the stat
         term++;
         batch.snapshot = snapshot(last + Math.floor(random() * 3), term);
       } else {
-        const from =
-          random() < 0.8 ? last + 1 : model.firstIndex + Math.floor(random() * (last - model.firstIndex + 2));
+        // A rewrite of the tail starts after the commit index: Raft never truncates committed entries.
+        const lowest = Math.max(model.firstIndex, model.hardState.commit + 1);
+        const from = random() < 0.8 ? last + 1 : lowest + Math.floor(random() * (last - lowest + 2));
         if (random() < 0.1) term++;
         batch.entries = range(
           from,
