@@ -100,7 +100,10 @@ async function runBackend(context: BrowserContext, backend: Backend, trials: num
     const crashedAt = Date.now();
     void cdp.send('Page.crash').catch(() => {}); // the target dies: no answer comes
     pages.splice(pages.indexOf(current.page), 1);
-    const next = await leaderAfter(pages, current.token);
+    const next = await leaderAfter(pages, current.token).catch(async (error: unknown) => {
+      const views = await Promise.all(pages.map((p) => view(p).catch((e: unknown) => String(e))));
+      throw new Error(`crash trial ${t}: ${String(error)}; tabs: ${JSON.stringify(views).slice(0, 1500)}`);
+    });
     crash.push(next.at - crashedAt);
     await current.page.close().catch(() => {});
     pages.push(await openTab(context, backend, name, `tab${++seq}`));
@@ -120,7 +123,13 @@ export async function runBrowserLeaderFeed(spec: CaseSpec): Promise<BrowserResul
   try {
     const context = await bench.browser.newContext({ baseURL: bench.baseURL });
     const figures: Record<string, Awaited<ReturnType<typeof runBackend>>> = {};
-    for (const backend of BACKENDS) figures[backend] = await runBackend(context, backend, trials);
+    for (const backend of BACKENDS) {
+      figures[backend] = await runBackend(context, backend, trials).catch((error: unknown) => {
+        throw new Error(`${backend}: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
+      });
+    }
     await context.close();
     const label = { weblocks: 'WebLocks', broadcastchannel: 'BroadcastChannel' } as const;
     const rows: TableRow[] = BACKENDS.flatMap((backend) => {
