@@ -308,6 +308,20 @@ const tsxLoader = import.meta.resolve('tsx');
 const workerPath = join(benchDir, 'lib', 'worker.ts');
 let coreEntry = '';
 
+/**
+ * The cases that measure workspace packages beyond the core (browser pages, storage, coordinator,
+ * shards, replicator, leaderfeed): they run those packages from source and format their own rows and
+ * details (`BrowserResult`).
+ */
+const PACKAGE_KINDS: ReadonlySet<CaseSpec['kind']> = new Set([
+  'browser',
+  'storage-file',
+  'coordinator',
+  'shards',
+  'replicator',
+  'leaderfeed',
+]);
+
 function runCase(spec: CaseSpec, timeoutMs: number): Promise<CaseResult> {
   return new Promise((resolve, reject) => {
     const execArgv = ['--expose-gc', '--enable-source-maps', '--import', tsxLoader];
@@ -321,16 +335,7 @@ function runCase(spec: CaseSpec, timeoutMs: number): Promise<CaseResult> {
     }
     // The browser cases start the relay server in Node: its source, like the pages (which Vite serves
     // from source), so that no stale dist/ is measured. @webraft/core still resolves as chosen above.
-    if (
-      (spec.kind === 'browser' ||
-        spec.kind === 'storage-file' ||
-        spec.kind === 'coordinator' ||
-        spec.kind === 'shards' ||
-        spec.kind === 'replicator' ||
-        spec.kind === 'leaderfeed') &&
-      values.core === 'build'
-    )
-      execArgv.push('--conditions=source');
+    if (PACKAGE_KINDS.has(spec.kind) && values.core === 'build') execArgv.push('--conditions=source');
     const child = fork(workerPath, [JSON.stringify(spec)], {
       execArgv,
       env,
@@ -388,18 +393,8 @@ function floorFigure(r: ThroughputResult, floor: ThroughputResult | undefined): 
   return `${throughputFigure(floor, 'rt')}  (${Math.round((100 * r.opsPerSec) / floor.opsPerSec)}% of it)`;
 }
 
-/** The kinds of case whose worker formats its own rows and details (`BrowserResult`). */
-const OWN_ROWS_KINDS: ReadonlySet<CaseResult['kind']> = new Set([
-  'browser',
-  'storage-file',
-  'coordinator',
-  'shards',
-  'replicator',
-  'leaderfeed',
-]);
-
 function formatsOwnRows(r: CaseResult): r is BrowserResult {
-  return OWN_ROWS_KINDS.has(r.kind);
+  return PACKAGE_KINDS.has(r.kind);
 }
 
 function rows(results: Map<string, CaseResult>): Row[] {
