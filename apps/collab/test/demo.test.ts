@@ -16,23 +16,27 @@ afterEach(() => {
   demo = null;
 });
 
-/** Starts the demo on free ports and resolves with the two URLs it printed. */
-async function startDemo(): Promise<{ board: string; relay: string }> {
-  demo = spawn(
+/**
+ * Starts the demo on free ports and resolves with the two URLs it printed. Its output is read to the
+ * end: a `for await` that returned at the first match would close the pipe, and the demo's next line
+ * would then fail with EPIPE and take the demo (and its server) down.
+ */
+function startDemo(): Promise<{ board: string; relay: string }> {
+  const child = spawn(
     process.execPath,
     ['--import', 'tsx', '--conditions=source', script, '--port', '0', '--relay-port', '0'],
-    {
-      cwd: appDir,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    { cwd: appDir, stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  let output = '';
-  for await (const chunk of demo.stdout!) {
-    output += String(chunk);
-    const printed = /Collab board: (http:\/\/\S+)\s+\(relay (ws:\/\/\S+)\)/.exec(output);
-    if (printed) return { board: printed[1]!, relay: printed[2]! };
-  }
-  throw new Error(`the demo exited without printing its URL: ${output}`);
+  demo = child;
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk) => {
+      output += String(chunk);
+      const printed = /Collab board: (http:\/\/\S+)\s+\(relay (ws:\/\/\S+)\)/.exec(output);
+      if (printed) resolve({ board: printed[1]!, relay: printed[2]! });
+    });
+    child.once('exit', () => reject(new Error(`the demo exited without printing its URL: ${output}`)));
+  });
 }
 
 describe('pnpm demo', () => {
