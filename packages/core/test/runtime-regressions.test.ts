@@ -218,8 +218,12 @@ describe('runtime and API regressions', () => {
     a.listen('state changed', handler);
     a.unlisten('leader', handler);
     await h.runUntil(() => a.state === 'leader', 2_000, 'a leading');
-    // Only 'state changed' is still subscribed: one call, with (state, previous).
-    expect(calls).toEqual([['leader', 'follower']]);
+    // Only 'state changed' is still subscribed: calls with (state, previous), none from 'leader' (no
+    // arguments). A candidate counts its own vote once it is durable, so it is seen being one.
+    expect(calls).toEqual([
+      ['candidate', 'follower'],
+      ['leader', 'candidate'],
+    ]);
     await a.stop();
   });
 

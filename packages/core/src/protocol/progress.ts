@@ -7,6 +7,8 @@
  *   an append is sent, bounded by an inflight window so a slow follower cannot buffer without end.
  * - snapshot: the entries the follower needs are compacted away; a snapshot is being streamed.
  */
+import type { AppendMessage } from './types.js';
+
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
 export class Progress {
@@ -17,6 +19,11 @@ export class Progress {
   state: ProgressState = 'probe';
   /** In probe state: an append is out and we wait for its answer. */
   probeSent = false;
+  /**
+   * In probe state: that append while it still waits in the leader's outbox (until the runtime takes
+   * the round's messages). Entries proposed meanwhile join it instead of waiting for its answer.
+   */
+  unsentProbe: AppendMessage | null = null;
   /** Last indexes of appends in flight (replicate state), oldest first. */
   readonly inflight: number[] = [];
   /** Heard from since the last check-quorum round (paper 6, thesis 6.2). */
@@ -69,6 +76,7 @@ export class Progress {
   private resetState(state: ProgressState): void {
     this.state = state;
     this.probeSent = false;
+    this.unsentProbe = null;
     this.pendingSnapshot = 0;
     this.snapshotOffset = 0;
     this.snapshotOffsetAtHeartbeat = -1;

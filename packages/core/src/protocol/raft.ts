@@ -212,6 +212,8 @@ export class RaftCore {
 
   private msgs: Message[] = [];
   private earlyMsgs: Message[] = [];
+  /** Followers whose probe waits in the outbox (see extendUnsentProbe). */
+  private readonly unsentProbes: Progress[] = [];
   /** The last hard state handed out in a Ready, and the last one known durable. */
   private prevHardState: HardState;
   private durableTerm: number;
@@ -451,13 +453,17 @@ export class RaftCore {
     if (applied.length > 0) this.log.applying = applied[applied.length - 1]!.index;
     if (this.msgs.length > 0) this.msgs = [];
     if (this.earlyMsgs.length > 0) this.earlyMsgs = [];
+    if (this.unsentProbes.length > 0) this.releaseUnsentProbes();
     if (this.readStates.length > 0) this.readStates = [];
     return rd;
   }
 
   /** The runtime persisted (and restored) everything in `rd`. */
   advance(rd: Ready): void {
-    if (rd.hardState) this.durableTerm = rd.hardState.term;
+    if (rd.hardState) {
+      this.durableTerm = rd.hardState.term;
+      this.countOwnVote();
+    }
     if (rd.snapshot) {
       if (this.log.pendingSnapshot === rd.snapshot) this.log.pendingSnapshot = null;
       this.snapshotHandedOut = false;
@@ -614,8 +620,10 @@ export class RaftCore {
     }
     const preVote = this.role === 'precandidate';
     const voteTerm = preVote ? this.term + 1 : this.term;
-    this.tracker.recordVote(this.id, true);
-    if (this.tallyVotes()) return;
+    // A pre-vote decides nothing and is written nowhere: it counts at once. A real vote for ourselves
+    // counts only once the new term and vote are durable (see countOwnVote), so the requests need not
+    // wait for that write and go out with it, as etcd's raft does with asynchronous storage writes.
+    if (preVote && this.tallyOwnVote()) return;
     for (const voter of this.membership.config.voters) {
       if (voter === this.id) continue;
       const m: VoteMessage = {
@@ -681,6 +689,26 @@ export class RaftCore {
     if (!this.membership.isVoter(m.from)) return;
     this.tracker.recordVote(m.from, !m.reject);
     this.tallyVotes();
+  }
+
+  /** Counts this node's vote for itself; returns true when that ended the election. */
+  private tallyOwnVote(): boolean {
+    this.tracker.recordVote(this.id, true);
+    return this.tallyVotes();
+  }
+
+  /**
+   * The candidate's term and vote for itself became durable: its vote counts now. Counting it earlier
+   * would be unsafe: a candidate that crashed before the write restarts without the vote and may give
+   * it to another candidate of the same term. The vote requests went out before the write, and that
+   * is safe: they make others adopt the term, never grant anything, and the grants they bring count
+   * towards this term's quorum as they would have after the write. Once a quorum of others granted,
+   * the candidate may even lead before its own write ends (its messages as leader still wait for it,
+   * see send()): every quorum of the term then overlaps the voters that granted to it.
+   */
+  private countOwnVote(): void {
+    if (this.role !== 'candidate' || this.durableTerm !== this.term || this.vote !== this.id) return;
+    this.tallyOwnVote();
   }
 
   /** Returns true when the election ended (won or lost). */
@@ -764,6 +792,7 @@ export class RaftCore {
     this.transferDeadline = NO_DEADLINE;
     this.forwarded.clear();
     this.departing = 0;
+    this.releaseUnsentProbes();
     this.tracker.clear();
     this.tracker.changed();
     // Reads waiting on this leader cannot be confirmed any more: refuse them so callers retry.
@@ -1106,6 +1135,7 @@ export class RaftCore {
   private sendAppend(to: NodeId, sendIfEmpty: boolean): boolean {
     const pr = this.tracker.get(to);
     if (!pr) return false;
+    if (pr.unsentProbe !== null) return this.extendUnsentProbe(pr, pr.unsentProbe);
     let sent = false;
     while (!pr.isPaused(this.cfg.maxInflight)) {
       // Nothing new to send: stop, unless an empty append is wanted (it still serves as a probe or
@@ -1126,7 +1156,7 @@ export class RaftCore {
       );
       const last = entries.length > 0 ? entries[entries.length - 1]!.index : prevIndex;
       const commit = this.log.committed;
-      this.send({
+      const m: AppendMessage = {
         type: 'append',
         from: this.id,
         to,
@@ -1135,13 +1165,46 @@ export class RaftCore {
         logTerm: prevTerm,
         entries,
         commit,
-      });
+      };
+      this.send(m);
       this.tracker.commitSent(pr);
       pr.sentEntries(last, entries.length);
+      if (pr.state === 'probe') this.holdUnsentProbe(pr, m);
       sent = true;
       if (pr.state !== 'replicate' || entries.length === 0) return true;
     }
     return sent;
+  }
+
+  /**
+   * A probe is one append at a time, so entries proposed after it was made would wait a round trip
+   * for its answer. While it has not left the outbox it can still carry them: the same append as if it
+   * had been made now (same previous entry, so the follower's consistency check is unchanged, paper
+   * 5.3), up to the usual size limits. This is what lets a new leader's first append carry the
+   * proposals made as it took over, beside its no-op (paper 8).
+   */
+  private extendUnsentProbe(pr: Progress, m: AppendMessage): boolean {
+    const entries = this.log.slice(
+      m.index + 1,
+      this.log.lastIndex(),
+      this.cfg.maxEntriesPerAppend,
+      this.cfg.maxAppendChars,
+    );
+    if (entries.length > m.entries.length) m.entries = entries;
+    m.commit = this.log.committed;
+    this.tracker.commitSent(pr);
+    return true;
+  }
+
+  private holdUnsentProbe(pr: Progress, m: AppendMessage): void {
+    pr.unsentProbe = m;
+    this.unsentProbes.push(pr);
+  }
+
+  /** The runtime took the messages: the probes in them are on their way and can change no more. */
+  private releaseUnsentProbes(): void {
+    for (const pr of this.unsentProbes) pr.unsentProbe = null;
+    this.unsentProbes.length = 0;
   }
 
   private stepLeaderResponse(
@@ -1391,7 +1454,10 @@ export class RaftCore {
     if (this.cluster !== null) m.cluster = this.cluster;
     // A leader's own messages depend on nothing unpersisted once its term is durable (thesis 10.2.1),
     // so they can go out while its log write is in flight.
-    if (this.role === 'leader' && this.durableTerm === this.term) this.earlyMsgs.push(m);
+    // A candidate's vote requests depend on nothing unpersisted either: it counts its own vote only
+    // once that is durable (countOwnVote).
+    if ((this.role === 'leader' && this.durableTerm === this.term) || (m.type === 'vote' && !m.preVote))
+      this.earlyMsgs.push(m);
     else this.msgs.push(m);
   }
 

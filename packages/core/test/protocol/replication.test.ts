@@ -466,6 +466,32 @@ describe('batching', () => {
     expect(a.progressOf('b')!.state).toBe('replicate');
   });
 
+  it("a new leader's first append carries the proposals made before it left the outbox, a sent one nothing more", () => {
+    const a = makeCore('a', IDS, { hardState: { term: 1, vote: null, commit: 0 }, log: logOf(1) });
+    a.campaignNow();
+    const vote = a.ready();
+    a.advance(vote);
+    for (const from of ['b', 'c'])
+      a.step({ type: 'voteResponse', from, to: 'a', term: 2, preVote: false, reject: false }, 0);
+    expect(a.role).toBe('leader');
+    // Proposed as it took over (an app's waiting edit, say), before the runtime took the messages.
+    expect(a.propose([{ kind: 'command', data: 'x' }])).toEqual({ ok: true });
+    const first = a.ready();
+    const probes = ofType([...first.earlyMessages, ...first.messages], 'append');
+    expect(probes.map((m) => [m.to, m.index, indexes(m.entries)])).toEqual([
+      ['b', 1, [2, 3]],
+      ['c', 1, [2, 3]],
+    ]);
+    // Once taken, a probe is on its way: a later proposal waits for its answer, as paper 5.3 has it.
+    expect(a.propose([{ kind: 'command', data: 'y' }])).toEqual({ ok: true });
+    const second = a.ready();
+    expect(ofType([...second.earlyMessages, ...second.messages], 'append')).toEqual([]);
+    expect(probes.map((m) => indexes(m.entries))).toEqual([
+      [2, 3],
+      [2, 3],
+    ]);
+  });
+
   it('maxEntriesPerAppend splits a batch into pipelined appends', () => {
     const net = electedCluster({ maxEntriesPerAppend: 8 });
     const a = net.core('a');

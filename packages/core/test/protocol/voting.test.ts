@@ -206,16 +206,36 @@ describe('a vote is durable before it is announced', () => {
     ]);
   });
 
-  it('a candidate persists its own vote and term before asking for votes', () => {
+  it('a candidate asks for votes while it writes its term, and counts its own vote only once that is durable', () => {
     const a = makeCore('a', IDS, { hardState: { term: 4, vote: null, commit: 0 }, log: logOf(1, 4) });
     a.campaignNow();
     const rd = a.ready();
     expect(rd.hardState).toEqual({ term: 5, vote: 'a', commit: 0 });
-    expect(rd.earlyMessages).toEqual([]);
-    expect(ofType(rd.messages, 'vote')).toEqual([
+    // The requests go out before the write (early messages), so the write and the voters' overlap.
+    expect(ofType(rd.earlyMessages, 'vote')).toEqual([
       { type: 'vote', from: 'a', to: 'b', term: 5, preVote: false, index: 2, logTerm: 4 },
       { type: 'vote', from: 'a', to: 'c', term: 5, preVote: false, index: 2, logTerm: 4 },
     ]);
+    // One grant and an own vote not yet durable: no majority of three yet.
+    a.step({ type: 'voteResponse', from: 'b', to: 'a', term: 5, preVote: false, reject: false }, 0);
+    expect(a.role).toBe('candidate');
+    a.advance(rd);
+    expect(a.role).toBe('leader');
+  });
+
+  it('a candidate granted by a majority of the others leads before its own write is durable; its appends wait for it', () => {
+    const a = makeCore('a', IDS, { hardState: { term: 4, vote: null, commit: 0 }, log: logOf(1, 4) });
+    a.campaignNow();
+    const rd = a.ready();
+    for (const from of ['b', 'c'])
+      a.step({ type: 'voteResponse', from, to: 'a', term: 5, preVote: false, reject: false }, 0);
+    expect(a.role).toBe('leader');
+    // Its term is not durable: what it sends as leader goes out only after the next write.
+    const next = a.ready();
+    expect(ofType(next.earlyMessages, 'append')).toEqual([]);
+    expect(ofType(next.messages, 'append').length).toBe(2);
+    a.advance(rd);
+    a.advance(next);
   });
 
   it('the harness delivers a grant only after persisting it', () => {

@@ -138,13 +138,26 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   // Liveness once healed: fresh proposals from every member commit. Members as a leader sees them:
   // without one, memberIds() would be every live node, removed ones included.
   await sim.waitForLeader(60_000);
-  const fresh = sim.memberIds().map((id) => sim.propose(id, { timeoutMs: 5_000 }).command);
+  // A leave the loop above asked for may still commit meanwhile: a member it removes is refused
+  // (REMOVED), which is right only if that member had indeed applied its removal then.
+  const removedWhileProposing = new Set<string>();
+  let refusedAsMember: string | null = null;
+  const fresh = sim.memberIds().map((id) => {
+    const { command, result } = sim.propose(id, { timeoutMs: 5_000 });
+    result.catch((error: { code?: string }) => {
+      if (error.code !== 'REMOVED') return;
+      removedWhileProposing.add(id);
+      if (sim.raft(id).state !== 'removed') refusedAsMember ??= id;
+    });
+    return { id, command };
+  });
   await sim.runUntil(
-    () => fresh.every((c) => sim.acknowledged.has(c)),
+    () => fresh.every(({ id, command }) => sim.acknowledged.has(command) || removedWhileProposing.has(id)),
     10_000,
     'committing after the network healed',
   );
   await sim.converge(60_000);
+  if (refusedAsMember !== null) sim.fail(`${refusedAsMember} refused a proposal as removed while a member`);
   sim.checkFinal();
   const report: ChaosReport = {
     seed: opts.seed,

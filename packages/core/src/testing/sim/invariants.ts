@@ -31,8 +31,10 @@ export class InvariantChecker {
   observeSent(from: string, to: string, payload: unknown): void {
     const m = payload as { type?: string; term?: number; preVote?: boolean; reject?: boolean };
     if (typeof m.term !== 'number') return;
-    // Pre-vote requests and grants carry the candidate's future term, which nobody adopted yet.
-    const futureTerm = m.preVote === true && (m.type === 'vote' || !m.reject);
+    // Pre-vote requests and grants carry the candidate's future term, which nobody adopted yet. A
+    // candidate's vote requests go out while its new term is being written: it counts its own vote
+    // only once that write is durable, so a crash before it loses nothing another node relies on.
+    const futureTerm = m.type === 'vote' || (m.preVote === true && !m.reject);
     if (!futureTerm) this.sentTerm.set(from, Math.max(this.sentTerm.get(from) ?? 0, m.term));
     if (m.type === 'voteResponse' && !m.preVote && !m.reject) {
       let votes = this.granted.get(from);
