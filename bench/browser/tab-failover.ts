@@ -69,6 +69,7 @@ type TabWindow = {
     nodes(): NodeView[];
     propose(): Promise<number>;
     marks(): Marks;
+    commitAfter(term: number): Promise<{ term: number; at: number }>;
     watchers(id: string): Promise<number>;
   };
 };
@@ -76,6 +77,8 @@ type BcWindow = {
   bcTab: {
     isLeader(): boolean;
     leaderAt(): number | null;
+    whenLeader(): Promise<number>;
+    whenFloor(): Promise<number>;
     holdFloor(): Promise<boolean>;
     queueFloor(expected: number): Promise<void>;
     floorAt(): number | null;
@@ -91,6 +94,25 @@ async function waitFor<T>(what: string, timeoutMs: number, read: () => Promise<T
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/**
+ * The first of `waits` to resolve, or an error after `timeoutMs`. Each wait is a promise awaited in a
+ * page (one call, no polling: polling would take the pages' main threads while they fail over); one
+ * that rejects (its page went away) counts as never resolving.
+ */
+function firstOf<T>(what: string, timeoutMs: number, waits: readonly Promise<T>[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: not within ${timeoutMs / 1000} s`)), timeoutMs);
+    for (const wait of waits)
+      wait.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        () => undefined,
+      );
+  });
 }
 
 async function openTabs(context: BrowserContext, url: string): Promise<Page[]> {
@@ -151,16 +173,20 @@ async function webraftTrial(context: BrowserContext, way: Way, label: string): P
     );
 
     const commandAt = await endTab(context, leader, way);
-    const marks = await waitFor('the new leader to commit', 10_000, async () => {
-      const all = await Promise.all(
-        others.map((page) => page.evaluate(() => (globalThis as unknown as TabWindow).tc.marks())),
-      );
-      const commits = all.flatMap((m) => m.leaderCommits).filter((c) => c.term > term);
-      return commits.length > 0
-        ? { commits, pagehideAt: all.find((m) => m.pagehideAt)?.pagehideAt }
-        : undefined;
-    });
-    const committedAt = Math.min(...marks.commits.map((c) => c.at));
+    const { at: committedAt } = await firstOf(
+      'the new leader to commit',
+      10_000,
+      others.map((page) =>
+        page.evaluate((t) => (globalThis as unknown as TabWindow).tc.commitAfter(t), term),
+      ),
+    );
+    const marks = {
+      pagehideAt: (
+        await Promise.all(
+          others.map((page) => page.evaluate(() => (globalThis as unknown as TabWindow).tc.marks())),
+        )
+      ).find((m) => m.pagehideAt)?.pagehideAt,
+    };
     const after = await Promise.all(others.map(own));
     if (after.filter((n) => n.state === 'leader').length !== 1)
       throw new Error(`webraft ${way}: not exactly one leader after the failover`);
@@ -200,17 +226,21 @@ async function broadcastChannelTrial(
       await page.evaluate((n) => (globalThis as unknown as BcWindow).bcTab.queueFloor(n), i + 1);
 
     const commandAt = await endTab(context, leader, way);
-    const read = (page: Page) =>
-      page.evaluate(() => {
-        const tab = (globalThis as unknown as BcWindow).bcTab;
-        return { leaderAt: tab.leaderAt(), floorAt: tab.floorAt() };
-      });
-    const seen = await waitFor('a new broadcast-channel leader', 10_000, async () => {
-      const all = await Promise.all(others.map(read));
-      const leaderAt = all.find((r) => r.leaderAt !== null)?.leaderAt;
-      const floors = all.flatMap((r) => (r.floorAt === null ? [] : [r.floorAt]));
-      return leaderAt && floors.length > 0 ? { leaderAt, floorAt: Math.min(...floors) } : undefined;
-    });
+    const bcTab = (page: Page, wait: 'whenLeader' | 'whenFloor') =>
+      page.evaluate((w) => (globalThis as unknown as BcWindow).bcTab[w](), wait);
+    const [leaderAt, floorAt] = await Promise.all([
+      firstOf(
+        'a new broadcast-channel leader',
+        10_000,
+        others.map((page) => bcTab(page, 'whenLeader')),
+      ),
+      firstOf(
+        'the floor lock',
+        10_000,
+        others.map((page) => bcTab(page, 'whenFloor')),
+      ),
+    ]);
+    const seen = { leaderAt, floorAt };
     return { fromCommand: seen.leaderAt - commandAt, floor: seen.floorAt - commandAt };
   } finally {
     await closeAll(pages);

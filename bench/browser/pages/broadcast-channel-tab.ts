@@ -15,14 +15,23 @@ const channel = new BroadcastChannel(name);
 const elector = createLeaderElection(channel);
 let leaderAt: number | null = null;
 let floorAt: number | null = null;
-void elector.awaitLeadership().then(() => {
+const leading = elector.awaitLeadership().then(() => {
   leaderAt = epochNow();
+  return leaderAt;
+});
+let floorGranted: (at: number) => void = () => undefined;
+const floor = new Promise<number>((resolve) => {
+  floorGranted = resolve;
 });
 
 (window as unknown as { bcTab: unknown }).bcTab = {
   isLeader: () => elector.isLeader,
   /** When this tab's `awaitLeadership()` resolved (null: not yet). */
   leaderAt: () => leaderAt,
+  /** Resolves with that time once it is known (the benchmark waits on it rather than polling). */
+  whenLeader: () => leading,
+  /** Resolves with the time this tab was granted the floor lock. */
+  whenFloor: () => floor,
   /** The leader takes the floor lock (free until then) and holds it for the page's lifetime. */
   holdFloor: () =>
     new Promise<boolean>((resolve) => {
@@ -35,6 +44,7 @@ void elector.awaitLeadership().then(() => {
   queueFloor: async (expected: number) => {
     void navigator.locks.request(floorLock, () => {
       floorAt = epochNow();
+      floorGranted(floorAt);
     });
     for (;;) {
       const { pending = [] } = await navigator.locks.query();

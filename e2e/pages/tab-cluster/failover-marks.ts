@@ -20,6 +20,7 @@ export class FailoverMarks {
   readonly #channel: BroadcastChannel;
   #pagehideAt: number | null = null;
   readonly #leaderCommits: LeaderCommit[] = [];
+  readonly #onCommit = new Set<() => void>();
 
   constructor(cluster: string) {
     this.#channel = new BroadcastChannel(`failover-marks/${cluster}`);
@@ -33,9 +34,30 @@ export class FailoverMarks {
     node.listen('leader', () => {
       const term = node.term;
       node.propose('count').then(
-        () => this.#leaderCommits.push({ term, at: epochNow() }),
+        () => {
+          this.#leaderCommits.push({ term, at: epochNow() });
+          for (const wake of this.#onCommit) wake();
+        },
         () => undefined, // deposed before it committed: the next leader's commit is the one measured
       );
+    });
+  }
+
+  /**
+   * Resolves with this tab's first commit as leader of a term after `term`, once there is one: the
+   * benchmark waits on it instead of polling the page, which would take the page's main thread (and
+   * the browser's) while the failover runs.
+   */
+  commitAfter(term: number): Promise<LeaderCommit> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const commit = this.#leaderCommits.find((c) => c.term > term);
+        if (!commit) return;
+        this.#onCommit.delete(check);
+        resolve(commit);
+      };
+      this.#onCommit.add(check);
+      check();
     });
   }
 

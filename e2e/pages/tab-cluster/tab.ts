@@ -90,6 +90,7 @@ async function propose(): Promise<unknown> {
   removed,
   ledTerms: () => [...ledTerms],
   marks: () => marks?.read(),
+  commitAfter: (term: number) => marks?.commitAfter(term),
   watchers: livenessWatchers,
   /** The `visibilitychange` path: headless Chromium never hides a page, so the page says it is hidden. */
   hide: () => {
