@@ -2,6 +2,7 @@ export {
   BroadcastChannelLeaderFeed,
   type BroadcastChannelLeaderFeedOptions,
   type BroadcastChannelStartOptions,
+  type FeedChannel,
 } from './broadcast-channel/broadcast-channel-leader-feed.js';
 export { DeadlineTimer } from './deadline-timer.js';
 export { FeedStateError, LeadershipLostError } from './errors.js';

@@ -81,6 +81,13 @@ export abstract class LeaderFeed<StartOptions = unknown> {
   protected abstract _heartbeat(token: number): Promise<boolean> | boolean;
   /** Gives up leadership `token` on a graceful stop, so another feed need not wait out the lease. */
   protected _resign(_token: number): Promise<void> | void {}
+  /**
+   * The longest a follower waits, after hearing a resignation, before it campaigns (a random part of
+   * it). A quarter of a heartbeat interval, so that one feed usually wins the backend's grant.
+   */
+  protected _resignationJitterMs(): number {
+    return this.timing.heartbeatIntervalMs / 4;
+  }
 
   // --- the seed's surface ---------------------------------------------------------------------------
 
@@ -147,10 +154,10 @@ export abstract class LeaderFeed<StartOptions = unknown> {
   protected _receiveRecord(record: LeaderRecord | null): void {
     if (this.currentStatus !== 'started') return;
     if (record === null) {
-      // A graceful resignation: campaign soon, with a little jitter (up to a quarter of a heartbeat
-      // interval) so that one feed usually wins, and failover stays near the issue's 50 ms target.
+      // A graceful resignation: campaign soon, with a little jitter (by default up to a quarter of a
+      // heartbeat interval) so that one feed usually wins, and failover stays near the issue's 50 ms target.
       if (this.currentState === 'follower') {
-        this.electionTimer.arm((this.random() * this.timing.heartbeatIntervalMs) / 4);
+        this.electionTimer.arm(this.random() * this._resignationJitterMs());
       }
       return;
     }

@@ -9,14 +9,20 @@ export type FeedMessage =
   /** The current leader names `leaderId` its successor under `token`. */
   | { type: 'handover'; leaderId: string; token: number }
   /** The leader of `token` gave up. */
-  | { type: 'resign'; leaderId: string; token: number };
+  | { type: 'resign'; leaderId: string; token: number }
+  /** `id`'s claim or leadership is stale: the sender has heard of `token`, a larger one. */
+  | { type: 'stale'; id: string; token: number };
 
 export function isFeedMessage(data: unknown): data is FeedMessage {
   if (typeof data !== 'object' || data === null) return false;
   const m = data as Record<string, unknown>;
-  const id = m.type === 'claim' ? m.id : m.leaderId;
+  const id = m.type === 'claim' || m.type === 'stale' ? m.id : m.leaderId;
   return (
-    (m.type === 'heartbeat' || m.type === 'claim' || m.type === 'handover' || m.type === 'resign') &&
+    (m.type === 'heartbeat' ||
+      m.type === 'claim' ||
+      m.type === 'handover' ||
+      m.type === 'resign' ||
+      m.type === 'stale') &&
     typeof id === 'string' &&
     typeof m.token === 'number' &&
     Number.isSafeInteger(m.token) &&

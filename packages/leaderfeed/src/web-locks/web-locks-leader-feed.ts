@@ -154,7 +154,7 @@ export class WebLocksLeaderFeed extends LeaderFeed<WebLocksStartOptions> {
 
   private receive(m: FeedMessage): void {
     this.maxToken = Math.max(this.maxToken, m.token);
-    if (m.type === 'claim') return; // not part of this backend's protocol
+    if (m.type === 'claim' || m.type === 'stale') return; // not part of this backend's protocol
     if (m.type === 'resign') {
       if (this.heard?.token === m.token) this.heard = undefined;
       this._receiveRecord(null);

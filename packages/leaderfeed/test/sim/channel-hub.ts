@@ -1,0 +1,61 @@
+import type { Clock } from '@webraft/core';
+import type { FeedChannel } from '../../src/index.js';
+
+/** How long a message from `from` to `to` takes (ms), or 'drop' when it never arrives. */
+export type DeliveryRule = (from: string, to: string, message: { type: string }) => number | 'drop';
+
+/**
+ * BroadcastChannels of one name on a virtual clock: each message reaches every other open channel
+ * after the delay the rule gives (a copy, as structured clone makes), unless the receiver closed.
+ */
+export class ChannelHub {
+  private readonly open = new Map<string, SimChannel>();
+  rule: DeliveryRule = () => 0.1;
+
+  constructor(private readonly clock: Clock) {}
+
+  /** The `createChannel` option for the feed `owner`. */
+  factory(owner: string): () => FeedChannel {
+    return () => {
+      const channel = new SimChannel(owner, this);
+      this.open.set(owner, channel);
+      return channel;
+    };
+  }
+
+  post(from: string, message: unknown): void {
+    for (const [to, channel] of this.open) {
+      if (to === from) continue;
+      const delay = this.rule(from, to, message as { type: string });
+      if (delay === 'drop') continue;
+      const copy = JSON.parse(JSON.stringify(message)) as unknown;
+      this.clock.setTimer(delay, () => {
+        if (this.open.get(to) === channel) channel.onmessage?.({ data: copy } as MessageEvent);
+      });
+    }
+  }
+
+  close(owner: string, channel: SimChannel): void {
+    if (this.open.get(owner) === channel) this.open.delete(owner);
+  }
+}
+
+class SimChannel implements FeedChannel {
+  onmessage: ((event: MessageEvent) => void) | null = null;
+  onmessageerror: ((event: MessageEvent) => void) | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly owner: string,
+    private readonly hub: ChannelHub,
+  ) {}
+
+  postMessage(message: unknown): void {
+    if (!this.closed) this.hub.post(this.owner, message);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.hub.close(this.owner, this);
+  }
+}
