@@ -1,6 +1,6 @@
 import type { BoardView } from './board.js';
 import { newId } from './board.js';
-import * as patches from './board-patches.js';
+import type * as patches from './board-patches.js';
 import { button, editableText, el, redrawKeepingFocus } from './dom.js';
 import type { Edits } from './edits.js';
 
@@ -26,14 +26,14 @@ function drawList(list: List, index: number, count: number, edits: Edits): HTMLE
       class: 'list-title',
     }),
     list.title,
-    (_old, text) => edits.run('Renaming the list', (b) => patches.renameList(b, list.id, text)),
+    (_old, title) => edits.runIntent({ kind: 'renameList', listId: list.id, title }),
   );
   const header = el(
     'header',
     {},
     title,
     button('✕', `Delete list ${list.title}`, `list:${list.id}:delete`, () => {
-      void edits.run('Deleting the list', (b) => patches.deleteList(b, list.id));
+      void edits.runIntent({ kind: 'deleteList', listId: list.id });
     }),
   );
   const cards = el(
@@ -63,36 +63,23 @@ function drawCard(list: List, card: Card, at: Place, edits: Edits): HTMLElement 
   const text = editableText(
     el('input', { 'aria-label': 'Card text', 'data-key': `card:${card.id}:text`, class: 'card-text' }),
     card.text,
-    (old, value) =>
-      edits.run('Editing the card', (b) => patches.editCard(b, list.id, card.id, { old, text: value })),
+    (old, text) => edits.runIntent({ kind: 'editCard', listId: list.id, cardId: card.id, old, text }),
   );
-  const move = (what: string, how: Parameters<typeof patches.moveCard>[3]) => () => {
-    void edits.run(what, (b) => patches.moveCard(b, list.id, card.id, how));
+  const move = (how: Parameters<typeof patches.moveCard>[3]) => () => {
+    void edits.runIntent({ kind: 'moveCard', listId: list.id, cardId: card.id, at: at.j, move: how });
   };
   const key = (action: string) => `card:${card.id}:${action}`;
   const controls = [
-    at.j > 0 ? button('↑', `Move "${card.text}" up`, key('up'), move('Moving the card', { step: -1 })) : null,
-    at.j < at.count - 1
-      ? button('↓', `Move "${card.text}" down`, key('down'), move('Moving the card', { step: 1 }))
-      : null,
+    at.j > 0 ? button('↑', `Move "${card.text}" up`, key('up'), move({ step: -1 })) : null,
+    at.j < at.count - 1 ? button('↓', `Move "${card.text}" down`, key('down'), move({ step: 1 })) : null,
     at.index > 0
-      ? button(
-          '←',
-          `Move "${card.text}" to the previous list`,
-          key('prev'),
-          move('Moving the card', { toList: -1 }),
-        )
+      ? button('←', `Move "${card.text}" to the previous list`, key('prev'), move({ toList: -1 }))
       : null,
     at.index < at.lists - 1
-      ? button(
-          '→',
-          `Move "${card.text}" to the next list`,
-          key('next'),
-          move('Moving the card', { toList: 1 }),
-        )
+      ? button('→', `Move "${card.text}" to the next list`, key('next'), move({ toList: 1 }))
       : null,
     button('✕', `Delete "${card.text}"`, key('delete'), () => {
-      void edits.run('Deleting the card', (b) => patches.deleteCard(b, list.id, card.id));
+      void edits.runIntent({ kind: 'deleteCard', listId: list.id, cardId: card.id });
     }),
   ].filter((control) => control !== null);
   return el('li', { class: 'card' }, text, el('span', { class: 'card-controls' }, ...controls));
@@ -130,7 +117,7 @@ function newCardForm(list: List, edits: Edits): HTMLFormElement {
     `list:${list.id}:new-card`,
     (text) => {
       const card = { id: newId(), text };
-      void edits.run('Adding the card', (b) => patches.addCard(b, list.id, card));
+      void edits.runIntent({ kind: 'addCard', listId: list.id, card });
     },
   );
 }
@@ -138,6 +125,6 @@ function newCardForm(list: List, edits: Edits): HTMLFormElement {
 function newListForm(edits: Edits): HTMLFormElement {
   return addForm('New list', 'Add the list', 'new-list', (title) => {
     const list = { id: newId(), title, cards: [] };
-    void edits.run('Adding the list', () => patches.addList(list));
+    void edits.runIntent({ kind: 'addList', list });
   });
 }

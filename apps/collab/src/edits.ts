@@ -1,7 +1,9 @@
 import { OutcomeUnknownError, ProposalRefusedError } from '@webraft/core';
 import { type JsonDoc, type JsonPatch, PatchConflictError } from '@webraft/json-doc';
-import type { Board, BoardView } from './board.js';
+import { type Board, type BoardView, newId } from './board.js';
 import { BoardEditError } from './board-patches.js';
+import { buildIntent, type EditIntent, replayIntent, WHAT } from './edit-intents.js';
+import type { SavedEdit, WaitingStore } from './waiting-store.js';
 
 /** Refusals that say "not now" (no leader yet, a leadership transfer under way): nothing applied. */
 const RETRY_CODES = new Set(['TRANSFERRING', 'NO_LEADER', 'NOT_LEADER']);
@@ -49,7 +51,32 @@ export class Edits {
     private readonly listener: EditsListener,
     /** How long an edit is shown on the board while waiting for a leader (EDIT_DEADLINE_MS). */
     private readonly deadlineMs = EDIT_DEADLINE_MS,
+    /** Where edits that wait for a leader are kept across a reload (none: they live in the page). */
+    private readonly store?: WaitingStore,
   ) {}
+
+  /** Proposes the edit `intent` describes; kept in the store once it waits for a leader. */
+  runIntent(intent: EditIntent): Promise<boolean> {
+    return this.run(WHAT[intent.kind], (board) => buildIntent(board, intent), intent);
+  }
+
+  /**
+   * Proposes again an edit kept from before a reload (the store's), shown in the waiting list at once:
+   * built with `replayIntent`, which applies it once even if an earlier attempt committed.
+   */
+  async resume(saved: SavedEdit): Promise<boolean> {
+    const what = WHAT[saved.intent.kind];
+    this.listener.pending(++this.inFlight);
+    try {
+      return await this.keepUntilCommitted(what, (board) => replayIntent(board, saved.intent));
+    } catch (error) {
+      this.listener.failed(`${what} failed: ${describe(error)}`);
+      return false;
+    } finally {
+      this.store?.forget(saved.id);
+      this.listener.pending(--this.inFlight);
+    }
+  }
 
   /** The edits waiting for a quorum now. */
   get waiting(): readonly WaitingEdit[] {
@@ -60,13 +87,26 @@ export class Edits {
    * `build` makes the patch from the board as this tab shows it (null: nothing to do). Resolves false
    * when the edit failed (the user was told) or was discarded while waiting, true otherwise.
    */
-  async run(what: string, build: (board: BoardView) => JsonPatch | null): Promise<boolean> {
+  async run(
+    what: string,
+    build: (board: BoardView) => JsonPatch | null,
+    intent?: EditIntent,
+  ): Promise<boolean> {
     this.listener.pending(++this.inFlight);
+    // Saved on the first "not now" only: an edit that commits at once never touches localStorage.
+    const saved = intent && this.store ? { id: newId(), intent } : null;
+    let stored = false;
+    const waits = () => {
+      if (!saved || stored) return;
+      stored = true;
+      this.store?.save(saved);
+    };
     try {
       try {
-        await this.proposeUntilDeadline(build);
+        await this.proposeUntilDeadline(build, waits);
       } catch (error) {
         if (!notNow(error)) throw error;
+        waits();
         return await this.keepUntilCommitted(what, build);
       }
       return true;
@@ -74,6 +114,7 @@ export class Edits {
       this.listener.failed(`${what} failed: ${describe(error)}`);
       return false;
     } finally {
+      if (saved && stored) this.store?.forget(saved.id);
       this.listener.pending(--this.inFlight);
     }
   }
@@ -130,7 +171,10 @@ export class Edits {
     this.listener.waiting?.([...this.kept]);
   }
 
-  private async proposeUntilDeadline(build: (board: BoardView) => JsonPatch | null): Promise<void> {
+  private async proposeUntilDeadline(
+    build: (board: BoardView) => JsonPatch | null,
+    waits: () => void,
+  ): Promise<void> {
     const deadline = Date.now() + this.deadlineMs;
     /** The last patch whose guards failed (as JSON), and how: built again the same, the conflict is real. */
     let conflict = null as { json: string; error: PatchConflictError } | null;
@@ -153,6 +197,7 @@ export class Edits {
           continue;
         }
         if (!notNow(error)) throw error;
+        waits();
         // A turn for the new leader to be heard before proposing again.
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -8,11 +8,12 @@ import { WebSocketTransport } from '@webraft/transport-websocket';
 import type { BoardView } from './board.js';
 import { linkTo, parseLocation } from './board-location.js';
 import { drawBoard } from './board-view.js';
-import { Edits } from './edits.js';
+import { EDIT_DEADLINE_MS, Edits } from './edits.js';
 import { startInspector } from './inspector-panel.js';
 import { setUpSharing } from './sharing-view.js';
 import { startBoard } from './start-board.js';
 import { statusText } from './status-line.js';
+import { WaitingStore } from './waiting-store.js';
 import { drawWaiting } from './waiting-view.js';
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -56,14 +57,20 @@ try {
     relay.onStateChange(showRelayState);
   }
   let pending = 0;
-  const edits = new Edits(tab.doc, {
-    pending: (count) => {
-      pending = count;
-      refreshSoon();
+  const waitingStore = new WaitingStore(tab.namespace, tab.id);
+  const edits = new Edits(
+    tab.doc,
+    {
+      pending: (count) => {
+        pending = count;
+        refreshSoon();
+      },
+      failed: showFailure,
+      waiting: (kept) => drawWaiting(byId('waiting'), byId('waiting-list'), kept),
     },
-    failed: showFailure,
-    waiting: (kept) => drawWaiting(byId('waiting'), byId('waiting-list'), kept),
-  });
+    EDIT_DEADLINE_MS,
+    waitingStore,
+  );
   /** The inspector's "Close": this tab's nodes stop as if the tab closed (leaders hand off first). */
   const closeTab = async () => {
     clearInterval(timer);
@@ -117,6 +124,8 @@ try {
   const timer = setInterval(() => refreshStatus(true), 250);
   redraw();
   refreshStatus(true);
+  // Edits this tab identity kept waiting before a reload (or a close): proposed again, applied once.
+  for (const saved of waitingStore.load()) void edits.resume(saved);
   document.body.dataset.nodeId = tab.id;
   document.body.dataset.ready = 'true';
 } catch (error) {
