@@ -8,6 +8,7 @@ import { WebSocketTransport } from '@webraft/transport-websocket';
 import type { BoardView } from './board.js';
 import { linkTo, parseLocation } from './board-location.js';
 import { drawBoard } from './board-view.js';
+import { nextTask } from './next-task.js';
 import { Edits } from './edits.js';
 import { startInspector } from './inspector-panel.js';
 import { setUpSharing } from './sharing-view.js';
@@ -105,9 +106,12 @@ try {
       refreshStatus(publishNow);
     });
   };
-  // The board itself is drawn at once: it is what the user waits for.
+  // The board itself is drawn on the very next task, not in a frame: it is what the user waits for.
+  // Not within the change either: an edit made here goes to the leader first (its proposal leaves in
+  // the change's own promise work), and a leader sends the followers the new commit index before it
+  // draws the entry that committed (README, Edit latency).
   const redraw = () => drawBoard(boardRoot, tab.doc.optimisticValue as BoardView, edits);
-  tab.doc.subscribeOptimistic(redraw);
+  tab.doc.subscribeOptimistic(nextTask(redraw));
   tab.doc.subscribe(() => refreshSoon());
   tab.node.listen('updated', () => refreshSoon());
   for (const event of ['state changed', 'leader'] as const) tab.node.listen(event, () => refreshSoon(true));
