@@ -10,6 +10,7 @@ import { linkTo, parseLocation } from './board-location.js';
 import { drawBoard } from './board-view.js';
 import { EDIT_DEADLINE_MS, Edits } from './edits.js';
 import { startInspector } from './inspector-panel.js';
+import { nextTask } from './next-task.js';
 import { setUpSharing } from './sharing-view.js';
 import { startBoard } from './start-board.js';
 import { statusText } from './status-line.js';
@@ -112,9 +113,12 @@ try {
       refreshStatus(publishNow);
     });
   };
-  // The board itself is drawn at once: it is what the user waits for.
+  // The board itself is drawn on the very next task, not in a frame: it is what the user waits for.
+  // Not within the change either: an edit made here goes to the leader first (its proposal leaves in
+  // the change's own promise work), and a leader sends the followers the new commit index before it
+  // draws the entry that committed (README, Edit latency).
   const redraw = () => drawBoard(boardRoot, tab.doc.optimisticValue as BoardView, edits);
-  tab.doc.subscribeOptimistic(redraw);
+  tab.doc.subscribeOptimistic(nextTask(redraw));
   tab.doc.subscribe(() => refreshSoon());
   tab.node.listen('updated', () => refreshSoon());
   for (const event of ['state changed', 'leader'] as const) tab.node.listen(event, () => refreshSoon(true));
