@@ -379,7 +379,10 @@ export class WebSocketTransport implements Transport {
     this.#clearSocketTimers();
     this.#socket = null;
     if (!socket) return;
-    socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    // Still listened to: a socket closed while connecting reports its own abort as an error after
+    // close() returns, and `ws` throws an 'error' event nobody listens to (an uncaught exception).
+    socket.onerror = ignoreError;
     try {
       socket.close(code, reason);
     } catch {
@@ -491,3 +494,5 @@ export class WebSocketTransport implements Transport {
     this.#sink?.reportError?.(new TransportError(message, undefined, code, peer));
   }
 }
+
+function ignoreError(): void {}

@@ -1,3 +1,4 @@
+import { createServer, type Server, type Socket } from 'node:net';
 import type { MessageSink, TransportError } from '@webraft/core';
 import { waitFor } from '@webraft/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -279,5 +280,46 @@ describe('WebSocketTransport', () => {
     (heartbeat as unknown as () => void)(); // silent for 20 s: dead
     expect(t.state).toBe('backingOff');
     await waitFor(() => relay.sockets.length === 2 && t.state === 'open', 5000, 'a new connection');
+  });
+
+  it('closed while still connecting, it leaves no error unheard (ws would throw it)', async () => {
+    // A server that takes the TCP connection and never answers the upgrade: the socket stays CONNECTING.
+    const held: Socket[] = [];
+    const silent: Server = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const unheard: unknown[] = [];
+    const sockets: WebSocket[] = [];
+    class WatchedWebSocket extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        sockets.push(this);
+      }
+      override emit(event: string | symbol, ...args: unknown[]): boolean {
+        // Recorded instead of thrown, so that the test reports it rather than the process crashing.
+        if (event === 'error' && this.listenerCount('error') === 0) {
+          unheard.push(args[0]);
+          return false;
+        }
+        return super.emit(event, ...args);
+      }
+    }
+    try {
+      const t = transport({
+        url: `ws://127.0.0.1:${(silent.address() as { port: number }).port}`,
+        WebSocket: WatchedWebSocket as unknown as typeof WebSocket,
+      });
+      t.open(recorder().sink);
+      await waitFor(() => held.length === 1 && sockets.length === 1, 5000, 'the connection held');
+      expect(sockets[0]?.readyState).toBe(WebSocket.CONNECTING);
+      const socket = sockets[0] as WebSocket;
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      t.close();
+      await closed; // ws reports the aborted handshake (an error, then close) after close() returned
+      expect(unheard).toEqual([]);
+      expect(t.state).toBe('closed');
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });
