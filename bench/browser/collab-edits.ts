@@ -3,7 +3,8 @@
  * board as a user has it (its own Vite server, each tab a node of the board's tab cluster over
  * BroadcastChannel, its log in IndexedDB). An edit is a card added through the board's form in one tab
  * (the tabs take turns, leader and followers alike); its latency runs from the form's submit to the
- * last tab showing the card (committed and applied there, then drawn). Each card is deleted again
+ * last tab showing the card (committed and applied there, then drawn). As for a user, the card's text
+ * is typed and laid out before the submit, and every tab has laid out its board before the next edit. Each card is deleted again
  * (unmeasured) before the next edit, so every edit meets the same board. 3 tabs on one board, then 5 on
  * another. Beside them, the floors measured in the same run and the same tabs: a BroadcastChannel round
  * trip between two tabs and one IndexedDB write transaction (strict durability, as the app's storage).
@@ -26,8 +27,10 @@ const LIST = 'To do';
 interface CollabBench {
   arm(text: string, present?: boolean): void;
   shown(text: string): Promise<number>;
-  addCard(list: string, text: string): number;
+  typeCard(list: string, text: string): void;
+  submitCard(list: string): number;
   deleteCard(text: string): void;
+  layOut(): void;
   cluster(): { leader: string; voters: number; role: string | undefined };
   echo(channel: string): void;
   roundTrips(channel: string, payload: string, ops: number, warmup: number): Promise<number[]>;
@@ -102,11 +105,13 @@ async function edits(tabs: Page[], ops: number, warmup: number): Promise<Edit[]>
       tabs.map((tab) => tab.evaluate(() => (globalThis as unknown as W).collabBench.cluster().role)),
     );
     const text = `edit ${run} ${i}`;
+    await editor.evaluate(([l, t]) => (globalThis as unknown as W).collabBench.typeCard(l, t), [
+      LIST,
+      text,
+    ] as const);
+    await editor.evaluate(() => (globalThis as unknown as W).collabBench.layOut());
     const { started, seen } = await seenBy(tabs, text, true, () =>
-      editor.evaluate(([l, t]) => (globalThis as unknown as W).collabBench.addCard(l, t), [
-        LIST,
-        text,
-      ] as const),
+      editor.evaluate((l) => (globalThis as unknown as W).collabBench.submitCard(l), LIST),
     );
     if (i >= warmup) {
       const ownTab = seen[i % tabs.length]! - (started as number);
@@ -123,6 +128,10 @@ async function edits(tabs: Page[], ops: number, warmup: number): Promise<Edit[]>
         (globalThis as unknown as W).collabBench.deleteCard(t);
         return undefined;
       }, text),
+    );
+    // The next edit meets a laid-out board in every tab, as a user's does.
+    await Promise.all(
+      tabs.map((tab) => tab.evaluate(() => (globalThis as unknown as W).collabBench.layOut())),
     );
   }
   return out;
