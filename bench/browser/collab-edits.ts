@@ -4,8 +4,8 @@
  * BroadcastChannel, its log in IndexedDB). An edit is a card added through the board's form in one tab
  * (the tabs take turns, leader and followers alike); its latency runs from the form's submit to the
  * last tab showing the card (committed and applied there, then drawn). As for a user, the card's text
- * is typed and laid out before the submit, and every tab has laid out its board before the next edit. Each card is deleted again
- * (unmeasured) before the next edit, so every edit meets the same board. 3 tabs on one board, then 5 on
+ * is typed and laid out before the submit, and every tab has laid out its board before the next edit.
+ * Each card is deleted again (unmeasured) before the next edit, so every edit meets the same board. 3 tabs on one board, then 5 on
  * another. Beside them, the floors measured in the same run and the same tabs: a BroadcastChannel round
  * trip between two tabs and one IndexedDB write transaction (strict durability, as the app's storage).
  * The page side is bench/browser/collab-edits-page.js. With --profile, the CPU profile of the leader's
