@@ -9,6 +9,7 @@ import {
   expectOneCluster,
   openAt,
   ready,
+  tabToControl,
 } from './collab-helpers.js';
 
 /**
@@ -19,6 +20,9 @@ import {
  */
 
 expectNoConsoleProblems();
+
+/** The sharing form's choice of how a shared board's devices connect. */
+const VIA = 'How the devices of a shared board connect';
 
 let relay: RelayProcess | null = null;
 test.beforeEach(async () => {
@@ -59,11 +63,14 @@ test('two devices edit the same board over WebRTC, the relay carrying only their
   test.setTimeout(60_000);
   const [deviceA, deviceB] = await Promise.all([browser.newContext(), browser.newContext()]);
   const a = await openAt(deviceA, `${COLLAB_URL}?relay=${encodeURIComponent(relay!.url)}`);
-  // Chosen in the sharing form, from the keyboard: the select is labelled and takes the focus.
-  const via = a.getByRole('combobox', { name: 'How the devices of a shared board connect' });
-  await via.focus();
-  await via.selectOption('webrtc');
-  await a.getByRole('button', { name: 'Start a new shared board' }).click();
+  // Chosen in the sharing form from the keyboard alone: Tab to the labelled choice, arrow down, Tab on.
+  const via = a.getByRole('combobox', { name: VIA });
+  await expect(via).toHaveValue('relay');
+  await tabToControl(a, VIA);
+  await a.keyboard.press('ArrowDown');
+  await expect(via).toHaveValue('webrtc');
+  await tabToControl(a, 'Start a new shared board');
+  await a.keyboard.press('Enter');
   await a.waitForURL(/[?&]via=webrtc/);
   await ready(a);
   await expect(a.locator('[data-relay-state]')).toHaveAttribute('data-relay-state', 'open');
@@ -71,9 +78,7 @@ test('two devices edit the same board over WebRTC, the relay carrying only their
   expect(new URL(link!).searchParams.get('via')).toBe('webrtc');
 
   const b = await openAt(deviceB, link!);
-  await expect(b.getByRole('combobox', { name: 'How the devices of a shared board connect' })).toHaveValue(
-    'webrtc',
-  );
+  await expect(b.getByRole('combobox', { name: VIA })).toHaveValue('webrtc');
   const pages = [a, b];
   await expectOneCluster(pages, 2);
   await Promise.all(pages.map((page) => expectDirect(page, 1)));

@@ -90,7 +90,10 @@ export function setUpSharing(
     },
     direct: (open, members) => {
       direct.dataset.direct = String(open);
-      direct.textContent = members === 0 ? 'no other member yet' : `open to ${open} of ${members} members`;
+      direct.textContent =
+        members === 0
+          ? 'no other member yet'
+          : `open to ${open} of ${members} members${open < members ? ', the others through the relay meanwhile' : ''}`;
     },
   };
 }
