@@ -4,7 +4,7 @@
  * picks another board of this browser, `?room=<room>` a board shared through the relay
  * (board-location.ts).
  */
-import { WebRtcTransport } from '@webraft/transport-webrtc';
+import { WebRtcTransport } from '@webraft/transport-webrtc/native';
 import { WebSocketTransport } from '@webraft/transport-websocket';
 import type { BoardView } from './board.js';
 import { linkTo, parseLocation } from './board-location.js';

@@ -1,5 +1,5 @@
 import type { RaftInterface } from '@webraft/core';
-import { type RelaySignaling, WebRtcTransport } from '@webraft/transport-webrtc';
+import { type RelaySignaling, WebRtcTransport } from '@webraft/transport-webrtc/native';
 import { WebSocketTransport } from '@webraft/transport-websocket';
 import type { LogTail, TailEntry } from './log-tail.js';
 import type { PartitionableTransport } from './partition.js';

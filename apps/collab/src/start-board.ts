@@ -3,7 +3,7 @@ import { createJsonDoc, type JsonDoc, JsonDocument } from '@webraft/json-doc';
 import { IndexedDbStorage } from '@webraft/storage-indexeddb';
 import { claimTabIdentity, startTabCluster, type TabCluster, type TabIdentity } from '@webraft/tab';
 import { BroadcastChannelTransport } from '@webraft/transport-broadcastchannel';
-import { createNativePeerConnection, RelaySignaling, WebRtcTransport } from '@webraft/transport-webrtc';
+import { RelaySignaling, WebRtcTransport } from '@webraft/transport-webrtc/native';
 import { WebSocketTransport } from '@webraft/transport-websocket';
 import { type Board, INITIAL_BOARD } from './board.js';
 import type { BoardLocation } from './board-location.js';
@@ -107,10 +107,7 @@ function webRtc(
 ): WebRtcTransport {
   const signaling = new RelaySignaling({ url: location.relay });
   signalings.set(id, signaling);
-  return new WebRtcTransport({
-    signaling,
-    room: location.room,
-    // The browser's RTCPeerConnection itself: no simple-peer stream layer on the commit path.
-    peerConnectionFactory: createNativePeerConnection,
-  });
+  // The `native` entry: the browser's RTCPeerConnection itself, no simple-peer in the bundle and so no
+  // Node polyfills (README, Why the page needs no Node polyfills).
+  return new WebRtcTransport({ signaling, room: location.room });
 }
