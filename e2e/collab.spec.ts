@@ -198,7 +198,7 @@ test('the board works from the keyboard alone, and every control has a name', as
   await page.keyboard.press('Enter');
   await expectBoards([page], [{ title: 'To do', cards: [] }]);
   const unnamed = await page
-    .locator('button, input')
+    .locator('button, input, select')
     .evaluateAll((controls) => controls.filter((c) => !c.getAttribute('aria-label')).map((c) => c.outerHTML));
   expect(unnamed).toEqual([]);
 });

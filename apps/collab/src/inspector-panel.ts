@@ -33,7 +33,13 @@ export function startInspector(
     tab: tab.id,
     hidden: tab.visibility.visibilityState === 'hidden',
     nodes: tab.cluster.nodes.map((node) =>
-      reportNode(node, node === tab.node, tab.transports.get(node.address), tab.tails.get(node.address)),
+      reportNode(
+        node,
+        node === tab.node,
+        tab.transports.get(node.address),
+        tab.tails.get(node.address),
+        tab.signalings.get(node.address),
+      ),
     ),
   });
   const run = (command: Command) => {

@@ -4,6 +4,7 @@
  * picks another board of this browser, `?room=<room>` a board shared through the relay
  * (board-location.ts).
  */
+import { WebRtcTransport } from '@webraft/transport-webrtc/native';
 import { WebSocketTransport } from '@webraft/transport-websocket';
 import type { BoardView } from './board.js';
 import { linkTo, parseLocation } from './board-location.js';
@@ -34,12 +35,13 @@ byId<HTMLButtonElement>('failure-dismiss').addEventListener('click', () => {
 try {
   const page = new URL(window.location.href);
   const where = parseLocation(page);
-  const showRelayState = setUpSharing(
+  const sharing = setUpSharing(
     {
       text: byId('sharing-text'),
       form: byId('room-form'),
       roomInput: byId('room-name'),
       newRoom: byId('room-new'),
+      via: byId('room-via'),
     },
     where,
     page,
@@ -52,10 +54,19 @@ try {
   const tab = await startBoard(where);
   // The room exists now: a reload or a copied link of this page joins it, never founds it again.
   if (where.kind === 'room' && where.found) history.replaceState(null, '', linkTo(where, page));
-  const relay = tab.transports.get(tab.id)?.inner;
+  const transport = tab.transports.get(tab.id)?.inner;
+  // Over WebRTC the relay connection is the signaling's; otherwise the transport itself.
+  const relay = transport instanceof WebRtcTransport ? tab.signalings.get(tab.id)?.connection : transport;
   if (relay instanceof WebSocketTransport) {
-    showRelayState(relay.state);
-    relay.onStateChange(showRelayState);
+    sharing.relay(relay.state);
+    relay.onStateChange(sharing.relay);
+  }
+  if (transport instanceof WebRtcTransport) {
+    const showDirect = () => sharing.direct(transport.directPeers.length, transport.peers.length);
+    transport.onDirect(showDirect);
+    transport.onPeer?.(showDirect);
+    transport.onPeerGone?.(showDirect);
+    showDirect();
   }
   let pending = 0;
   const waitingStore = new WaitingStore(tab.namespace, tab.id);

@@ -1,4 +1,5 @@
 import type { RaftInterface } from '@webraft/core';
+import { type RelaySignaling, WebRtcTransport } from '@webraft/transport-webrtc/native';
 import { WebSocketTransport } from '@webraft/transport-websocket';
 import type { LogTail, TailEntry } from './log-tail.js';
 import type { PartitionableTransport } from './partition.js';
@@ -19,7 +20,11 @@ export interface NodeReport {
   leader: string | null;
   voters: string[];
   learners: string[];
-  /** How it reaches its peers: `BroadcastChannel`, or the relay connection's state. */
+  /**
+   * How it reaches its peers: `BroadcastChannel`, the relay connection's state, or over WebRTC how many
+   * members it has an open data channel with, how many it reaches through the relay meanwhile, and
+   * the state of its signaling's relay connection.
+   */
   link: string;
   /** Peers its transport sees present. */
   present: number;
@@ -40,6 +45,7 @@ export function reportNode(
   own: boolean,
   transport: PartitionableTransport | undefined,
   tail: LogTail | undefined,
+  signaling?: RelaySignaling,
 ): NodeReport {
   const status = node.state === 'stopped' || node.state === 'failed' ? null : node.raftNode.status();
   const inner = transport?.inner;
@@ -57,9 +63,19 @@ export function reportNode(
     leader: node.leader,
     voters: [...node.members.voters],
     learners: [...node.members.learners],
-    link: inner instanceof WebSocketTransport ? `relay: ${inner.state}` : 'BroadcastChannel',
+    link: linkOf(inner, signaling),
     present: peers?.length ?? 0,
     partitioned: transport?.partitioned ?? false,
     tail: [...(tail?.entries ?? [])],
   };
+}
+
+function linkOf(transport: unknown, signaling: RelaySignaling | undefined): string {
+  if (transport instanceof WebSocketTransport) return `relay: ${transport.state}`;
+  if (transport instanceof WebRtcTransport) {
+    const direct = transport.directPeers.length;
+    const relayed = transport.peers.length - direct;
+    return `WebRTC: ${direct} direct, ${relayed} through the relay; signaling ${signaling?.connection.state ?? '?'}`;
+  }
+  return 'BroadcastChannel';
 }

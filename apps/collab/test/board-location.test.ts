@@ -20,11 +20,21 @@ describe('the board a URL names', () => {
       room: 'team-1',
       relay: RELAY,
       found: false,
+      via: 'relay',
     });
     expect(parseLocation(page('?room=team-1&found=1'), RELAY)).toMatchObject({ found: true });
     expect(parseLocation(page('?room=team-1&relay=wss://relay.example/r/'), RELAY)).toMatchObject({
       relay: 'wss://relay.example/r/',
     });
+  });
+
+  it('says how the room connects (via=webrtc), kept in its link; refuses any other way', () => {
+    const direct = parseLocation(page('?room=team-1&via=webrtc&found=1'), RELAY);
+    expect(direct).toMatchObject({ via: 'webrtc', found: true });
+    const link = linkTo(direct, page(''), RELAY);
+    expect(link.href).toBe('http://127.0.0.1:5173/?room=team-1&via=webrtc');
+    expect(parseLocation(link, RELAY)).toEqual({ ...direct, found: false });
+    expect(() => parseLocation(page('?room=team-1&via=carrier-pigeon'), RELAY)).toThrow(BoardLocationError);
   });
 
   it('refuses a room the relay would not take, and a relay that is not a WebSocket URL', () => {

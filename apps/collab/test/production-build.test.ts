@@ -34,6 +34,10 @@ describe('the production build', () => {
         expect(text).not.toMatch(/from\s*["']@webraft\//);
         expect(text).not.toMatch(/import\(["'][^."']/);
         expect(text).toContain('PatchConflictError');
+        // WebRTC from `@webraft/transport-webrtc/native`: the transport is in, simple-peer (an error
+        // code of its own) is not, so the page needs no Node polyfills.
+        expect(text).toContain('WebRtcTransport needs options');
+        expect(text).not.toContain('ERR_PC_CONSTRUCTOR');
       }
     }
   }, 60_000);

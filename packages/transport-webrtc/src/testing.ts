@@ -6,7 +6,8 @@ import {
   type PeerConnectionFactory,
 } from './peer-connection.js';
 import type { Signaling } from './signaling.js';
-import { WebRtcTransport, type WebRtcTransportOptions } from './transport.js';
+import { WebRtcTransport } from './simple-peer-transport.js';
+import type { WebRtcTransportOptions } from './transport.js';
 
 type End = 'a' | 'b';
 

@@ -10,11 +10,7 @@ import {
 import { ReportBudget } from '@webraft/transport-broadcastchannel';
 import { isId, signalProblem } from '@webraft/transport-websocket/protocol';
 import { Link, type LinkContext } from './link.js';
-import {
-  createSimplePeerConnection,
-  type PeerConnectionFactory,
-  type WebRtcImplementation,
-} from './peer-connection.js';
+import type { PeerConnectionFactory, WebRtcImplementation } from './peer-connection.js';
 import type { Signal, Signaling } from './signaling.js';
 import { emptyStats, type WebRtcStats } from './stats.js';
 
@@ -40,7 +36,10 @@ export interface WebRtcTransportOptions {
   maxMessageChars?: number;
   /** How long a connection attempt may take before the pair falls back to the relay (ms). Default 8000. */
   connectTimeoutMs?: number;
-  /** Makes the peer connections; default simple-peer (`createSimplePeerConnection`). */
+  /**
+   * Makes the peer connections. By default simple-peer (`createSimplePeerConnection`); the
+   * `@webraft/transport-webrtc/native` entry's transport defaults to `createNativePeerConnection`.
+   */
   peerConnectionFactory?: PeerConnectionFactory;
   /** Randomness for the backoff's jitter (tests). */
   random?: () => number;
@@ -57,7 +56,7 @@ class WebRtcInstance extends NodeInstance {
   constructor(
     address: string,
     raft: MessageSink,
-    private readonly transport: WebRtcTransport,
+    private readonly transport: WebRtcTransportBase,
   ) {
     super(address, raft);
   }
@@ -72,8 +71,11 @@ class WebRtcInstance extends NodeInstance {
  * framed and split into chunks (framing.ts), queued in a bounded outbox per peer (outbox.ts), and a pair
  * that cannot connect or lost its channel talks through the relay while it reconnects (link.ts).
  * Nothing from a channel reaches the node before its framing is checked; the node validates the rest.
+ * Each entry point exports it as `WebRtcTransport` with its own default `peerConnectionFactory`
+ * (simple-peer-transport.ts, native-transport.ts): this file imports no peer connection, so the
+ * `native` entry bundles without simple-peer and the Node polyfills it needs.
  */
-export class WebRtcTransport implements Transport {
+export abstract class WebRtcTransportBase implements Transport {
   readonly room: string;
   readonly maxPeers: number;
   readonly connectTimeoutMs: number;
@@ -93,7 +95,7 @@ export class WebRtcTransport implements Transport {
   readonly #peerListeners = new PeerListeners();
   readonly #directListeners = new Set<(address: string, direct: boolean) => void>();
 
-  constructor(options: WebRtcTransportOptions) {
+  constructor(options: WebRtcTransportOptions, defaultFactory: PeerConnectionFactory) {
     if (typeof options !== 'object' || options === null)
       throw new ConfigurationError('WebRtcTransport needs options: { signaling, room }');
     if (!isId(options.room)) throw new ConfigurationError('room must match [A-Za-z0-9._:@-]{1,128}');
@@ -111,7 +113,7 @@ export class WebRtcTransport implements Transport {
     );
     this.#iceServers = options.iceServers ?? [];
     this.#wrtc = options.wrtc;
-    this.#factory = options.peerConnectionFactory ?? createSimplePeerConnection;
+    this.#factory = options.peerConnectionFactory ?? defaultFactory;
     this.#random = options.random ?? Math.random;
     signaling.attach(options.room);
     this.#signaling = signaling;
