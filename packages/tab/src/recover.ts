@@ -32,10 +32,17 @@ const majority = (count: number) => Math.floor(count / 2) + 1;
  * durable state, which Raft allows; the identity lock makes sure no other tab runs it meanwhile.
  * With no known voters yet (a fresh tab whose cluster's tabs are all closed), any free identity with
  * data is tried; it tells the voters once started. Returns the nodes it started.
+ *
+ * The quorum is checked from the locks alone (one `query()`), and `hasData` is asked only about an
+ * identity this round would adopt: a round runs when a peer says goodbye, which is while the
+ * survivors fail over, and asking about every identity then opened each one's database (an IndexedDB
+ * open and read per identity, in every surviving tab) beside the votes and first entries being written
+ * (README, Failover benchmark).
  */
 export async function adoptUntilQuorum(context: RecoveryContext): Promise<HostedNode[]> {
   const started: HostedNode[] = [];
-  const listed = await listIdentities(context);
+  const { hasData, ...withoutData } = context;
+  const listed = await listIdentities(withoutData);
   const held = new Set(listed.filter((entry) => entry.held).map((entry) => entry.id));
   const tried = new Set<string>();
   const hasQuorum = (voters: string[]) =>
@@ -45,9 +52,10 @@ export async function adoptUntilQuorum(context: RecoveryContext): Promise<Hosted
     for (const candidate of listed) {
       const voters = knownVoters(context.hosted());
       if (hasQuorum(voters)) return started;
-      if (tried.has(candidate.id) || candidate.held || candidate.lost || candidate.hasData !== true) continue;
+      if (tried.has(candidate.id) || candidate.held || candidate.lost) continue;
       if (voters.length > 0 && !voters.includes(candidate.id)) continue;
       tried.add(candidate.id);
+      if (!hasData || !(await hasData(candidate.id))) continue;
       let identity: TabIdentity;
       try {
         identity = await adoptIdentity({
