@@ -62,12 +62,17 @@ interface Claim {
  *   claimant's (which is beaten); if the claimant died mid-claim the old leader leads again, under a
  *   token larger than the dead one's; if the answer still came late and the claimant leads, each hears
  *   the other's larger claim and the same rule leaves the larger one.
- * - A claim or heartbeat with a token smaller than one a feed has heard (a fresh tab that has not heard
- *   the counter yet): the feed answers `stale` with its largest token; a claimant is beaten by it, a
+ * - A claim or heartbeat with a token smaller than one a feed has heard, or equal to one another feed
+ *   led under (a fresh tab that has not heard the counter's last step): the feed answers `stale` with
+ *   its largest token; a claimant is beaten by it, a
  *   leader (or a leader's resignation, or any other message) with a token below its own makes no
  *   leader carry on: a leader that hears any token larger than its own claims again.
  * - A claimant whose window ran over (the tab stalled: messages may be queued behind the timer) waits
  *   another window before it leads, so what arrived meanwhile is heard first.
+ * - An `elect` waits until the feed has listened for a lease (a stalled leader sends nothing, yet may
+ *   lead); with nobody leading, `elect(id)` claims for `id` through the window, and `id` claims a
+ *   hand-over again before it leads (it may have waited in a stalled tab's queue).
+ * - The optional token store is a floor under the counter across full restarts (`token-store.ts`).
  */
 export class BroadcastChannelLeaderFeed extends LeaderFeed<BroadcastChannelStartOptions> {
   private channel: FeedChannel | undefined;
