@@ -21,9 +21,11 @@ async function fullRestart(tokenStore: () => TokenStore | null) {
   const generation = async () => {
     const feeds = [0, 1, 2].map(() => {
       const id = `f${++seq}`;
+      // The same jitter for all: fresh feeds claim at one instant, the same token (a deterministic run).
       return new BroadcastChannelLeaderFeed({
         id,
         clock,
+        random: () => 0.5,
         createChannel: hub.factory(id),
         tokenStore: tokenStore(),
       });
@@ -59,7 +61,7 @@ describe('BroadcastChannelLeaderFeed token store (virtual clock)', () => {
 
   it('without one (tokenStore: null, or Node without localStorage), the counter starts again: the documented limit', async () => {
     const { lastBefore, firstAfter } = await fullRestart(() => null);
-    expect(lastBefore).toBe(3);
+    expect(lastBefore).toBeGreaterThanOrEqual(3);
     expect(firstAfter).toBe(1);
   });
 

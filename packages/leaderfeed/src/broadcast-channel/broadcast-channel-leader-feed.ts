@@ -124,12 +124,18 @@ export class BroadcastChannelLeaderFeed extends LeaderFeed<BroadcastChannelStart
     this.claims.clear();
   }
 
-  protected async _elect(id: string): Promise<LeaderRecord | null> {
-    // Only a feed that has listened for a whole lease can tell that no lease is live: a leader stalled
-    // since before this feed started sends nothing, yet may lead for up to a lease (an eager `elect()`
-    // on a fresh tab must wait as a natural election does).
+  /**
+   * Only a feed that has listened for a whole lease can tell that no lease is live: a leader stalled
+   * since before this feed started sends nothing, yet may lead for up to a lease (an eager `elect()`
+   * on a fresh tab must wait as a natural election does). Waited before the lease of a claim counts.
+   */
+  protected override async _untilReady(): Promise<void> {
     const listened = this.clock.now() - this.listeningSince;
     if (listened < this.leaseMs) await this.wait(this.leaseMs - listened);
+  }
+
+  protected async _elect(id: string): Promise<LeaderRecord | null> {
+    await this._untilReady(); // done already for a campaign; not for an `elect(id)` of another
     if (this.channel === undefined) return null;
     const live = this.liveLeader();
     if (live && live.leaderId !== this.id) return live;
@@ -230,7 +236,7 @@ export class BroadcastChannelLeaderFeed extends LeaderFeed<BroadcastChannelStart
           if (m.token < own) this._heartbeat(own);
           else this.claimAgain();
         } else if (this.isStale(m.id, m.token, largestBefore)) {
-          this.post({ type: 'stale', id: m.id, token: largestBefore });
+          this.post({ type: 'stale', id: m.id, token: largestBefore, of: m.token });
         }
         return;
       }
@@ -238,7 +244,7 @@ export class BroadcastChannelLeaderFeed extends LeaderFeed<BroadcastChannelStart
       case 'handover': {
         if (m.leaderId !== this.id) for (const mine of this.claims) this.beat(mine, recordOf(m));
         if (m.leaderId !== this.id && this.isStale(m.leaderId, m.token, largestBefore)) {
-          this.post({ type: 'stale', id: m.leaderId, token: largestBefore });
+          this.post({ type: 'stale', id: m.leaderId, token: largestBefore, of: m.token });
         }
         // The same token led by another (a claim answered too late): neither may go on under it.
         if (own !== undefined && m.token === own && m.leaderId !== this.id) this._leadershipEnded();
@@ -256,7 +262,8 @@ export class BroadcastChannelLeaderFeed extends LeaderFeed<BroadcastChannelStart
         return;
       case 'stale': {
         // A larger token, or this very token already led by another (`m.id` is the one told).
-        const spent = (id: string, token: number) => token < m.token || (token === m.token && m.id === id);
+        // (An answer about an older claim of `id` must not spend its newer one under `m.token`.)
+        const spent = (id: string, token: number) => token < m.token || (m.id === id && m.of === token);
         for (const mine of this.claims) if (spent(mine.id, mine.token)) this.beat(mine, null);
         if (own !== undefined && spent(this.id, own)) this.claimAgain();
         return;
