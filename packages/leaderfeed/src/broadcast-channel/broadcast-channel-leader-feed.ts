@@ -69,8 +69,8 @@ interface Claim {
  *   leader carry on: a leader that hears any token larger than its own claims again.
  * - A claimant whose window ran over (the tab stalled: messages may be queued behind the timer) waits
  *   another window before it leads, so what arrived meanwhile is heard first.
- * - An `elect` waits until the feed has listened for a lease (a stalled leader sends nothing, yet may
- *   lead); with nobody leading, `elect(id)` claims for `id` through the window, and `id` claims a
+ * - A campaign waits until the feed has listened for a lease or heard a leadership (a stalled leader
+ *   sends nothing, yet may lead); with nobody leading, `elect(id)` claims for `id` through the window, and `id` claims a
  *   hand-over again before it leads (it may have waited in a stalled tab's queue).
  * - The optional token store is a floor under the counter across full restarts (`token-store.ts`).
  */
@@ -90,6 +90,8 @@ export class BroadcastChannelLeaderFeed extends LeaderFeed<BroadcastChannelStart
   private readonly claims = new Set<Claim>();
   /** When this feed last started listening (its clock): what it heard before may be out of date. */
   private listeningSince = Number.NEGATIVE_INFINITY;
+  /** When this feed last heard of a leadership (a heartbeat, hand-over or resignation of another). */
+  private leadershipHeardAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: BroadcastChannelLeaderFeedOptions = {}) {
     super(options);
@@ -130,6 +132,9 @@ export class BroadcastChannelLeaderFeed extends LeaderFeed<BroadcastChannelStart
    * on a fresh tab must wait as a natural election does). Waited before the lease of a claim counts.
    */
   protected override async _untilReady(): Promise<void> {
+    // Having heard a leadership since (a heartbeat, hand-over or resignation) is as good: no other lease
+    // can be live beside that one, and a later one's claim is heard.
+    if (this.leadershipHeardAt >= this.listeningSince) return;
     const listened = this.clock.now() - this.listeningSince;
     if (listened < this.leaseMs) await this.wait(this.leaseMs - listened);
   }
@@ -224,6 +229,7 @@ export class BroadcastChannelLeaderFeed extends LeaderFeed<BroadcastChannelStart
     const own = this.token; // defined while this feed leads (its lease live)
     const largestBefore = this.maxToken;
     this.maxToken = Math.max(this.maxToken, m.token);
+    if (m.type !== 'claim' && m.type !== 'stale') this.leadershipHeardAt = this.clock.now();
     switch (m.type) {
       case 'claim': {
         for (const mine of this.claims) {
