@@ -4,6 +4,11 @@ export {
   type BroadcastChannelStartOptions,
   type FeedChannel,
 } from './broadcast-channel/broadcast-channel-leader-feed.js';
+export {
+  LocalStorageTokenStore,
+  type TokenStorage,
+  type TokenStore,
+} from './broadcast-channel/token-store.js';
 export { DeadlineTimer } from './deadline-timer.js';
 export { FeedStateError, LeadershipLostError } from './errors.js';
 export { LeaderFeed, type LeaderFeedOptions } from './leader-feed.js';

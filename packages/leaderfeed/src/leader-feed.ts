@@ -79,6 +79,11 @@ export abstract class LeaderFeed<StartOptions = unknown> {
    * time. Resolves false when the backend's record is no longer (this feed, `token`).
    */
   protected abstract _heartbeat(token: number): Promise<boolean> | boolean;
+  /**
+   * Resolves when this feed may campaign: a backend that must listen for a while first (to hear a
+   * live leader) waits here, before the lease of a grant starts counting.
+   */
+  protected _untilReady(): Promise<void> | void {}
   /** Gives up leadership `token` on a graceful stop, so another feed need not wait out the lease. */
   protected _resign(_token: number): Promise<void> | void {}
   /**
@@ -246,9 +251,11 @@ export abstract class LeaderFeed<StartOptions = unknown> {
     if (this.electing) return this.known ?? null;
     this.electing = true;
     const generation = this.generation;
-    const sentAt = this.clock.now();
+    let sentAt = this.clock.now();
     let record: LeaderRecord | null;
     try {
+      await callExtension(this._untilReady, this, []);
+      sentAt = this.clock.now();
       record = await callExtension<LeaderRecord | null>(this._elect, this, [this.id]);
     } catch {
       record = null; // the backend is unreachable: try again after another timeout

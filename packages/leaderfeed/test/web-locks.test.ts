@@ -92,6 +92,59 @@ describe('WebLocksLeaderFeed (Node 20, a lock manager in memory, real time)', ()
     expect(target.isLeader).toBe(true);
   });
 
+  it('two elect(id) at once while nobody leads (the lock held elsewhere, then freed): one leader, a fresh token', async () => {
+    const name = `leaderfeed-locks-${process.pid}-${++nameSeq}`;
+    const locks = new MemoryLockManager();
+    const counter = new MemoryTokenCounter();
+    await counter.next(41); // leaderships before: the next must be above them
+    let free!: () => void;
+    const outside = locks.request(name, { ifAvailable: true }, () => new Promise<void>((r) => (free = r)));
+    // Natural elections late (near the top of a 3 s timeout): the racing calls come first.
+    const feeds = [1, 2, 3].map(
+      (i) =>
+        new WebLocksLeaderFeed({
+          id: `tab${i}`,
+          locks: locks.asLockManager(),
+          counter,
+          electionTimeoutMaxMs: 3000,
+          random: () => 0.99,
+        }),
+    );
+    const leaderships = recordLeaderships(feeds);
+    running.push(...feeds);
+    await Promise.all(feeds.map((f) => f.start({ name })));
+    const [a, b, c] = feeds as [WebLocksLeaderFeed, WebLocksLeaderFeed, WebLocksLeaderFeed];
+    free();
+    await outside;
+    const next = nextLeader(feeds);
+    await Promise.all([a.elect(b.id), c.elect(a.id), b.elect()]);
+    const { feed, token } = await next;
+    expect(token).toBeGreaterThan(42);
+    await heartbeats(name, 5);
+    expect(feeds.filter((f) => f.isLeader)).toEqual([feed]);
+    expect(feed.token).toBe(await counter.read());
+    // Each leadership on the way had its own, larger token.
+    const tokens = leaderships.map((l) => l.token);
+    expect(tokens).toEqual([...new Set(tokens)].sort((x, y) => x - y));
+  });
+
+  it('elect() racing a natural election: one leader, the lock holder', async () => {
+    const { name, locks, counter, feeds, leaderships } = await startFeeds(3);
+    const first = await nextLeader(feeds);
+    await first.feed.stop(); // a resignation: every follower campaigns at once, and one is told to too
+    const rest = feeds.filter((f) => f !== first.feed);
+    const next = nextLeader(rest);
+    await rest[0]!.elect().catch(() => {});
+    const { feed, token } = await next;
+    expect(token).toBeGreaterThan(first.token);
+    await heartbeats(name, 5);
+    expect(rest.filter((f) => f.isLeader)).toEqual([feed]);
+    expect(locks.isHeld(name)).toBe(true);
+    expect(await counter.read()).toBe(feed.token);
+    const tokens = leaderships.map((l) => l.token);
+    expect(tokens).toEqual([...new Set(tokens)].sort((x, y) => x - y));
+  });
+
   it('refuses to start without Web Locks, or with a bad name, and stays stopped', async () => {
     const feed = new WebLocksLeaderFeed({ counter: new MemoryTokenCounter() });
     await expect(feed.start({ name: 'x' })).rejects.toBeInstanceOf(ConfigurationError);

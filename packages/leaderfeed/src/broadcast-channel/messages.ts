@@ -10,8 +10,11 @@ export type FeedMessage =
   | { type: 'handover'; leaderId: string; token: number }
   /** The leader of `token` gave up. */
   | { type: 'resign'; leaderId: string; token: number }
-  /** `id`'s claim or leadership is stale: the sender has heard of `token`, a larger one. */
-  | { type: 'stale'; id: string; token: number };
+  /**
+   * `id`'s claim or leadership under `of` is stale: the sender has heard of `token`, larger than `of`
+   * or equal to it when another feed led under `of`.
+   */
+  | { type: 'stale'; id: string; token: number; of: number };
 
 export function isFeedMessage(data: unknown): data is FeedMessage {
   if (typeof data !== 'object' || data === null) return false;
@@ -26,7 +29,8 @@ export function isFeedMessage(data: unknown): data is FeedMessage {
     typeof id === 'string' &&
     typeof m.token === 'number' &&
     Number.isSafeInteger(m.token) &&
-    m.token > 0
+    m.token > 0 &&
+    (m.type !== 'stale' || (Number.isSafeInteger(m.of) && (m.of as number) > 0))
   );
 }
 
