@@ -21,8 +21,21 @@ import { ReportBudget } from './report-budget.js';
  */
 export const DEFAULT_MAX_MESSAGE_CHARS = 8 * 1024 * 1024;
 
-/** The channel of cluster `cluster`: one per cluster, shared by all its tabs. */
+/** The channel of cluster `cluster`: one per cluster, shared by all its tabs (presence). */
 export const channelName = (cluster: string): string => `webraft:${cluster}`;
+
+/**
+ * The inbox of node `address` in cluster `cluster`: the messages for that node only. Apart from the
+ * cluster's channel so that a message wakes only the tab it is for (on the shared channel every tab of
+ * the cluster received, copied and dropped every other node's messages: with 3 tabs, half of all
+ * deliveries, each a hop through the browser process). JSON-quoted, so no cluster and id pair names
+ * another pair's inbox.
+ */
+export const inboxName = (cluster: string, address: string): string =>
+  `webraft-inbox:${JSON.stringify([cluster, address])}`;
+
+/** Outboxes (one channel per addressee) kept open at most; the least recently opened closes first. */
+export const MAX_OUTBOXES = 64;
 
 export interface BroadcastChannelTransportOptions {
   /** The cluster's name: tabs of one cluster share one channel. At most 256 characters. */
@@ -85,10 +98,11 @@ class BroadcastChannelInstance extends NodeInstance {
 
 /**
  * A `Transport` between tabs, workers and frames of one origin (and between threads of one Node
- * process), over one BroadcastChannel per cluster. Discovery: `hello` on open, `here` every
+ * process): presence on one BroadcastChannel per cluster, each node's messages on an inbox channel of
+ * its own (`inboxName`). Discovery: `hello` on open, `here` every
  * `presenceIntervalMs`, `bye` on close and on `pagehide`; `onPeer` reports a newcomer, `onPeerGone` a
- * peer that said goodbye or was silent for `presenceTimeoutMs`. Delivery is asynchronous and ordered per
- * sender (BroadcastChannel's own guarantee); nothing is queued here, so nothing grows with a flood.
+ * peer that said goodbye or was silent for `presenceTimeoutMs`. Delivery is asynchronous and ordered from
+ * one sender to one addressee (BroadcastChannel's own guarantee, per channel); nothing is queued here, so nothing grows with a flood.
  */
 export class BroadcastChannelTransport implements Transport {
   readonly cluster: string;
@@ -112,6 +126,10 @@ export class BroadcastChannelTransport implements Transport {
   readonly #peers: PeerTable;
   readonly #budget: ReportBudget;
   #channel: BroadcastChannelLike | null = null;
+  /** This node's inbox (`inboxName`): every message for it. */
+  #inbox: BroadcastChannelLike | null = null;
+  /** A channel to each addressee's inbox, opened on the first message to it, in opening order. */
+  readonly #outboxes = new Map<string, BroadcastChannelLike>();
   #sink: MessageSink | null = null;
   #address = '';
   #timer: unknown = null;
@@ -170,15 +188,22 @@ export class BroadcastChannelTransport implements Transport {
       throw new ConfigurationError(`the node's address must be a string of 1 to ${MAX_ID_LENGTH} characters`);
     this.#sink = sink;
     this.#address = address;
-    const channel = new this.#Channel(channelName(this.cluster));
-    channel.onmessage = (event) => this.#receive(event.data);
-    // A frame the browser could not deserialize (rare: a SharedArrayBuffer across agent clusters).
-    channel.onmessageerror = () => this.#undecodable('the frame could not be deserialized');
-    this.#channel = channel;
+    // Messages arrive on the inbox; the cluster's channel carries presence (and messages from older
+    // versions of this transport, which posted everything there).
+    this.#channel = this.#listen(channelName(this.cluster));
+    this.#inbox = this.#listen(inboxName(this.cluster, address));
     this.#timer = platform.setInterval(this.#beacon, this.presenceIntervalMs);
     platform.addEventListener?.('pagehide', this.#onPageHide);
     platform.addEventListener?.('pageshow', this.#onPageShow);
     this.#post({ c: this.cluster, k: 'hello', f: address });
+  }
+
+  #listen(name: string): BroadcastChannelLike {
+    const channel = new this.#Channel(name);
+    channel.onmessage = (event) => this.#receive(event.data);
+    // A frame the browser could not deserialize (rare: a SharedArrayBuffer across agent clusters).
+    channel.onmessageerror = () => this.#undecodable('the frame could not be deserialized');
+    return channel;
   }
 
   createInstance(address: string): NodeInstance {
@@ -212,6 +237,13 @@ export class BroadcastChannelTransport implements Transport {
       this.#channel.close();
       this.#channel = null;
     }
+    if (this.#inbox) {
+      this.#inbox.onmessage = null;
+      this.#inbox.close();
+      this.#inbox = null;
+    }
+    for (const outbox of this.#outboxes.values()) outbox.close();
+    this.#outboxes.clear();
     this.#peers.clear();
   }
 
@@ -233,12 +265,26 @@ export class BroadcastChannelTransport implements Transport {
       return;
     }
     this.#stats.sent++;
-    this.#post({ c: this.cluster, k: 'msg', f: this.#address, t: to, p: json });
+    this.#post({ c: this.cluster, k: 'msg', f: this.#address, t: to, p: json }, this.#outbox(to));
   }
 
-  #post(frame: Frame): void {
+  /** The channel to `to`'s inbox (opened now if it is not open). */
+  #outbox(to: string): BroadcastChannelLike {
+    let outbox = this.#outboxes.get(to);
+    if (outbox) return outbox;
+    if (this.#outboxes.size >= MAX_OUTBOXES) {
+      const [oldest, channel] = this.#outboxes.entries().next().value as [string, BroadcastChannelLike];
+      channel.close();
+      this.#outboxes.delete(oldest);
+    }
+    outbox = new this.#Channel(inboxName(this.cluster, to));
+    this.#outboxes.set(to, outbox);
+    return outbox;
+  }
+
+  #post(frame: Frame, channel: BroadcastChannelLike | null = this.#channel): void {
     try {
-      this.#channel?.postMessage(frame);
+      channel?.postMessage(frame);
     } catch (cause) {
       this.#report(
         new TransportError(`posting on the channel failed: ${String(cause)}`, cause, 'SEND_FAILED'),

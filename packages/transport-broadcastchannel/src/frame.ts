@@ -1,10 +1,11 @@
 /**
- * The frames on a cluster's channel. BroadcastChannel delivers every frame to every other tab of the
- * channel, so a frame is a small envelope object naming its cluster, sender and (for a message) its
- * addressee, with the Raft message inside as a JSON string:
+ * The frames on a cluster's channels (presence on the cluster's channel, messages on the addressee's
+ * inbox: broadcastchannel-transport.ts). A frame is a small envelope object naming its cluster, sender
+ * and (for a message) its addressee, with the Raft message inside as a JSON string:
  *
- * - a tab drops a message for another node after reading `t`, without decoding the payload (a string is
- *   copied flat by the structured clone; an object payload would be rebuilt, node by node, in every tab);
+ * - a tab drops a message for another node (one posted on the cluster's channel by an earlier version,
+ *   or by a script) after reading `t`, without decoding the payload (a string is copied flat by the
+ *   structured clone; an object payload would be rebuilt, node by node, in every tab);
  * - the size check is exact and free (`maxMessageChars` counts the payload's JSON characters), and only
  *   JSON travels: a structured clone would carry a `Map`, a `Date` or `NaN` that JSON cannot;
  * - the bench measures both encodings (bench/browser/broadcastchannel.ts, "payload as object").

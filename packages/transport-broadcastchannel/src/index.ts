@@ -4,6 +4,8 @@ export {
   type BroadcastChannelTransportOptions,
   channelName,
   DEFAULT_MAX_MESSAGE_CHARS,
+  inboxName,
+  MAX_OUTBOXES,
 } from './broadcastchannel-transport.js';
 export { type Frame, MAX_ID_LENGTH, type MessageFrame, type PresenceFrame } from './frame.js';
 export type { BroadcastChannelConstructor, BroadcastChannelLike } from './platform.js';
