@@ -1,24 +1,84 @@
 import type { BoardView } from './board.js';
 import { newId } from './board.js';
 import type * as patches from './board-patches.js';
-import { button, editableText, el, redrawKeepingFocus } from './dom.js';
+import { button, editableText, el, placeChildren, updateKeepingFocus } from './dom.js';
 import type { Edits } from './edits.js';
 
 type Card = BoardView['lists'][number]['cards'][number];
 type List = BoardView['lists'][number];
 
 /**
- * Draws the board into `root` and turns the user's actions into edits. Titles and card texts are
- * inputs that propose their change on `change` (Enter, or leaving the field).
+ * Draws boards into `root` and turns the user's actions into edits. Titles and card texts are inputs
+ * that propose their change on `change` (Enter, or leaving the field).
+ *
+ * Each drawing reuses the elements of the previous one wherever the board did not change: the
+ * document shares every unchanged list and card with its previous version (json-doc's copy-on-write),
+ * so an element drawn for a list or card object, at the same place, is still right. An edit then costs
+ * its tabs the few elements it changed, not the whole board: every tab draws every committed edit, and
+ * the time it takes stands between that tab and its next Raft message (README, Edit latency).
  */
-export function drawBoard(root: HTMLElement, board: BoardView, edits: Edits): void {
-  redrawKeepingFocus(root, () => [
-    ...board.lists.map((list, i) => drawList(list, i, board.lists.length, edits)),
-    newListForm(edits),
-  ]);
+export function boardDrawer(root: HTMLElement, edits: Edits): (board: BoardView) => void {
+  const lists = new WeakMap<List, Drawn>();
+  const cards = new WeakMap<Card, Drawn>();
+  /** The new-card form of each list, by list id, kept while its title stays (and the text typed in it). */
+  const forms = new Map<string, { title: string; form: HTMLFormElement }>();
+  const listForm = newListForm(edits);
+  return (board) => {
+    // An object found twice in one board (a JSON Patch `copy` shares it) gets an element per place.
+    const used = new Set<Node>();
+    const reuse = <T extends object>(cache: WeakMap<T, Drawn>, value: T, place: string) => {
+      const drawn = cache.get(value);
+      if (!drawn || drawn.place !== place || used.has(drawn.element)) return null;
+      used.add(drawn.element);
+      return drawn.element;
+    };
+    const drawn = <T extends object>(
+      cache: WeakMap<T, Drawn>,
+      value: T,
+      place: string,
+      element: HTMLElement,
+    ) => {
+      cache.set(value, { place, element });
+      used.add(element);
+      return element;
+    };
+    const formOf = (list: List) => {
+      const kept = forms.get(list.id);
+      if (kept && kept.title === list.title && !used.has(kept.form)) {
+        used.add(kept.form);
+        return kept.form;
+      }
+      const form = newCardForm(list, edits);
+      forms.set(list.id, { title: list.title, form });
+      used.add(form);
+      return form;
+    };
+    const count = board.lists.length;
+    const elements = board.lists.map((list, index) => {
+      const place = `${index}/${count}`;
+      const reused = reuse(lists, list, place);
+      if (reused) return reused;
+      const cardElements = list.cards.map((card, j) => {
+        const at = { j, count: list.cards.length, index, lists: count };
+        const cardPlace = `${list.id}|${j}/${at.count}|${place}`;
+        return (
+          reuse(cards, card, cardPlace) ?? drawn(cards, card, cardPlace, drawCard(list, card, at, edits))
+        );
+      });
+      return drawn(lists, list, place, drawList(list, cardElements, formOf(list), edits));
+    });
+    for (const id of forms.keys()) if (!board.lists.some((list) => list.id === id)) forms.delete(id);
+    updateKeepingFocus(root, () => placeChildren(root, [...elements, listForm]));
+  };
 }
 
-function drawList(list: List, index: number, count: number, edits: Edits): HTMLElement {
+/** An element drawn for a list or card object, and the place it was drawn for. */
+interface Drawn {
+  place: string;
+  element: HTMLElement;
+}
+
+function drawList(list: List, cards: HTMLElement[], form: HTMLFormElement, edits: Edits): HTMLElement {
   const title = editableText(
     el('input', {
       'aria-label': `Title of list ${list.title}`,
@@ -36,20 +96,8 @@ function drawList(list: List, index: number, count: number, edits: Edits): HTMLE
       void edits.runIntent({ kind: 'deleteList', listId: list.id });
     }),
   );
-  const cards = el(
-    'ul',
-    { 'aria-label': `Cards of ${list.title}` },
-    ...list.cards.map((card, j) =>
-      drawCard(list, card, { j, count: list.cards.length, index, lists: count }, edits),
-    ),
-  );
-  return el(
-    'section',
-    { class: 'list', 'aria-label': `List ${list.title}` },
-    header,
-    cards,
-    newCardForm(list, edits),
-  );
+  const cardList = el('ul', { 'aria-label': `Cards of ${list.title}` }, ...cards);
+  return el('section', { class: 'list', 'aria-label': `List ${list.title}` }, header, cardList, form);
 }
 
 interface Place {

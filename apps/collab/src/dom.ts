@@ -32,16 +32,24 @@ export function button(symbol: string, label: string, key: string, onClick: () =
  * keeping what the user was typing in it: a change from another tab must not steal the caret.
  */
 export function redrawKeepingFocus(root: HTMLElement, draw: () => Node[]): void {
+  updateKeepingFocus(root, () => root.replaceChildren(...draw()));
+}
+
+/**
+ * Runs `update` (which changes what `root` holds) and gives the focus back as `redrawKeepingFocus`
+ * does, if the focused control left the page meanwhile (it was redrawn, or moved).
+ */
+export function updateKeepingFocus(root: HTMLElement, update: () => void): void {
   const active = document.activeElement;
   const key = active instanceof HTMLElement && root.contains(active) ? active.dataset.key : undefined;
   const typing = active instanceof HTMLInputElement ? active : null;
   redrawing = true;
   try {
-    root.replaceChildren(...draw());
+    update();
   } finally {
     redrawing = false;
   }
-  if (!key) return;
+  if (!key || document.activeElement === active) return;
   const again = root.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`);
   if (!again) return;
   if (typing && again instanceof HTMLInputElement) {
@@ -50,6 +58,19 @@ export function redrawKeepingFocus(root: HTMLElement, draw: () => Node[]): void 
     again.setSelectionRange(typing.selectionStart, typing.selectionEnd);
   }
   again.focus();
+}
+
+/**
+ * Makes `parent`'s children exactly `children`, in order, moving or removing only those out of
+ * place: children already where they belong are not touched, so the page restyles and lays out only
+ * what changed, and a control the user is in keeps its focus and caret.
+ */
+export function placeChildren(parent: Element, children: readonly Node[]): void {
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
+    if (parent.childNodes[i] !== child) parent.insertBefore(child, parent.childNodes[i] ?? null);
+  }
+  while (parent.childNodes.length > children.length) parent.lastChild!.remove();
 }
 
 /** True while a redraw removes the old controls: a blur then is not the user leaving a field. */

@@ -8,7 +8,7 @@ import { WebRtcTransport } from '@webraft/transport-webrtc/native';
 import { WebSocketTransport } from '@webraft/transport-websocket';
 import type { BoardView } from './board.js';
 import { linkTo, parseLocation } from './board-location.js';
-import { drawBoard } from './board-view.js';
+import { boardDrawer } from './board-view.js';
 import { EDIT_DEADLINE_MS, Edits } from './edits.js';
 import { startInspector } from './inspector-panel.js';
 import { nextTask } from './next-task.js';
@@ -128,7 +128,8 @@ try {
   // Not within the change either: an edit made here goes to the leader first (its proposal leaves in
   // the change's own promise work), and a leader sends the followers the new commit index before it
   // draws the entry that committed (README, Edit latency).
-  const redraw = () => drawBoard(boardRoot, tab.doc.optimisticValue as BoardView, edits);
+  const drawBoard = boardDrawer(boardRoot, edits);
+  const redraw = () => drawBoard(tab.doc.optimisticValue as BoardView);
   tab.doc.subscribeOptimistic(nextTask(redraw));
   tab.doc.subscribe(() => refreshSoon());
   tab.node.listen('updated', () => refreshSoon());
