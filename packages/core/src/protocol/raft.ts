@@ -458,6 +458,28 @@ export class RaftCore {
     return rd;
   }
 
+  /**
+   * Takes the messages that depend on nothing unpersisted (see `send`) before the next `ready()`: the
+   * runtime sends them while an earlier Ready's write is in flight, so a commit index learned from
+   * the followers' acknowledgements (or entries proposed meanwhile) need not wait for the leader's
+   * own write (thesis 10.2.1). The probes among them are on their way and can change no more.
+   */
+  takeEarlyMessages(): readonly Message[] {
+    const early = this.earlyMsgs;
+    if (early.length === 0) return NOTHING;
+    this.earlyMsgs = [];
+    if (this.unsentProbes.length > 0) {
+      const sent = new Set<Message>(early);
+      let kept = 0;
+      for (const pr of this.unsentProbes) {
+        if (pr.unsentProbe !== null && sent.has(pr.unsentProbe)) pr.unsentProbe = null;
+        else this.unsentProbes[kept++] = pr;
+      }
+      this.unsentProbes.length = kept;
+    }
+    return early;
+  }
+
   /** The runtime persisted (and restored) everything in `rd`. */
   advance(rd: Ready): void {
     if (rd.hardState) {

@@ -284,6 +284,7 @@ export class RaftNode {
     const core = this.ctx.core!;
     this.statusEvents.report(core);
     this.membership.settleTransfers();
+    if (this.pipeline.processing) this.pipeline.sendEarly();
     if (core.hasReady() && !this.pipeline.processing && !this.processScheduled) {
       if (batched && this.runsWithoutYield < MAX_RUNS_PER_TURN) {
         this.runsWithoutYield++;

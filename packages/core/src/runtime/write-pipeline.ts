@@ -95,6 +95,17 @@ export class WritePipeline {
     this.runRounds();
   }
 
+  /**
+   * While a round waits (for its write, mostly), sends what the protocol produced since that depends
+   * on nothing unpersisted (`RaftCore.takeEarlyMessages`): a leader's new commit index, learned from
+   * its followers while its own write is in flight, and appends of entries proposed meanwhile, go out
+   * now rather than after that write (thesis 10.2.1). Everything else waits for the next round.
+   */
+  sendEarly(): void {
+    if (this.waitingRound === null || !this.ctx.running) return;
+    this.sendAll(this.ctx.core!.takeEarlyMessages());
+  }
+
   /** Starts rounds until none is left or one must wait. */
   private runRounds(): void {
     const core = this.ctx.core!;

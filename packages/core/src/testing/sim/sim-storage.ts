@@ -12,6 +12,8 @@ export class SimStorage {
   private readonly durable = new MemoryStorage();
   private epoch = 0;
   writes = 0;
+  /** Virtual ms added to every write from now on (a test slows one node's disk). */
+  extraLatency = 0;
   /** Sees each batch just before it reaches the disk (the simulator checks snapshots there). */
   onWrite: ((batch: PersistBatch) => void) | null = null;
 
@@ -27,7 +29,7 @@ export class SimStorage {
       load: (): Promise<PersistedState> => this.durable.load(),
       persist: (batch: PersistBatch): Promise<void> =>
         new Promise<void>((resolve, reject) => {
-          this.clock.setTimer(this.latency(), () => {
+          this.clock.setTimer(this.latency() + this.extraLatency, () => {
             // The node crashed meanwhile: this write never reached the disk.
             if (epoch !== this.epoch) return;
             this.writes++;
