@@ -186,6 +186,32 @@ test('an edit racing another tab’s edit of the same card fails visibly and cha
   await expect(a.getByRole('alert')).toBeHidden();
 });
 
+test('a click held down while another tab’s edit is drawn still lands: the board keeps its elements', async ({
+  context,
+}) => {
+  const board = uniqueBoard('held-click');
+  const pages = await Promise.all([1, 2].map(() => open(context, board)));
+  await expectOneCluster(pages, 2);
+  const [a, b] = pages as [Page, Page];
+  await addCard(a, 'To do', 'first');
+  await expectBoards(pages, [{ title: 'To do', cards: ['first'] }]);
+
+  // A presses its Add button: mouse down, not yet up.
+  await a.getByRole('textbox', { name: 'New card in To do' }).fill('second');
+  const box = (await a.getByRole('button', { name: 'Add the card to To do' }).boundingBox())!;
+  await a.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await a.mouse.down();
+  // Meanwhile B renames the list's card, and A draws it. A button taken out of the page between
+  // mousedown and mouseup (redrawn, or moved into a redrawn list) gets no click: the press is lost.
+  const inB = b.getByRole('textbox', { name: 'Card text' });
+  await inB.fill('first, renamed');
+  await inB.press('Enter');
+  await expect.poll(() => a.locator('.card-text').first().getAttribute('data-text')).toBe('first, renamed');
+  await a.mouse.up();
+  await expectBoards(pages, [{ title: 'To do', cards: ['first, renamed', 'second'] }]);
+  await expectNoFailure(pages);
+});
+
 test('the board works from the keyboard alone, and every control has a name', async ({ context }) => {
   const page = await open(context, uniqueBoard('keyboard'));
   await expect(page.getByRole('status')).toContainText('Leader (this tab)');

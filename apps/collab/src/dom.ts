@@ -79,26 +79,29 @@ let redrawing = false;
 /**
  * An input showing `shown` (a title, a card's text) that proposes the user's edit on Enter or when
  * the user leaves it; not on the `change` event, which Chromium also fires when a redraw removes the
- * focused input. `commit(old, text)` gets the text the user started from (kept across redraws in
- * `data-base`): another tab's change in the meantime makes a guarded edit fail instead of being
- * overwritten. After a failed commit the input shows the board's text again, not the draft.
+ * focused input. `commit(old, text)` gets the text the user started from (kept in `data-base` while
+ * they are in the field): another tab's change in the meantime makes a guarded edit fail instead of
+ * being overwritten. After a failed commit the input shows the board's text again, not the draft.
  */
 export function editableText(
   input: HTMLInputElement,
   shown: string,
   commit: (old: string, text: string) => Promise<boolean>,
 ): HTMLInputElement {
-  input.value = shown;
-  input.dataset.text = shown;
+  showText(input, shown);
   const submit = async () => {
     const text = input.value.trim();
-    const old = input.dataset.base ?? shown;
+    const old = input.dataset.base ?? input.dataset.text!;
     if (!text || text === old) return;
     input.dataset.base = text;
-    if (!(await commit(old, text))) showBoardText(input.dataset.key!);
+    if (!(await commit(old, text))) {
+      // Refused: the board's text again, not the draft.
+      input.value = input.dataset.text!;
+      if (document.activeElement === input) input.dataset.base = input.value;
+    }
   };
   input.addEventListener('focus', () => {
-    input.dataset.base ??= shown;
+    input.dataset.base ??= input.dataset.text;
   });
   input.addEventListener('keydown', (event) => {
     if (event.key === 'Enter') void submit();
@@ -111,10 +114,16 @@ export function editableText(
   return input;
 }
 
-/** The input of `key` (redrawn since, maybe) shows the board's text again. */
-function showBoardText(key: string): void {
-  const input = document.querySelector<HTMLInputElement>(`[data-key="${CSS.escape(key)}"]`);
-  if (!input) return;
-  input.value = input.dataset.text ?? input.value;
-  if (document.activeElement === input) input.dataset.base = input.value;
+/**
+ * Shows the board's `text` in an `editableText` input. A user typing in it keeps their draft, and
+ * its `data-base` stays the text they started from: their edit, guarded by that text, then fails
+ * rather than overwrite the other tab's change.
+ */
+export function showText(input: HTMLInputElement, text: string): void {
+  const before = input.dataset.text;
+  if (before === text) return;
+  input.dataset.text = text;
+  if (document.activeElement === input && input.value !== before) return;
+  input.value = text;
+  if (input.dataset.base !== undefined) input.dataset.base = text;
 }
