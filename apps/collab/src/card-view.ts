@@ -1,6 +1,6 @@
 import type { BoardView } from './board.js';
 import type * as patches from './board-patches.js';
-import { button, editableText, el, showText } from './dom.js';
+import { button, editableText, el, setName, showText } from './dom.js';
 import type { Edits } from './edits.js';
 
 type Card = BoardView['lists'][number]['cards'][number];
@@ -71,11 +71,11 @@ export class CardView {
     this.place = place;
     if (this.card === null || card.text !== this.card.text) {
       showText(this.text, card.text);
-      label(this.up, `Move "${card.text}" up`);
-      label(this.down, `Move "${card.text}" down`);
-      label(this.previous, `Move "${card.text}" to the previous list`);
-      label(this.next, `Move "${card.text}" to the next list`);
-      label(this.remove, `Delete "${card.text}"`);
+      setName(this.up, `Move "${card.text}" up`);
+      setName(this.down, `Move "${card.text}" down`);
+      setName(this.previous, `Move "${card.text}" to the previous list`);
+      setName(this.next, `Move "${card.text}" to the next list`);
+      setName(this.remove, `Delete "${card.text}"`);
     }
     this.card = card;
     // A move the card cannot make is hidden, not removed: its buttons keep their places.
@@ -90,10 +90,4 @@ function samePlace(a: CardPlace, b: CardPlace): boolean {
   return (
     a.listId === b.listId && a.j === b.j && a.count === b.count && a.index === b.index && a.lists === b.lists
   );
-}
-
-/** A button's spoken name and tooltip. */
-export function label(control: HTMLElement, name: string): void {
-  control.setAttribute('aria-label', name);
-  control.title = name;
 }

@@ -16,15 +16,16 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 
 /** A button with a visible symbol and a spoken, unique name (`label`). */
 export function button(symbol: string, label: string, key: string, onClick: () => void): HTMLButtonElement {
-  const b = el('button', {
-    type: 'button',
-    'aria-label': label,
-    title: label,
-    'data-key': key,
-    text: symbol,
-  });
+  const b = el('button', { type: 'button', 'data-key': key, text: symbol });
+  setName(b, label);
   b.addEventListener('click', onClick);
   return b;
+}
+
+/** Gives a control its spoken name and the same tooltip. */
+export function setName(control: HTMLElement, name: string): void {
+  control.setAttribute('aria-label', name);
+  control.title = name;
 }
 
 /**

@@ -16,8 +16,11 @@ export class KeyedViews<V> {
   get(id: string, make: () => V): { view: V; made: boolean } {
     const n = this.drawn.get(id) ?? 0;
     this.drawn.set(id, n + 1);
-    const views = this.views.get(id) ?? [];
-    this.views.set(id, views);
+    let views = this.views.get(id);
+    if (views === undefined) {
+      views = [];
+      this.views.set(id, views);
+    }
     const kept = views[n];
     if (kept !== undefined) return { view: kept, made: false };
     const view = make();

@@ -1,8 +1,7 @@
 import { addForm, relabelAddForm } from './add-form.js';
 import type { BoardView } from './board.js';
 import { newId } from './board.js';
-import { label } from './card-view.js';
-import { button, editableText, el, placeChildren, showText } from './dom.js';
+import { button, editableText, el, placeChildren, setName, showText } from './dom.js';
 import type { Edits } from './edits.js';
 
 type List = BoardView['lists'][number];
@@ -44,19 +43,18 @@ export class ListView {
   }
 
   /**
-   * Shows `list`, with `drawCards` giving its cards' elements. The cards are asked for even when the
-   * list did not change (each `CardView` returns at once then, its card the same object at the same
-   * place): that is how the drawer knows they are still on the board.
+   * Shows `list`, with `drawCards` giving its cards' elements. The cards are drawn and placed even
+   * when the list did not change (each `CardView` returns at once then): that is how the drawer knows
+   * they are still on the board, and a card id the board holds twice (see `KeyedViews`) may have
+   * handed one of this list's elements to another place.
    */
   update(list: List, drawCards: (list: List) => HTMLElement[]): void {
-    // Placed even when the list did not change: a card id the board holds twice (see KeyedViews)
-    // may have handed this list's element to another place.
     placeChildren(this.cards, drawCards(list));
     if (list.title === this.shownTitle) return;
     this.shownTitle = list.title;
     showText(this.title, list.title);
     this.title.setAttribute('aria-label', `Title of list ${list.title}`);
-    label(this.remove, `Delete list ${list.title}`);
+    setName(this.remove, `Delete list ${list.title}`);
     this.cards.setAttribute('aria-label', `Cards of ${list.title}`);
     this.element.setAttribute('aria-label', `List ${list.title}`);
     relabelAddForm(this.form, `New card in ${list.title}`, `Add the card to ${list.title}`);
