@@ -60,10 +60,18 @@ const views = (pages: Page[]) => Promise.all(pages.map(view));
 
 /** Waits for exactly one leader among `pages`: its page and view. */
 async function oneLeader(pages: Page[]) {
+  // The leader is taken from the very reading that found one: a second reading could meet the next
+  // election's in-between state.
+  let all: Awaited<ReturnType<typeof views>> = [];
   await expect
-    .poll(async () => (await views(pages)).filter((v) => v.isLeader).length, { timeout: 10_000 })
+    .poll(
+      async () => {
+        all = await views(pages);
+        return all.filter((v) => v.isLeader).length;
+      },
+      { timeout: 10_000 },
+    )
     .toBe(1);
-  const all = await views(pages);
   const at = all.findIndex((v) => v.isLeader);
   return { page: pages[at]!, view: all[at]!, others: pages.filter((_, i) => i !== at) };
 }
